@@ -1,0 +1,299 @@
+//! The event log's vocabulary: one serde enum of past-tense facts, internally tagged by `kind`,
+//! each kind versioned. `EventRecord` is an event with its sequence number and time. Reading and
+//! writing rows lives in `store`; folding lives in `state`.
+
+mod payload;
+
+pub use payload::*;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AccountId, Model, Provider, RequestId};
+use crate::parse::ParsedError;
+use crate::time::{serde_ts_opt, Timestamp};
+
+/// An event as stored: position in the log, time, and the fact.
+#[derive(Clone, PartialEq, Debug)]
+pub struct EventRecord {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub event: Event,
+}
+
+/// Every fact rotor records. Field names are the JSON the `data` column holds.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    AccountAdded(AccountAdded),
+    AccountUpdated(AccountUpdated),
+    AccountRemoved {
+        account: AccountId,
+    },
+    AccountDisabled {
+        account: AccountId,
+        reason: DisableReason,
+    },
+    AccountEnabled {
+        account: AccountId,
+    },
+    Selected(Selected),
+    NoAccount(NoAccount),
+    RequestSucceeded(RequestSucceeded),
+    RequestFailed(RequestFailed),
+    /// The caller gave up on a request: no fault of the account, blocks nothing.
+    RequestCancelled {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<RequestId>,
+        account: AccountId,
+        model: Model,
+    },
+    QuotaObserved(QuotaObserved),
+    RefreshDue {
+        account: AccountId,
+        #[serde(with = "serde_ts_opt")]
+        expires_at: Option<Timestamp>,
+        why: RefreshWhy,
+    },
+    RefreshSucceeded(RefreshSucceeded),
+    RefreshFailed(RefreshFailed),
+    StateCleared {
+        account: AccountId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        model: Option<Model>,
+    },
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct AccountAdded {
+    pub account: AccountId,
+    pub provider: Provider,
+    pub label: String,
+    pub priority: u32,
+    pub weight: u32,
+    /// Allow-list; `None` allows every model.
+    #[serde(default)]
+    pub models: Option<Vec<Model>>,
+    pub credential: CredentialKind,
+    /// First 12 hex of SHA-256 of the secret; never the secret.
+    pub fingerprint: String,
+    #[serde(default, with = "serde_ts_opt")]
+    pub expires_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Identity::is_empty")]
+    pub identity: Identity,
+}
+
+/// Changed fields only; `None` leaves a field as it was.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct AccountUpdated {
+    pub account: AccountId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u32>,
+    /// `Some(None)` clears the allow-list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub models: Option<Option<Vec<Model>>>,
+    /// Set when new credentials were imported (stored in the same transaction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    #[serde(default, with = "serde_ts_opt", skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<u64>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct Selected {
+    pub request: RequestId,
+    pub provider: Provider,
+    pub model: Model,
+    pub account: AccountId,
+    pub strategy: crate::select::Strategy,
+    pub tier: u32,
+    /// Leased to a half-open block as a probe (SPEC §5 stale blocks).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub probe: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded: Vec<AccountId>,
+    /// Candidates of the tiers considered that were passed over, with reason and until.
+    #[serde(default)]
+    pub skipped: Vec<Skip>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct NoAccount {
+    pub request: RequestId,
+    pub provider: Provider,
+    pub model: Model,
+    /// Earliest time any candidate becomes available; `None` if none ever will by itself.
+    #[serde(with = "serde_ts_opt")]
+    pub earliest_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded: Vec<AccountId>,
+    pub skipped: Vec<Skip>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct RequestSucceeded {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestId>,
+    pub account: AccountId,
+    pub model: Model,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quota: Vec<QuotaObservation>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct RequestFailed {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestId>,
+    pub account: AccountId,
+    pub model: Model,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+    pub error: ParsedError,
+    /// The credential generation the request was made with; a 401 against an older generation
+    /// than the current one triggers no refresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quota: Vec<QuotaObservation>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct QuotaObserved {
+    pub account: AccountId,
+    #[serde(flatten)]
+    pub observation: QuotaObservation,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct RefreshSucceeded {
+    pub account: AccountId,
+    #[serde(with = "serde_ts_opt")]
+    pub expires_at: Option<Timestamp>,
+    pub generation: u64,
+    pub fingerprint: String,
+    #[serde(default, skip_serializing_if = "Identity::is_empty")]
+    pub identity: Identity,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct RefreshFailed {
+    pub account: AccountId,
+    pub error: RefreshErrorClass,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub message: String,
+    #[serde(default, with = "serde_ts_opt", skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<Timestamp>,
+}
+
+impl Event {
+    /// The `kind` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::AccountAdded(_) => "account_added",
+            Event::AccountUpdated(_) => "account_updated",
+            Event::AccountRemoved { .. } => "account_removed",
+            Event::AccountDisabled { .. } => "account_disabled",
+            Event::AccountEnabled { .. } => "account_enabled",
+            Event::Selected(_) => "selected",
+            Event::NoAccount(_) => "no_account",
+            Event::RequestSucceeded(_) => "request_succeeded",
+            Event::RequestFailed(_) => "request_failed",
+            Event::RequestCancelled { .. } => "request_cancelled",
+            Event::QuotaObserved(_) => "quota_observed",
+            Event::RefreshDue { .. } => "refresh_due",
+            Event::RefreshSucceeded(_) => "refresh_succeeded",
+            Event::RefreshFailed(_) => "refresh_failed",
+            Event::StateCleared { .. } => "state_cleared",
+        }
+    }
+
+    /// Every kind this binary can read, with the newest version it knows.
+    pub const KINDS: [(&'static str, u32); 15] = [
+        ("account_added", 1),
+        ("account_updated", 1),
+        ("account_removed", 1),
+        ("account_disabled", 1),
+        ("account_enabled", 1),
+        ("selected", 1),
+        ("no_account", 1),
+        ("request_succeeded", 1),
+        ("request_failed", 1),
+        ("request_cancelled", 1),
+        ("quota_observed", 1),
+        ("refresh_due", 1),
+        ("refresh_succeeded", 1),
+        ("refresh_failed", 1),
+        ("state_cleared", 1),
+    ];
+
+    /// Newest schema version of a kind this binary knows, or `None` for an unknown kind.
+    pub fn known_version(kind: &str) -> Option<u32> {
+        Self::KINDS.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v)
+    }
+
+    /// The `v` column for this event.
+    pub fn version(&self) -> u32 {
+        Self::known_version(self.kind()).unwrap_or(1)
+    }
+
+    /// The `account` column.
+    pub fn account(&self) -> Option<AccountId> {
+        Some(match self {
+            Event::AccountAdded(e) => e.account,
+            Event::AccountUpdated(e) => e.account,
+            Event::AccountRemoved { account }
+            | Event::AccountDisabled { account, .. }
+            | Event::AccountEnabled { account }
+            | Event::RequestCancelled { account, .. }
+            | Event::RefreshDue { account, .. }
+            | Event::StateCleared { account, .. } => *account,
+            Event::Selected(e) => e.account,
+            Event::NoAccount(_) => return None,
+            Event::RequestSucceeded(e) => e.account,
+            Event::RequestFailed(e) => e.account,
+            Event::QuotaObserved(e) => e.account,
+            Event::RefreshSucceeded(e) => e.account,
+            Event::RefreshFailed(e) => e.account,
+        })
+    }
+
+    /// The `model` column.
+    pub fn model(&self) -> Option<&str> {
+        match self {
+            Event::Selected(e) => Some(&e.model),
+            Event::NoAccount(e) => Some(&e.model),
+            Event::RequestSucceeded(e) => Some(&e.model),
+            Event::RequestFailed(e) => Some(&e.model),
+            Event::RequestCancelled { model, .. } => Some(model),
+            Event::QuotaObserved(e) => e.observation.model.as_deref(),
+            Event::StateCleared { model, .. } => model.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The `request` column.
+    pub fn request(&self) -> Option<RequestId> {
+        match self {
+            Event::Selected(e) => Some(e.request),
+            Event::NoAccount(e) => Some(e.request),
+            Event::RequestSucceeded(e) => e.request,
+            Event::RequestFailed(e) => e.request,
+            Event::RequestCancelled { request, .. } => *request,
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Identifiers and the provider vocabulary: newtype ids for accounts and requests, the
+//! `Provider` enum and the interned `Model` name. No behaviour beyond parsing and printing.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Error;
+
+/// One account (credential) known to rotor.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccountId(pub Uuid);
+
+/// One upstream request, as issued by `select` (uuid v7, so ids sort by time).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RequestId(pub Uuid);
+
+macro_rules! uuid_id {
+    ($t:ident, $what:literal) => {
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+        impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($t), self.0)
+            }
+        }
+        impl FromStr for $t {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self, Error> {
+                Uuid::parse_str(s.trim())
+                    .map($t)
+                    .map_err(|_| Error::InvalidInput(format!("not a valid {} id: {s:?}", $what)))
+            }
+        }
+    };
+}
+uuid_id!(AccountId, "account");
+uuid_id!(RequestId, "request");
+
+impl AccountId {
+    pub fn new_random() -> Self {
+        AccountId(Uuid::new_v4())
+    }
+}
+
+impl RequestId {
+    pub fn new_v7() -> Self {
+        RequestId(Uuid::now_v7())
+    }
+}
+
+/// The upstream services rotor knows how to parse and refresh.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Claude,
+    Codex,
+    Antigravity,
+    Openai,
+    Glm,
+    /// Gemini API keys; errors are parsed like Antigravity's (both are Google APIs).
+    Gemini,
+}
+
+impl Provider {
+    pub const ALL: [Provider; 6] = [
+        Provider::Claude,
+        Provider::Codex,
+        Provider::Antigravity,
+        Provider::Openai,
+        Provider::Glm,
+        Provider::Gemini,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Claude => "claude",
+            Provider::Codex => "codex",
+            Provider::Antigravity => "antigravity",
+            Provider::Openai => "openai",
+            Provider::Glm => "glm",
+            Provider::Gemini => "gemini",
+        }
+    }
+
+    /// Whether accounts of this provider normally hold OAuth tokens that rotor refreshes.
+    pub fn uses_oauth(self) -> bool {
+        matches!(self, Provider::Claude | Provider::Codex | Provider::Antigravity)
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Provider {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let s = s.trim().to_ascii_lowercase();
+        Provider::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "unknown provider {s:?} (expected one of claude, codex, antigravity, openai, glm, gemini)"
+                ))
+            })
+    }
+}
+
+/// A model name as the caller asks for it. Cheap to clone (shared string).
+pub type Model = Arc<str>;

@@ -1,0 +1,239 @@
+//! Error classification: the `ParsedError` every failure becomes, its `ErrorKind` and `Scope`,
+//! response `Headers`, and the one entry point `parse(provider, status, headers, body)`.
+//! The per-provider rules live in the sibling files; this file holds only the shared types and
+//! the dispatch. Everything here is pure and total: any bytes in, a classification out.
+
+mod fallback;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::Provider;
+use crate::time::{serde_ts_opt, Timestamp};
+
+/// At most this much of a body is ever read (SPEC §4).
+pub const MAX_BODY: usize = 64 * 1024;
+/// Messages copied into events are truncated to this many characters.
+pub const MAX_MESSAGE: usize = 512;
+
+/// What went wrong, as far as rotation is concerned (SPEC §4 table).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    RateLimit,
+    QuotaExceeded,
+    Authentication,
+    Permission,
+    NotFound,
+    Overloaded,
+    Transient,
+    InvalidRequest,
+    Billing,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::RateLimit => "rate_limit",
+            ErrorKind::QuotaExceeded => "quota_exceeded",
+            ErrorKind::Authentication => "authentication",
+            ErrorKind::Permission => "permission",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Overloaded => "overloaded",
+            ErrorKind::Transient => "transient",
+            ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::Billing => "billing",
+        }
+    }
+
+    /// The scope a kind has when the payload says nothing more specific.
+    pub fn default_scope(self) -> Scope {
+        match self {
+            ErrorKind::Authentication | ErrorKind::Permission | ErrorKind::Billing => Scope::Account,
+            _ => Scope::Model,
+        }
+    }
+
+    /// Whether another account may succeed where this one failed.
+    pub fn retryable(self) -> bool {
+        !matches!(self, ErrorKind::InvalidRequest)
+    }
+}
+
+/// Whether a block applies to one model of the account or to the whole account.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    Account,
+    Model,
+}
+
+/// One classified failure. Carried whole by `request_failed` events, so it holds no secret:
+/// `message` is truncated and scrubbed of token-shaped strings.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct ParsedError {
+    pub kind: ErrorKind,
+    pub scope: Scope,
+    /// HTTP status; `None` for network errors that never got a response.
+    pub status: Option<u16>,
+    /// Provider error code (`insufficient_quota`, `1113`, `RATE_LIMIT_EXCEEDED`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Provider error type / status (`rate_limit_error`, `RESOURCE_EXHAUSTED`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_type: Option<String>,
+    pub message: String,
+    /// A wait the payload states, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+    /// An absolute reset time the payload states.
+    #[serde(default, with = "serde_ts_opt", skip_serializing_if = "Option::is_none")]
+    pub reset_at: Option<Timestamp>,
+    /// Whether another account may succeed.
+    pub retryable: bool,
+    /// The provider disabled the account for good (e.g. a Terms of Service suspension): the
+    /// account is disabled rather than retried on a timer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disables_account: bool,
+}
+
+impl ParsedError {
+    /// A classification with the kind's default scope and retryability and no stated wait.
+    pub fn new(kind: ErrorKind, status: Option<u16>, message: impl Into<String>) -> Self {
+        ParsedError {
+            kind,
+            scope: kind.default_scope(),
+            status,
+            code: None,
+            error_type: None,
+            message: scrub_message(&message.into()),
+            retry_after_ms: None,
+            reset_at: None,
+            retryable: kind.retryable(),
+            disables_account: false,
+        }
+    }
+
+    /// A network failure with no HTTP response (connect refused, reset, timeout).
+    pub fn network(message: impl Into<String>) -> Self {
+        let mut e = ParsedError::new(ErrorKind::Transient, None, message);
+        e.code = Some("network".into());
+        e
+    }
+}
+
+/// Response headers, names lower-cased, looked up case-insensitively.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Headers(Vec<(String, String)>);
+
+impl Headers {
+    pub fn new() -> Self {
+        Headers(Vec::new())
+    }
+    pub fn insert(&mut self, name: &str, value: impl Into<String>) {
+        self.0.push((name.trim().to_ascii_lowercase(), value.into()));
+    }
+    /// First value of a header, by case-insensitive name.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Parses `"name: value"` lines as given on the command line.
+    pub fn parse_line(&mut self, line: &str) -> Result<(), crate::Error> {
+        let (k, v) = line.split_once(':').ok_or_else(|| {
+            crate::Error::InvalidInput(format!("header must look like 'name: value', got {line:?}"))
+        })?;
+        self.insert(k, v.trim());
+        Ok(())
+    }
+}
+
+impl<K: AsRef<str>, V: Into<String>> FromIterator<(K, V)> for Headers {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut h = Headers::new();
+        for (k, v) in iter {
+            h.insert(k.as_ref(), v);
+        }
+        h
+    }
+}
+
+/// Header values may carry rate-limit details but never credentials; still, Debug shows only
+/// names so that a stray `authorization` echo cannot leak.
+impl std::fmt::Debug for Headers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.iter().map(|(k, _)| k)).finish()
+    }
+}
+
+/// Classifies one failed response. Pure and total: reads at most [`MAX_BODY`] bytes of `body`.
+pub fn parse(provider: Provider, status: u16, headers: &Headers, body: &[u8]) -> ParsedError {
+    let body = &body[..body.len().min(MAX_BODY)];
+    fallback::parse(provider, status, headers, body)
+}
+
+/// Truncates to [`MAX_MESSAGE`] characters and replaces anything shaped like a bearer token,
+/// API key or JWT with `[redacted]`.
+pub fn scrub_message(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len().min(MAX_MESSAGE));
+    for (i, word) in msg.split_inclusive(char::is_whitespace).enumerate() {
+        if i > 0 && out.chars().count() >= MAX_MESSAGE {
+            break;
+        }
+        let trimmed = word.trim_end();
+        if looks_like_secret(trimmed.trim_matches(|c: char| "\"'.,;:()[]{}<>".contains(c))) {
+            out.push_str("[redacted]");
+            out.push_str(&word[trimmed.len()..]);
+        } else {
+            out.push_str(word);
+        }
+    }
+    out.chars().take(MAX_MESSAGE).collect()
+}
+
+fn looks_like_secret(w: &str) -> bool {
+    const PREFIXES: [&str; 8] = ["sk-", "sess-", "ya29.", "1//", "eyJ", "Bearer", "rt_", "AIza"];
+    if w.len() < 16 || w.contains("****") {
+        return false;
+    }
+    if PREFIXES.iter().any(|p| w.starts_with(p)) && !w.starts_with("Bearer") {
+        return true;
+    }
+    // Long unbroken runs of key alphabet with digits and letters mixed: tokens, not words.
+    let key_alpha = w
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.=/+".contains(c));
+    let digits = w.chars().filter(|c| c.is_ascii_digit()).count();
+    let letters = w.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    key_alpha && w.len() >= 32 && digits >= 4 && letters >= 8 && !w.contains("://")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_removes_tokens_and_truncates() {
+        let m = scrub_message("bad key sk-ant-api03-abcdefghijklmnop1234567890 given");
+        assert_eq!(m, "bad key [redacted] given");
+        let jwt = "token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc123def456 expired";
+        assert!(!scrub_message(jwt).contains("eyJ"));
+        assert_eq!(scrub_message(&"x".repeat(2000)).chars().count(), MAX_MESSAGE);
+        // Masked keys the provider already hid are kept (they help a person).
+        assert!(scrub_message("Incorrect API key provided: sk-proj-****abcd.").contains("sk-proj-****abcd"));
+    }
+
+    #[test]
+    fn headers_are_case_insensitive() {
+        let h: Headers = [("Retry-After", "30")].into_iter().collect();
+        assert_eq!(h.get("retry-after"), Some("30"));
+        assert_eq!(h.get("RETRY-AFTER"), Some("30"));
+    }
+}

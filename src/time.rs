@@ -1,0 +1,174 @@
+//! Time: the `Timestamp` type, RFC 3339 formatting at millisecond precision, duration parsing
+//! for configuration and headers, and the `Clock` the engine reads. The fold never reads a clock.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use parking_lot::Mutex;
+
+use crate::Error;
+
+pub type Timestamp = DateTime<Utc>;
+
+/// RFC 3339, UTC, milliseconds: the format of `events.at` and of every time rotor prints.
+pub fn format_ts(t: Timestamp) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Parses RFC 3339 (any offset) into UTC.
+pub fn parse_ts(s: &str) -> Result<Timestamp, Error> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| Error::InvalidInput(format!("not an RFC 3339 time: {s:?}")))
+}
+
+/// Truncates to whole milliseconds, so a time survives a round trip through the log unchanged.
+pub fn trunc_ms(t: Timestamp) -> Timestamp {
+    Utc.timestamp_millis_opt(t.timestamp_millis()).single().unwrap_or(t)
+}
+
+/// Adds a duration, saturating at the far future instead of overflowing.
+pub fn add(t: Timestamp, d: Duration) -> Timestamp {
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Serde helpers for `Timestamp` fields written as RFC 3339 with milliseconds.
+pub mod serde_ts {
+    use super::*;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_ts(*t))
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        parse_ts(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Like [`serde_ts`] for `Option<Timestamp>`.
+pub mod serde_ts_opt {
+    use super::*;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&format_ts(*t)),
+            None => s.serialize_none(),
+        }
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        let s = Option::<std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.map(|s| parse_ts(&s).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
+/// Parses durations such as `30s`, `5m`, `1h30m`, `1.5s`, `20ms`, `6m0s`, `2d`, or a bare number
+/// of seconds. Used for configuration and for `x-ratelimit-reset-*` headers.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(secs) = s.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(1e12)));
+    }
+    let mut total = 0f64;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return None;
+        }
+        let n: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ms" => 0.001,
+            "s" | "sec" | "secs" => 1.0,
+            "m" | "min" | "mins" => 60.0,
+            "h" | "hr" | "hrs" => 3600.0,
+            "d" => 86400.0,
+            "us" | "µs" => 0.000_001,
+            "ns" => 0.000_000_001,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total += n * scale;
+    }
+    (total.is_finite()).then(|| Duration::from_secs_f64(total.min(1e12)))
+}
+
+/// Where the engine reads the current time. Tests use [`ManualClock`].
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> Timestamp;
+}
+
+/// The wall clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        trunc_ms(Utc::now())
+    }
+}
+
+/// A clock that moves only when told to; shared between clones.
+#[derive(Debug, Clone)]
+pub struct ManualClock(Arc<Mutex<Timestamp>>);
+
+impl ManualClock {
+    pub fn new(start: Timestamp) -> Self {
+        ManualClock(Arc::new(Mutex::new(trunc_ms(start))))
+    }
+    pub fn at(rfc3339: &str) -> Self {
+        Self::new(parse_ts(rfc3339).expect("valid RFC 3339 start time"))
+    }
+    pub fn set(&self, t: Timestamp) {
+        *self.0.lock() = trunc_ms(t);
+    }
+    pub fn advance(&self, d: Duration) {
+        let mut t = self.0.lock();
+        *t = add(*t, d);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_every_shape_providers_send() {
+        assert_eq!(parse_duration("6m0s"), Some(Duration::from_secs(360)));
+        assert_eq!(parse_duration("20ms"), Some(Duration::from_millis(20)));
+        assert_eq!(parse_duration("1.5s"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("3h5m10.5s"), Some(Duration::from_millis(11_110_500)));
+        assert_eq!(parse_duration("30"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2d"), Some(Duration::from_secs(172_800)));
+        assert_eq!(parse_duration("soon"), None);
+        assert_eq!(parse_duration("-5"), None);
+        assert_eq!(parse_duration(""), None);
+    }
+
+    #[test]
+    fn timestamps_print_with_milliseconds_in_utc() {
+        let t = parse_ts("2026-01-02T03:04:05.678+01:00").unwrap();
+        assert_eq!(format_ts(t), "2026-01-02T02:04:05.678Z");
+    }
+}

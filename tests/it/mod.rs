@@ -1,0 +1,4 @@
+//! Integration test modules, plus the shared helpers in `support`.
+
+#[macro_use]
+pub mod support;
