@@ -4,13 +4,21 @@
 //! credential, and reports the outcome; rotor classifies errors, blocks accounts, refreshes
 //! tokens, and records every fact in a SQLite event log that replays to the same decisions.
 
+pub mod config;
+pub mod engine;
 pub mod error;
 pub mod event;
 pub mod ids;
 pub mod parse;
 pub mod secret;
 pub mod select;
+pub mod state;
+pub mod status;
+pub mod store;
 pub mod time;
 
+pub use config::Config;
+pub use engine::{Engine, EngineBuilder, Lease, NewAccount, NoAccount, Outcome};
 pub use error::{Error, Result};
 pub use ids::{AccountId, Model, Provider, RequestId};
+pub use select::{SelectOpts, Strategy};

@@ -162,6 +162,9 @@ pub struct RequestFailed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u64>,
     pub error: ParsedError,
+    /// The block this failure put in force; `None` when it penalizes nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block: Option<BlockSet>,
     /// The credential generation the request was made with; a 401 against an older generation
     /// than the current one triggers no refresh.
     #[serde(default, skip_serializing_if = "Option::is_none")]

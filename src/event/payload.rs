@@ -46,6 +46,23 @@ impl BlockReason {
     }
 }
 
+/// The block a failure put in force, decided when it was reported and recorded on the event,
+/// so that replaying the log never depends on the configuration of the day.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct BlockSet {
+    pub scope: crate::parse::Scope,
+    pub reason: BlockReason,
+    #[serde(with = "crate::time::serde_ts")]
+    pub until: Timestamp,
+    /// Quota backoff level after this failure (0 for other kinds).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub level: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 /// One candidate that a decision passed over.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Skip {

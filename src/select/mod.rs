@@ -1,7 +1,11 @@
 //! Selection: the pure decision of which account serves (provider, model) at `now`, read from
 //! the projections. No clock, IO or randomness: the engine turns a `Decision` into an event.
 
+mod decide;
+
 use serde::{Deserialize, Serialize};
+
+pub use decide::{decide, Choice, Policy, Refusal, SelectOpts};
 
 /// How an account is chosen inside the first priority tier that has a candidate (SPEC §6).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]

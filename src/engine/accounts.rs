@@ -1,0 +1,111 @@
+//! Account management on the engine: add (secrets into the credentials table in the same
+//! transaction as `account_added`), update, disable, enable, remove, and clearing blocks.
+
+use super::{Engine, NewAccount};
+use crate::event::{AccountAdded, AccountUpdated, CredentialKind, DisableReason, Event};
+use crate::ids::{AccountId, Model};
+use crate::store::CredentialWrite;
+use crate::{Error, Result};
+
+impl Engine {
+    /// Adds an account; returns its new id.
+    pub fn add_account(&self, new: NewAccount) -> Result<AccountId> {
+        if new.label.trim().is_empty() {
+            return Err(Error::InvalidInput("an account needs a non-empty label".into()));
+        }
+        if new.secrets.bearer().is_none() {
+            return Err(Error::InvalidInput(
+                "an account needs an API key or an access token".into(),
+            ));
+        }
+        let account = AccountId::new_random();
+        let credential = if new.secrets.access_token.is_some() {
+            CredentialKind::Oauth
+        } else {
+            CredentialKind::ApiKey
+        };
+        let at = self.now();
+        let event = Event::AccountAdded(AccountAdded {
+            account,
+            provider: new.provider,
+            label: new.label,
+            priority: new.priority,
+            weight: new.weight.max(1),
+            models: new.models,
+            credential,
+            fingerprint: new.secrets.fingerprint(),
+            expires_at: new.expires_at,
+            identity: new.identity,
+        });
+        let cred = CredentialWrite::Put {
+            account,
+            generation: 1,
+            secrets: new.secrets,
+            expires_at: new.expires_at,
+        };
+        let mut core = self.inner.core.lock();
+        self.record(&mut core, at, event, Some(cred))?;
+        Ok(account)
+    }
+
+    /// Changes settings (and, with `secrets`, replaces the credential as a new generation).
+    pub fn update_account(
+        &self,
+        mut update: AccountUpdated,
+        secrets: Option<(crate::secret::Secrets, Option<crate::time::Timestamp>)>,
+    ) -> Result<()> {
+        let at = self.now();
+        let mut core = self.inner.core.lock();
+        let a = core
+            .state
+            .accounts
+            .get(&update.account)
+            .ok_or_else(|| Error::UnknownAccount(update.account.to_string()))?;
+        let cred = secrets.map(|(secrets, expires_at)| {
+            let generation = a.generation + 1;
+            update.fingerprint = Some(secrets.fingerprint());
+            update.expires_at = expires_at;
+            update.generation = Some(generation);
+            CredentialWrite::Put {
+                account: update.account,
+                generation,
+                secrets,
+                expires_at,
+            }
+        });
+        self.record(&mut core, at, Event::AccountUpdated(update), cred)
+    }
+
+    pub fn disable_account(&self, account: AccountId, reason: DisableReason) -> Result<()> {
+        self.account_event(account, Event::AccountDisabled { account, reason }, None)
+    }
+
+    pub fn enable_account(&self, account: AccountId) -> Result<()> {
+        self.account_event(account, Event::AccountEnabled { account }, None)
+    }
+
+    /// Removes an account and deletes its secrets in the same transaction.
+    pub fn remove_account(&self, account: AccountId) -> Result<()> {
+        self.inner.core.lock().creds.remove(&account);
+        self.account_event(
+            account,
+            Event::AccountRemoved { account },
+            Some(CredentialWrite::Delete { account }),
+        )
+    }
+
+    /// Clears blocks by hand (`rotor clear`): one model's, or all of the account's.
+    pub fn clear(&self, account: AccountId, model: Option<&str>) -> Result<()> {
+        let model = model.map(Model::from);
+        self.account_event(account, Event::StateCleared { account, model }, None)
+    }
+
+    fn account_event(&self, account: AccountId, event: Event, cred: Option<CredentialWrite>) -> Result<()> {
+        let at = self.now();
+        let mut core = self.inner.core.lock();
+        if !core.state.accounts.contains_key(&account) {
+            return Err(Error::UnknownAccount(account.to_string()));
+        }
+        self.record(&mut core, at, event, cred)
+    }
+}

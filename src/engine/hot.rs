@@ -1,0 +1,257 @@
+//! The hot path: `select` (decide, record `selected` / `no_account`, hand out a lease) and
+//! `report` (classify outside the lock, decide the block, record the outcome). No SQLite here:
+//! events go to the writer's queue.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Engine, Lease, NoAccount, Outcome};
+use crate::event::{
+    self, BlockSet, CredentialKind, DisableReason, Event, QuotaObservation, RefreshWhy,
+};
+use crate::ids::{AccountId, Model, Provider, RequestId};
+use crate::parse::{self, ParsedError};
+use crate::select::{decide, Policy, SelectOpts};
+use crate::state::rules;
+use crate::time::Timestamp;
+use crate::{Error, Result};
+
+/// What a report did, for callers that retry (`execute`) or print (`rotor report`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reported {
+    /// The classification of a failure (`None` for success / cancel).
+    pub error: Option<ParsedError>,
+    /// The block it put in force.
+    pub block: Option<BlockSet>,
+    /// A refresh was asked for (401 on an OAuth account).
+    pub refresh_due: bool,
+}
+
+impl Engine {
+    /// Chooses an account for (provider, model) and records the decision.
+    pub fn select(&self, provider: Provider, model: &str, opts: &SelectOpts) -> Result<Lease, NoAccount> {
+        let at = opts.at.unwrap_or_else(|| self.now());
+        let policy = Policy {
+            strategy: self.inner.config.strategy,
+            probe_after: self.inner.config.probe.after.0,
+        };
+        let request = RequestId::new_v7();
+        let mut core = self.inner.core.lock();
+        // Reuse the interned model name when this (provider, model) was seen before.
+        let model: Model = core
+            .state
+            .selector
+            .cursors
+            .get(&provider)
+            .and_then(|m| m.get_key_value(model))
+            .map(|(k, _)| k.clone())
+            .unwrap_or_else(|| Model::from(model));
+        match decide(&core.state, provider, &model, opts, at, policy) {
+            Ok(choice) => {
+                let cred = core.creds.get(&choice.account).cloned();
+                let (credential, generation) = match cred {
+                    Some(c) => (Arc::new(c.secrets.clone()), c.generation),
+                    None => (Arc::new(Default::default()), 0),
+                };
+                let event = Event::Selected(event::Selected {
+                    request,
+                    provider,
+                    model: model.clone(),
+                    account: choice.account,
+                    strategy: policy.strategy,
+                    tier: choice.tier,
+                    probe: choice.probe,
+                    session: opts.session.clone(),
+                    excluded: opts.exclude.clone(),
+                    skipped: choice.skipped,
+                });
+                if let Err(e) = self.record(&mut core, at, event, None) {
+                    tracing::error!(%e, "recording a selection failed");
+                }
+                Ok(Lease {
+                    request,
+                    account: choice.account,
+                    provider,
+                    model,
+                    credential,
+                    generation,
+                    issued_at: at,
+                    strategy: policy.strategy,
+                    probe: choice.probe,
+                })
+            }
+            Err(refusal) => {
+                let no = NoAccount {
+                    request,
+                    provider,
+                    model: model.clone(),
+                    earliest_at: refusal.earliest_at,
+                    skipped: refusal.skipped,
+                };
+                let event = Event::NoAccount(event::NoAccount {
+                    request,
+                    provider,
+                    model,
+                    earliest_at: no.earliest_at,
+                    session: opts.session.clone(),
+                    excluded: opts.exclude.clone(),
+                    skipped: no.skipped.clone(),
+                });
+                if let Err(e) = self.record(&mut core, at, event, None) {
+                    tracing::error!(%e, "recording a refusal failed");
+                }
+                Err(no)
+            }
+        }
+    }
+
+    /// Reports the outcome of a leased request.
+    pub fn report(&self, lease: &Lease, outcome: Outcome) -> Result<Reported> {
+        let at = self.now();
+        let latency = (at - lease.issued_at).to_std().ok();
+        self.report_for(
+            lease.account,
+            &lease.model,
+            Some(lease.request),
+            Some(lease.generation),
+            outcome,
+            at,
+            latency,
+        )
+    }
+
+    /// Reports an outcome for (account, model) without a lease (CLI, proxies that select
+    /// elsewhere). `generation` is the credential generation used, when known.
+    #[allow(clippy::too_many_arguments)]
+    pub fn report_for(
+        &self,
+        account: AccountId,
+        model: &str,
+        request: Option<RequestId>,
+        generation: Option<u64>,
+        outcome: Outcome,
+        at: Timestamp,
+        latency: Option<Duration>,
+    ) -> Result<Reported> {
+        let provider = self
+            .with_state(|s| s.accounts.get(&account).map(|a| a.provider))
+            .ok_or_else(|| Error::UnknownAccount(account.to_string()))?;
+        let model = Model::from(model);
+        let latency_ms = latency.map(|d| d.as_millis() as u64);
+        // Classification is pure and may read up to 64 KiB: done before taking the lock.
+        let (error, quota, usage) = match &outcome {
+            Outcome::Success { usage, headers, .. } => {
+                (None, observations(provider, headers, at), *usage)
+            }
+            Outcome::Failure {
+                status,
+                headers,
+                body,
+            } => (
+                Some(parse::parse(provider, *status, headers, body)),
+                observations(provider, headers, at),
+                None,
+            ),
+            Outcome::Network { message } => (Some(ParsedError::network(message.as_str())), vec![], None),
+            Outcome::Cancelled => (None, vec![], None),
+        };
+
+        let mut core = self.inner.core.lock();
+        let Some(acct) = core.state.accounts.get(&account) else {
+            return Err(Error::UnknownAccount(account.to_string()));
+        };
+        let mut reported = Reported {
+            error: error.clone(),
+            block: None,
+            refresh_due: false,
+        };
+        let event = match (outcome, error) {
+            (Outcome::Cancelled, _) => Event::RequestCancelled {
+                request,
+                account,
+                model,
+            },
+            (_, None) => Event::RequestSucceeded(event::RequestSucceeded {
+                request,
+                account,
+                model,
+                latency_ms,
+                usage,
+                quota,
+            }),
+            (_, Some(err)) => {
+                // A 401 against a credential that has since been replaced says nothing new.
+                let stale = generation.is_some_and(|g| g < acct.generation);
+                let can_refresh = acct.credential == CredentialKind::Oauth
+                    && core
+                        .creds
+                        .get(&account)
+                        .is_some_and(|c| c.secrets.refresh_token.is_some());
+                let auth = err.kind == parse::ErrorKind::Authentication;
+                let block = if stale && auth {
+                    None
+                } else {
+                    rules::block_for_failure(
+                        &core.state,
+                        account,
+                        &model,
+                        &err,
+                        at,
+                        can_refresh,
+                        &self.inner.config,
+                    )
+                };
+                reported.refresh_due = auth && !stale && can_refresh && !acct.refresh.in_flight;
+                reported.block = block.clone();
+                let disables = err.disables_account;
+                let expires_at = acct.expires_at;
+                let ev = Event::RequestFailed(event::RequestFailed {
+                    request,
+                    account,
+                    model,
+                    latency_ms,
+                    error: err,
+                    block,
+                    generation,
+                    quota,
+                });
+                self.record(&mut core, at, ev, None)?;
+                if disables {
+                    let ev = Event::AccountDisabled {
+                        account,
+                        reason: DisableReason::Permission,
+                    };
+                    self.record(&mut core, at, ev, None)?;
+                }
+                if reported.refresh_due {
+                    let ev = Event::RefreshDue {
+                        account,
+                        expires_at,
+                        why: RefreshWhy::On401,
+                    };
+                    self.record(&mut core, at, ev, None)?;
+                }
+                drop(core);
+                if reported.refresh_due {
+                    self.refresh_requested(account);
+                }
+                return Ok(reported);
+            }
+        };
+        self.record(&mut core, at, event, None)?;
+        Ok(reported)
+    }
+
+    /// Hook for the refresh runner: an on-401 `refresh_due` was recorded for `account`.
+    fn refresh_requested(&self, account: AccountId) {
+        tracing::debug!(%account, "refresh requested after a 401");
+    }
+}
+
+fn observations(
+    _provider: Provider,
+    _headers: &parse::Headers,
+    _at: Timestamp,
+) -> Vec<QuotaObservation> {
+    Vec::new()
+}

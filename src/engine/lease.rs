@@ -1,0 +1,151 @@
+//! What `select` hands out and what the caller hands back: the `Lease` (with the credential to
+//! use), the `Outcome` of the upstream call, and `NoAccount` when every candidate is blocked.
+
+use std::sync::Arc;
+
+use crate::event::{Skip, Usage};
+use crate::ids::{AccountId, Model, Provider, RequestId};
+use crate::parse::Headers;
+use crate::secret::Secrets;
+use crate::select::Strategy;
+use crate::time::{format_ts, Timestamp};
+
+/// One account leased for one request. `Debug` shows fingerprints, never secrets.
+#[derive(Clone, Debug)]
+pub struct Lease {
+    pub request: RequestId,
+    pub account: AccountId,
+    pub provider: Provider,
+    pub model: Model,
+    /// The credential to call the provider with.
+    pub credential: Arc<Secrets>,
+    /// Credential generation the lease carries; a 401 against an older one is stale.
+    pub generation: u64,
+    pub issued_at: Timestamp,
+    pub strategy: Strategy,
+    /// Leased to a half-open block as its one probe.
+    pub probe: bool,
+}
+
+impl Lease {
+    /// The bearer secret (API key or access token) to put in the request.
+    pub fn bearer(&self) -> Option<&str> {
+        self.credential.bearer().map(|s| s.expose())
+    }
+}
+
+/// What happened upstream.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// A 2xx. `body` (optional) lets rotor find usage and stream errors in it.
+    Success {
+        usage: Option<Usage>,
+        headers: Headers,
+        body: Option<Vec<u8>>,
+    },
+    /// A response with an error status (or a 200 stream that carried an error).
+    Failure {
+        status: u16,
+        headers: Headers,
+        body: Vec<u8>,
+    },
+    /// No HTTP response: connect refused, reset, timeout.
+    Network { message: String },
+    /// The caller gave up; no fault of the account.
+    Cancelled,
+}
+
+impl Outcome {
+    pub fn success() -> Self {
+        Outcome::Success {
+            usage: None,
+            headers: Headers::new(),
+            body: None,
+        }
+    }
+    pub fn failure(status: u16, headers: Headers, body: impl Into<Vec<u8>>) -> Self {
+        Outcome::Failure {
+            status,
+            headers,
+            body: body.into(),
+        }
+    }
+}
+
+/// Every candidate is blocked: when the first frees up, and why each was skipped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoAccount {
+    pub request: RequestId,
+    pub provider: Provider,
+    pub model: Model,
+    /// Earliest time any candidate becomes available (an honest `Retry-After`).
+    pub earliest_at: Option<Timestamp>,
+    pub skipped: Vec<Skip>,
+}
+
+impl std::fmt::Display for NoAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "no {} account available for {} ({} skipped)",
+            self.provider,
+            self.model,
+            self.skipped.len()
+        )?;
+        if let Some(t) = self.earliest_at {
+            write!(f, "; earliest at {}", format_ts(t))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for NoAccount {}
+
+/// The new account's settings and secrets.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    pub provider: Provider,
+    pub label: String,
+    pub priority: u32,
+    pub weight: u32,
+    pub models: Option<Vec<Model>>,
+    pub secrets: Secrets,
+    pub expires_at: Option<Timestamp>,
+    pub identity: crate::event::Identity,
+}
+
+impl NewAccount {
+    /// An API-key account with default priority 0 and weight 1.
+    pub fn api_key(provider: Provider, label: &str, key: &str) -> Self {
+        NewAccount {
+            provider,
+            label: label.to_string(),
+            priority: 0,
+            weight: 1,
+            models: None,
+            secrets: Secrets::api_key(key),
+            expires_at: None,
+            identity: Default::default(),
+        }
+    }
+
+    /// An OAuth account.
+    pub fn oauth(
+        provider: Provider,
+        label: &str,
+        access: &str,
+        refresh: Option<&str>,
+        expires_at: Option<Timestamp>,
+    ) -> Self {
+        NewAccount {
+            provider,
+            label: label.to_string(),
+            priority: 0,
+            weight: 1,
+            models: None,
+            secrets: Secrets::oauth(access, refresh.map(str::to_string)),
+            expires_at,
+            identity: Default::default(),
+        }
+    }
+}

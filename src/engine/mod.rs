@@ -1,0 +1,228 @@
+//! The `Engine` handle services embed: open a log (folding it into projections), manage
+//! accounts, `select` and `report` (in `hot.rs`), `flush` and `close`. Cheap to clone; all
+//! clones share one state and one writer. Decisions live in `select`, rules in `state::rules`.
+
+mod accounts;
+mod hot;
+pub use hot::Reported;
+mod lease;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use parking_lot::Mutex;
+
+pub use lease::{Lease, NewAccount, NoAccount, Outcome};
+
+use crate::config::Config;
+use crate::event::Event;
+use crate::ids::AccountId;
+use crate::secret::Secrets;
+use crate::state::State;
+use crate::store::{self, CredentialWrite, StoredCredential, Unknown, Writer, WriterLock};
+use crate::time::{Clock, SystemClock, Timestamp};
+use crate::Result;
+
+/// Handle to one open log. Clone it freely; [`Engine::close`] (or dropping every clone) flushes.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    core: Mutex<Core>,
+    writer: Writer,
+    join: Mutex<Option<JoinHandle<()>>>,
+    clock: Arc<dyn Clock>,
+    config: Config,
+    path: Option<PathBuf>,
+    _lock: Option<WriterLock>,
+}
+
+/// Everything behind the one lock: projections and the live credentials. Events are applied
+/// and queued for the writer under this lock, so the log's order is the order of application.
+pub(crate) struct Core {
+    pub state: State,
+    pub creds: HashMap<AccountId, Arc<StoredCredential>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("path", &self.inner.path)
+            .field("accounts", &self.inner.core.lock().state.accounts.len())
+            .finish()
+    }
+}
+
+/// Options for opening an [`Engine`].
+pub struct EngineBuilder {
+    path: Option<PathBuf>,
+    config: Config,
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for EngineBuilder {
+    fn default() -> Self {
+        EngineBuilder {
+            path: None,
+            config: Config::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl EngineBuilder {
+    /// The SQLite log to open (created with mode 0600 when missing). Without it: in memory.
+    pub fn path(mut self, path: impl AsRef<Path>) -> Self {
+        self.path = Some(path.as_ref().to_path_buf());
+        self
+    }
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Opens the log for writing (exclusively), folds it, and starts the writer thread.
+    pub fn open(self) -> Result<Engine> {
+        let log = match &self.path {
+            Some(p) => store::open_writable(p)?,
+            None => store::open_in_memory()?,
+        };
+        let mut state = State::default();
+        store::read::for_each_event(&log.conn, 0, None, Unknown::Fail, |rec| {
+            state.apply(&rec);
+            Ok(())
+        })?;
+        let creds = store::read::credentials(&log.conn)?
+            .into_iter()
+            .map(|(k, v)| (k, Arc::new(v)))
+            .collect();
+        let thread = Writer::spawn(log.conn)?;
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                core: Mutex::new(Core { state, creds }),
+                writer: thread.handle,
+                join: Mutex::new(Some(thread.join)),
+                clock: self.clock,
+                config: self.config,
+                path: log.path,
+                _lock: log.lock,
+            }),
+        })
+    }
+}
+
+impl Engine {
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// Opens (or creates) the log at `path` with default configuration.
+    pub fn open(path: impl AsRef<Path>) -> Result<Engine> {
+        Self::builder().path(path).open()
+    }
+
+    /// A private in-memory engine.
+    pub fn in_memory() -> Result<Engine> {
+        Self::builder().open()
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.path.as_deref()
+    }
+
+    /// The engine clock's current time.
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+
+    /// A copy of the projections (for status, tests, and explanations).
+    pub fn state(&self) -> State {
+        self.inner.core.lock().state.clone()
+    }
+
+    /// Runs `f` on the projections without copying them.
+    pub fn with_state<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        f(&self.inner.core.lock().state)
+    }
+
+    /// Resolves an account by id or label.
+    pub fn resolve(&self, id_or_label: &str) -> Result<AccountId> {
+        self.with_state(|s| crate::status::resolve_account(s, id_or_label))
+    }
+
+    /// Resolves once everything recorded before this call is durable.
+    pub async fn flush(&self) -> Result<()> {
+        self.inner.writer.flush().await
+    }
+
+    /// [`Engine::flush`] for synchronous callers.
+    pub fn flush_blocking(&self) -> Result<()> {
+        self.inner.writer.flush_blocking()
+    }
+
+    /// Flushes and stops the writer. Other clones can no longer record events.
+    pub async fn close(self) -> Result<()> {
+        self.flush().await?;
+        Ok(())
+    }
+
+    /// Applies `event` to the projections and queues it for the log, under the core lock.
+    pub(crate) fn record(
+        &self,
+        core: &mut Core,
+        at: Timestamp,
+        event: Event,
+        cred: Option<CredentialWrite>,
+    ) -> Result<()> {
+        core.state.apply_event(at, &event);
+        core.state.last_seq += 1;
+        if let Some(CredentialWrite::Put {
+            account,
+            generation,
+            secrets,
+            expires_at,
+        }) = &cred
+        {
+            core.creds.insert(
+                *account,
+                Arc::new(StoredCredential {
+                    generation: *generation,
+                    secrets: secrets.clone(),
+                    expires_at: *expires_at,
+                }),
+            );
+        }
+        self.inner.writer.append(at, event, cred)
+    }
+
+    /// The current secrets of an account (for refreshers and leases).
+    pub fn secrets(&self, account: AccountId) -> Option<(u64, Secrets)> {
+        let core = self.inner.core.lock();
+        core.creds
+            .get(&account)
+            .map(|c| (c.generation, c.secrets.clone()))
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Close the queue and wait for the thread: it commits what is queued, then exits, so
+        // the log is complete before the writer lock is released.
+        drop(std::mem::replace(&mut self.writer, Writer::closed()));
+        if let Some(j) = self.join.lock().take() {
+            let _ = j.join();
+        }
+    }
+}

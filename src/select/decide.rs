@@ -1,0 +1,193 @@
+//! The decision itself: candidates, priority tiers, the strategy inside the first tier that has
+//! a candidate, session affinity, half-open probes, and `NoAccount` with the earliest time any
+//! candidate frees up. Pure: a function of the projections, the options and `now`.
+
+use std::time::Duration;
+
+use super::Strategy;
+use crate::event::{BlockReason, Skip};
+use crate::ids::{AccountId, Provider};
+use crate::state::{Account, State, Unavailable};
+use crate::time::{add, Timestamp};
+
+/// What the caller adds to a selection.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SelectOpts {
+    /// Keeps a session on its previous account while that account is available.
+    pub session: Option<String>,
+    /// Accounts already tried for this request.
+    pub exclude: Vec<AccountId>,
+    /// Decide as of this time (dry runs, replays); the engine's clock otherwise.
+    pub at: Option<Timestamp>,
+}
+
+/// The rules a decision follows, from configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    pub strategy: Strategy,
+    pub probe_after: Duration,
+}
+
+/// An account was chosen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub account: AccountId,
+    pub tier: u32,
+    pub probe: bool,
+    pub skipped: Vec<Skip>,
+}
+
+/// Every candidate is blocked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub earliest_at: Option<Timestamp>,
+    pub skipped: Vec<Skip>,
+}
+
+/// Decides which account of `provider` serves `model` at `now`.
+pub fn decide(
+    state: &State,
+    provider: Provider,
+    model: &str,
+    opts: &SelectOpts,
+    now: Timestamp,
+    policy: Policy,
+) -> Result<Choice, Refusal> {
+    let order: &[AccountId] = state.order.get(&provider).map_or(&[], |v| v.as_slice());
+    let check = |a: &Account| -> Option<Unavailable> {
+        if opts.exclude.contains(&a.id) {
+            return Some(Unavailable {
+                reason: BlockReason::Excluded,
+                until: None,
+                since: None,
+                probing: false,
+            });
+        }
+        a.unavailable(model, now)
+    };
+
+    if let Some(id) = opts.session.as_ref().and_then(|s| state.selector.sessions.get(s)) {
+        if let Some(a) = state.accounts.get(id) {
+            if a.provider == provider && a.allows(model) && check(a).is_none() {
+                return Ok(Choice {
+                    account: a.id,
+                    tier: a.priority,
+                    probe: false,
+                    skipped: Vec::new(),
+                });
+            }
+        }
+    }
+
+    let mut skipped: Vec<(Skip, Option<Timestamp>, bool, u32)> = Vec::new();
+    let tiers = state.tiers.get(&provider).map_or(&[][..], |v| v.as_slice());
+    for &(tier, start, end) in tiers {
+        let accounts = &order[start.min(order.len())..end.min(order.len())];
+        let mut skip = |a: &Account, u: Unavailable| {
+            skipped.push((
+                Skip {
+                    account: a.id,
+                    reason: u.reason,
+                    until: u.until,
+                },
+                u.since,
+                u.probing,
+                tier,
+            ))
+        };
+        let chosen = match policy.strategy {
+            Strategy::RoundRobin | Strategy::QuotaAware => {
+                let cursor = state.selector.cursor(provider, model);
+                let first = cursor
+                    .and_then(|c| state.position.get(&c))
+                    .filter(|&&p| p >= start && p < end)
+                    .map_or(0, |&p| p - start + 1);
+                walk(state, accounts, first, model, &check, &mut skip)
+            }
+            Strategy::FillFirst => walk(state, accounts, 0, model, &check, &mut skip),
+            Strategy::Weighted | Strategy::LeastUsed => {
+                let mut best: Option<(&Account, i64)> = None;
+                for a in accounts.iter().filter_map(|id| state.accounts.get(id)) {
+                    if !a.allows(model) {
+                        continue;
+                    }
+                    if let Some(u) = check(a) {
+                        skip(a, u);
+                        continue;
+                    }
+                    let score = if policy.strategy == Strategy::Weighted {
+                        state.selector.current_weight(provider, model, a.id) + a.weight as i64
+                    } else {
+                        -(a.health.get(model).map_or(0, |h| h.requests) as i64)
+                    };
+                    if best.is_none_or(|(_, s)| score > s) {
+                        best = Some((a, score));
+                    }
+                }
+                best.map(|(a, _)| a)
+            }
+        };
+        if let Some(a) = chosen {
+            return Ok(Choice {
+                account: a.id,
+                tier,
+                probe: false,
+                skipped: skipped.into_iter().map(|s| s.0).collect(),
+            });
+        }
+    }
+
+    // Nothing available: a block that is old enough may take one half-open probe.
+    let probe = skipped
+        .iter()
+        .enumerate()
+        .filter(|(_, (s, since, probing, _))| {
+            !probing
+                && s.reason != BlockReason::Excluded
+                && s.until.is_some()
+                && since.is_some_and(|t| add(t, policy.probe_after) <= now)
+        })
+        .min_by_key(|(_, (s, _, _, tier))| (*tier, s.until));
+    if let Some((i, _)) = probe {
+        let (chosen, _, _, tier) = skipped.remove(i);
+        return Ok(Choice {
+            account: chosen.account,
+            tier,
+            probe: true,
+            skipped: skipped.into_iter().map(|s| s.0).collect(),
+        });
+    }
+    let earliest_at = skipped
+        .iter()
+        .filter(|s| s.0.reason != BlockReason::Excluded)
+        .filter_map(|s| s.0.until)
+        .min();
+    Err(Refusal {
+        earliest_at,
+        skipped: skipped.into_iter().map(|s| s.0).collect(),
+    })
+}
+
+/// Walks the tier as a ring from `first`, returning the first available account and reporting
+/// every unavailable one it passes.
+fn walk<'s>(
+    state: &'s State,
+    accounts: &[AccountId],
+    first: usize,
+    model: &str,
+    check: &impl Fn(&Account) -> Option<Unavailable>,
+    skip: &mut impl FnMut(&Account, Unavailable),
+) -> Option<&'s Account> {
+    let n = accounts.len();
+    for k in 0..n {
+        let Some(a) = state.accounts.get(&accounts[(first + k) % n]) else { continue };
+        if !a.allows(model) {
+            continue;
+        }
+        match check(a) {
+            None => return Some(a),
+            Some(u) => skip(a, u),
+        }
+    }
+    None
+}

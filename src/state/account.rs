@@ -1,0 +1,156 @@
+//! One account's projection: identity and settings, status, the account-wide block, per-model
+//! health (block, consecutive failures, quota backoff level) and refresh state. Pure data plus
+//! the question every decision asks: is it blocked for this model at `now`, and why.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{BlockReason, CredentialKind, DisableReason, Identity};
+use crate::ids::{AccountId, Model, Provider, RequestId};
+use crate::time::Timestamp;
+
+/// Whether an account takes part in selection at all.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    Active,
+    Disabled(DisableReason),
+}
+
+impl AccountStatus {
+    /// `active`, `disabled` or `needs_reauth`, as `account list` prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Disabled(DisableReason::NeedsReauth) => "needs_reauth",
+            AccountStatus::Disabled(_) => "disabled",
+        }
+    }
+}
+
+/// A block in force (or expired, until someone clears or overwrites it).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Block {
+    pub reason: BlockReason,
+    pub since: Timestamp,
+    pub until: Timestamp,
+    /// The request currently leased to this block as a half-open probe, and when.
+    pub probe: Option<(RequestId, Timestamp)>,
+}
+
+impl Block {
+    pub fn in_force(&self, now: Timestamp) -> bool {
+        self.until > now
+    }
+}
+
+/// Health of one (account, model).
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+pub struct ModelHealth {
+    pub block: Option<Block>,
+    pub consecutive_failures: u32,
+    /// Quota backoff level n of `base × 2^(n-1)`; 0 after a success.
+    pub quota_level: u32,
+    pub requests: u64,
+    pub failures: u64,
+}
+
+/// Token refresh progress of an OAuth account.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct RefreshState {
+    /// A `refresh_due` was recorded and its result not yet.
+    pub in_flight: bool,
+    /// The refresh was asked for by a 401: the account is unusable until it ends.
+    pub blocking: bool,
+    pub consecutive_failures: u32,
+    pub next_attempt_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct Account {
+    pub id: AccountId,
+    pub provider: Provider,
+    pub label: String,
+    pub priority: u32,
+    pub weight: u32,
+    pub models: Option<Vec<Model>>,
+    pub credential: CredentialKind,
+    pub fingerprint: String,
+    pub expires_at: Option<Timestamp>,
+    pub generation: u64,
+    pub identity: Identity,
+    pub status: AccountStatus,
+    /// Order of addition; ties in priority keep it, so rotation order is stable.
+    pub added_seq: u64,
+    /// A block on every model of the account.
+    pub account_block: Option<Block>,
+    pub quota_level: u32,
+    pub health: BTreeMap<Model, ModelHealth>,
+    pub refresh: RefreshState,
+}
+
+/// Why an account cannot serve a model now, and until when (`None`: until something happens).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Unavailable {
+    pub reason: BlockReason,
+    pub until: Option<Timestamp>,
+    /// The block began this long ago, so it may take a half-open probe.
+    pub since: Option<Timestamp>,
+    /// A probe is already leased to it.
+    pub probing: bool,
+}
+
+impl Account {
+    pub fn allows(&self, model: &str) -> bool {
+        self.models
+            .as_ref()
+            .is_none_or(|m| m.iter().any(|x| &**x == model))
+    }
+
+    /// The reason this account cannot serve `model` at `now`, if any. Account-wide causes
+    /// (status, refresh, account block) come before the model's own block.
+    pub fn unavailable(&self, model: &str, now: Timestamp) -> Option<Unavailable> {
+        if let AccountStatus::Disabled(r) = self.status {
+            let reason = if r == DisableReason::NeedsReauth {
+                BlockReason::NeedsReauth
+            } else {
+                BlockReason::Disabled
+            };
+            return Some(Unavailable {
+                reason,
+                until: None,
+                since: None,
+                probing: false,
+            });
+        }
+        let expired = self.expires_at.is_some_and(|t| t <= now);
+        if self.refresh.in_flight && (self.refresh.blocking || expired) {
+            return Some(Unavailable {
+                reason: BlockReason::Refreshing,
+                until: None,
+                since: None,
+                probing: false,
+            });
+        }
+        let block = |b: &Block| Unavailable {
+            reason: b.reason,
+            until: Some(b.until),
+            since: Some(b.since),
+            probing: b.probe.is_some(),
+        };
+        let acct = self.account_block.as_ref().filter(|b| b.in_force(now));
+        let model_block = self
+            .health
+            .get(model)
+            .and_then(|h| h.block.as_ref())
+            .filter(|b| b.in_force(now));
+        match (acct, model_block) {
+            (Some(a), Some(m)) if m.until > a.until => Some(block(m)),
+            (Some(a), _) => Some(block(a)),
+            (None, Some(m)) => Some(block(m)),
+            (None, None) => None,
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! SPEC §5 as a pure function: the block a failure puts in force (scope, reason, until, quota
+//! backoff level), decided when the failure is reported and then recorded on the event. Reads
+//! the projections and the configuration; never the clock.
+
+use std::time::Duration;
+
+use super::State;
+use crate::config::Config;
+use crate::event::{BlockReason, BlockSet};
+use crate::ids::{AccountId, Provider};
+use crate::parse::{ErrorKind, ParsedError, Scope};
+use crate::time::{add, Timestamp};
+
+/// Longest wait rotor honours from a payload (weekly caps are 5-7 days).
+pub const MAX_STATED_WAIT: Duration = Duration::from_secs(8 * 24 * 3600);
+
+/// Google's default when a quota error states no delay.
+const GOOGLE_QUOTA_DEFAULT: Duration = Duration::from_secs(3600);
+
+pub fn reason_for(kind: ErrorKind) -> Option<BlockReason> {
+    Some(match kind {
+        ErrorKind::RateLimit => BlockReason::RateLimit,
+        ErrorKind::QuotaExceeded => BlockReason::QuotaExceeded,
+        ErrorKind::Authentication => BlockReason::Authentication,
+        ErrorKind::Permission => BlockReason::Permission,
+        ErrorKind::NotFound => BlockReason::NotFound,
+        ErrorKind::Overloaded => BlockReason::Overloaded,
+        ErrorKind::Transient => BlockReason::Transient,
+        ErrorKind::Billing => BlockReason::Billing,
+        ErrorKind::InvalidRequest => return None,
+    })
+}
+
+/// The time the payload says the limit lifts, clamped to 8 days; `None` when it says nothing
+/// usable (a reset in the past counts as nothing).
+pub fn stated_until(err: &ParsedError, at: Timestamp) -> Option<Timestamp> {
+    let from_wait = err.retry_after_ms.map(|ms| add(at, Duration::from_millis(ms)));
+    let from_reset = err.reset_at.filter(|t| *t > at);
+    let until = match (from_wait, from_reset) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }?;
+    Some(until.min(add(at, MAX_STATED_WAIT)))
+}
+
+/// The block a failure causes, or `None` when it penalizes nothing (`invalid_request`, or a 401
+/// on an OAuth account whose refresh will decide: `refresh_due` blocks it meanwhile).
+pub fn block_for_failure(
+    state: &State,
+    account: AccountId,
+    model: &str,
+    err: &ParsedError,
+    at: Timestamp,
+    refresh_will_run: bool,
+    cfg: &Config,
+) -> Option<BlockSet> {
+    let reason = reason_for(err.kind)?;
+    let a = state.accounts.get(&account)?;
+    if err.kind == ErrorKind::Authentication && refresh_will_run {
+        return None;
+    }
+    let scope = err.scope;
+    let stated = stated_until(err, at);
+    let cd = &cfg.cooldown;
+    let mut level = 0;
+    let until = match err.kind {
+        ErrorKind::QuotaExceeded => {
+            let (current, open) = match scope {
+                Scope::Account => (a.quota_level, a.account_block.as_ref()),
+                Scope::Model => {
+                    let h = a.health.get(model);
+                    (h.map_or(0, |h| h.quota_level), h.and_then(|h| h.block.as_ref()))
+                }
+            };
+            // A burst of in-flight failures for one open block escalates once, not per request.
+            let open = open.is_some_and(|b| b.in_force(at) && b.reason == BlockReason::QuotaExceeded);
+            level = if open { current.max(1) } else { current + 1 };
+            stated.unwrap_or_else(|| {
+                if matches!(a.provider, Provider::Antigravity | Provider::Gemini) {
+                    add(at, GOOGLE_QUOTA_DEFAULT)
+                } else {
+                    add(at, quota_backoff(level, cfg))
+                }
+            })
+        }
+        kind => stated.unwrap_or_else(|| {
+            add(
+                at,
+                match kind {
+                    ErrorKind::RateLimit => cd.rate_limit.0,
+                    ErrorKind::Overloaded => cd.overloaded.0,
+                    ErrorKind::Authentication => cd.auth.0,
+                    ErrorKind::Permission => cd.permission.0,
+                    ErrorKind::NotFound => cd.not_found.0,
+                    ErrorKind::Billing => cd.billing.0,
+                    _ => cd.transient.0,
+                },
+            )
+        }),
+    };
+    Some(BlockSet {
+        scope,
+        reason,
+        until: until.max(add(at, cd.min.0)),
+        level,
+    })
+}
+
+/// `base × 2^(level-1)`, capped at `max`.
+pub fn quota_backoff(level: u32, cfg: &Config) -> Duration {
+    let base = cfg.quota_backoff.base.0;
+    let factor = 1u32.checked_shl(level.saturating_sub(1)).unwrap_or(u32::MAX);
+    base.checked_mul(factor)
+        .unwrap_or(cfg.quota_backoff.max.0)
+        .min(cfg.quota_backoff.max.0)
+}

@@ -1,0 +1,52 @@
+//! The one-writer-per-log lock: an exclusive `flock` on `<db>.lock` holding the writer's pid.
+//! The kernel drops it when the process dies, so a crash never leaves a stale lock.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use fs2::FileExt;
+
+use crate::{Error, Result};
+
+/// Held for as long as the engine writes; released on drop or process exit.
+#[derive(Debug)]
+pub struct WriterLock {
+    _file: File,
+    pub path: PathBuf,
+}
+
+pub fn lock_path(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push(".lock");
+    PathBuf::from(p)
+}
+
+/// Takes the writer lock of `db`, or fails naming the holder's pid when it is known.
+pub fn acquire(db: &Path) -> Result<WriterLock> {
+    let path = lock_path(db);
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)?;
+    if file.try_lock_exclusive().is_err() {
+        let mut holder = String::new();
+        let _ = file.read_to_string(&mut holder);
+        let holder = holder.trim();
+        return Err(Error::Locked {
+            path: db.to_path_buf(),
+            holder: if holder.is_empty() {
+                String::new()
+            } else {
+                format!(" (pid {holder})")
+            },
+        });
+    }
+    file.set_len(0)?;
+    file.seek(SeekFrom::Start(0))?;
+    write!(file, "{}", std::process::id())?;
+    file.flush()?;
+    Ok(WriterLock { _file: file, path })
+}

@@ -1,0 +1,158 @@
+//! Reading the log: event rows decoded into `EventRecord`s (unknown kinds and newer versions are
+//! a clear error, or skipped with a warning when asked), the credentials table, checkpoints.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::event::{Event, EventRecord};
+use crate::ids::AccountId;
+use crate::secret::Secrets;
+use crate::time::{parse_ts, Timestamp};
+use crate::{Error, Result};
+
+/// How to treat events this binary cannot read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Unknown {
+    /// Stop with [`Error::UnknownEvent`] naming the seq and kind.
+    #[default]
+    Fail,
+    /// Skip them with a warning.
+    Skip,
+}
+
+/// Decodes one row. Split out so benches and `replay` share it.
+pub fn decode_row(seq: u64, at: &str, kind: &str, v: u32, data: &str) -> Result<Option<EventRecord>> {
+    match Event::known_version(kind) {
+        Some(known) if v <= known => {}
+        _ => {
+            return Err(Error::UnknownEvent {
+                seq,
+                kind: kind.to_string(),
+                version: v,
+            })
+        }
+    }
+    let at = parse_ts(at).map_err(|e| Error::CorruptEvent {
+        seq,
+        kind: kind.to_string(),
+        why: e.to_string(),
+    })?;
+    let event: Event = serde_json::from_str(data).map_err(|e| Error::CorruptEvent {
+        seq,
+        kind: kind.to_string(),
+        why: e.to_string(),
+    })?;
+    if event.kind() != kind {
+        return Err(Error::CorruptEvent {
+            seq,
+            kind: kind.to_string(),
+            why: format!("data says kind {:?}", event.kind()),
+        });
+    }
+    Ok(Some(EventRecord { seq, at, event }))
+}
+
+/// Calls `f` for every event with `seq > after`, in order, stopping at `until_seq` when given.
+pub fn for_each_event(
+    conn: &Connection,
+    after: u64,
+    until_seq: Option<u64>,
+    unknown: Unknown,
+    mut f: impl FnMut(EventRecord) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, kind, v, data FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+    )?;
+    let until = until_seq.map(|s| s as i64).unwrap_or(i64::MAX);
+    let mut rows = stmt.query(params![after as i64, until])?;
+    while let Some(row) = rows.next()? {
+        let seq = row.get::<_, i64>(0)? as u64;
+        let at = row.get_ref(1)?.as_str().unwrap_or("");
+        let kind = row.get_ref(2)?.as_str().unwrap_or("");
+        let v = row.get::<_, i64>(3)? as u32;
+        let data = row.get_ref(4)?.as_str().unwrap_or("");
+        match decode_row(seq, at, kind, v, data) {
+            Ok(Some(rec)) => f(rec)?,
+            Ok(None) => {}
+            Err(e @ Error::UnknownEvent { .. }) if unknown == Unknown::Skip => {
+                tracing::warn!(%e, "skipping an event this rotor cannot read");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Every event, in order.
+pub fn all_events(conn: &Connection, unknown: Unknown) -> Result<Vec<EventRecord>> {
+    let mut out = Vec::new();
+    for_each_event(conn, 0, None, unknown, |r| {
+        out.push(r);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The last seq in the log (0 when empty).
+pub fn last_seq(conn: &Connection) -> Result<u64> {
+    Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// One stored credential: its generation, secrets and expiry.
+#[derive(Clone, Debug)]
+pub struct StoredCredential {
+    pub generation: u64,
+    pub secrets: Secrets,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// The credentials table, if the file has one (an export does not).
+pub fn credentials(conn: &Connection) -> Result<HashMap<AccountId, StoredCredential>> {
+    let has: Option<String> = conn
+        .query_row(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='credentials'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let mut out = HashMap::new();
+    if has.is_none() {
+        return Ok(out);
+    }
+    let mut stmt = conn.prepare("SELECT account, generation, secrets, expires_at FROM credentials")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let account: String = row.get(0)?;
+        let Ok(account) = account.parse::<AccountId>() else {
+            continue;
+        };
+        let secrets: String = row.get(2)?;
+        let secrets: Secrets = serde_json::from_str(&secrets)
+            .map_err(|e| Error::NotARotorLog {
+                path: Default::default(),
+                why: format!("credentials of {account} cannot be decoded: {e}"),
+            })?;
+        let expires_at: Option<String> = row.get(3)?;
+        out.insert(
+            account,
+            StoredCredential {
+                generation: row.get::<_, i64>(1)? as u64,
+                secrets,
+                expires_at: expires_at.and_then(|t| parse_ts(&t).ok()),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The newest checkpoint at or below `max_seq`: (seq, bytes).
+pub fn latest_checkpoint(conn: &Connection, max_seq: u64) -> Result<Option<(u64, Vec<u8>)>> {
+    Ok(conn
+        .query_row(
+            "SELECT seq, data FROM checkpoints WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1",
+            params![max_seq as i64],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)),
+        )
+        .optional()?)
+}

@@ -1,0 +1,203 @@
+//! The single writer: a dedicated thread that owns the rusqlite connection and commits queued
+//! events in batches (group commit). Callers enqueue without waiting for the disk; `flush`
+//! resolves once everything enqueued before it is durable. Secrets ride in the same transaction.
+
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender};
+use rusqlite::{params, Connection};
+use tokio::sync::oneshot;
+
+use crate::event::Event;
+use crate::ids::AccountId;
+use crate::secret::Secrets;
+use crate::time::{format_ts, Timestamp};
+use crate::{Error, Result};
+
+/// Largest number of queued messages committed in one transaction.
+const MAX_BATCH: usize = 8192;
+
+/// A change to the `credentials` table, committed with the event that causes it.
+#[derive(Clone, Debug)]
+pub enum CredentialWrite {
+    Put {
+        account: AccountId,
+        generation: u64,
+        secrets: Secrets,
+        expires_at: Option<Timestamp>,
+    },
+    Delete {
+        account: AccountId,
+    },
+}
+
+enum Msg {
+    Append(Timestamp, Event, Option<CredentialWrite>),
+    Flush(oneshot::Sender<Result<(), String>>),
+    FlushSync(std::sync::mpsc::Sender<Result<(), String>>),
+    Checkpoint(u64, Vec<u8>),
+}
+
+/// Handle to the writer thread. Cloning shares the queue; dropping the last handle (or
+/// [`Writer::close`]) commits what is queued and stops the thread.
+#[derive(Clone)]
+pub struct Writer {
+    tx: Sender<Msg>,
+}
+
+pub struct WriterThread {
+    pub handle: Writer,
+    pub join: JoinHandle<()>,
+}
+
+impl Writer {
+    /// Starts the thread that owns `conn`.
+    pub fn spawn(conn: Connection) -> Result<WriterThread> {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let join = std::thread::Builder::new()
+            .name("rotor-writer".into())
+            .spawn(move || run(conn, rx))?;
+        Ok(WriterThread {
+            handle: Writer { tx },
+            join,
+        })
+    }
+
+    /// A handle whose thread is gone: every call fails with `WriterStopped`.
+    pub fn closed() -> Self {
+        let (tx, _) = crossbeam_channel::unbounded();
+        Writer { tx }
+    }
+
+    /// Queues an event (and its credential change). Never waits for the disk.
+    pub fn append(&self, at: Timestamp, event: Event, cred: Option<CredentialWrite>) -> Result<()> {
+        self.tx
+            .send(Msg::Append(at, event, cred))
+            .map_err(|_| Error::WriterStopped("the writer thread has exited".into()))
+    }
+
+    /// Queues a checkpoint row (a serialized projection at `seq`).
+    pub fn checkpoint(&self, seq: u64, data: Vec<u8>) -> Result<()> {
+        self.tx
+            .send(Msg::Checkpoint(seq, data))
+            .map_err(|_| Error::WriterStopped("the writer thread has exited".into()))
+    }
+
+    /// Resolves once every event queued before this call is committed.
+    pub async fn flush(&self) -> Result<()> {
+        let (done, wait) = oneshot::channel();
+        self.tx
+            .send(Msg::Flush(done))
+            .map_err(|_| Error::WriterStopped("the writer thread has exited".into()))?;
+        match wait.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(Error::WriterStopped(e)),
+            Err(_) => Err(Error::WriterStopped("the writer thread has exited".into())),
+        }
+    }
+
+    /// Blocking flush, for synchronous callers (the CLI, `Drop`).
+    pub fn flush_blocking(&self) -> Result<()> {
+        let (done, wait) = std::sync::mpsc::channel();
+        self.tx
+            .send(Msg::FlushSync(done))
+            .map_err(|_| Error::WriterStopped("the writer thread has exited".into()))?;
+        match wait.recv() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(Error::WriterStopped(e)),
+            Err(_) => Err(Error::WriterStopped("the writer thread has exited".into())),
+        }
+    }
+}
+
+fn run(mut conn: Connection, rx: Receiver<Msg>) {
+    let mut batch = Vec::with_capacity(256);
+    while let Ok(first) = rx.recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(m) => batch.push(m),
+                Err(_) => break,
+            }
+        }
+        let result = commit(&mut conn, &batch).map_err(|e| e.to_string());
+        if let Err(e) = &result {
+            tracing::error!(error = %e, events = batch.len(), "committing events failed");
+        }
+        for msg in batch.drain(..) {
+            match msg {
+                Msg::Flush(done) => {
+                    let _ = done.send(result.clone());
+                }
+                Msg::FlushSync(done) => {
+                    let _ = done.send(result.clone());
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn commit(conn: &mut Connection, batch: &[Msg]) -> Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO events (at, kind, v, account, model, request, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        let mut buf = Vec::with_capacity(512);
+        for msg in batch {
+            match msg {
+                Msg::Append(at, event, cred) => {
+                    buf.clear();
+                    serde_json::to_writer(&mut buf, event)
+                        .map_err(|e| Error::WriterStopped(format!("serializing an event: {e}")))?;
+                    let data = std::str::from_utf8(&buf).unwrap_or("{}");
+                    insert.execute(params![
+                        format_ts(*at),
+                        event.kind(),
+                        event.version(),
+                        event.account().map(|a| a.to_string()),
+                        event.model(),
+                        event.request().map(|r| r.to_string()),
+                        data,
+                    ])?;
+                    if let Some(cred) = cred {
+                        write_credential(&tx, cred)?;
+                    }
+                }
+                Msg::Checkpoint(seq, data) => {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?1, ?2)",
+                        params![*seq as i64, data],
+                    )?;
+                }
+                Msg::Flush(_) | Msg::FlushSync(_) => {}
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn write_credential(tx: &rusqlite::Transaction<'_>, cred: &CredentialWrite) -> Result<()> {
+    match cred {
+        CredentialWrite::Put {
+            account,
+            generation,
+            secrets,
+            expires_at,
+        } => {
+            let json = serde_json::to_string(secrets)
+                .map_err(|e| Error::WriterStopped(format!("serializing credentials: {e}")))?;
+            tx.execute(
+                "INSERT INTO credentials (account, generation, secrets, expires_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(account) DO UPDATE SET generation = ?2, secrets = ?3, expires_at = ?4",
+                params![account.to_string(), *generation as i64, json, expires_at.map(format_ts)],
+            )?;
+        }
+        CredentialWrite::Delete { account } => {
+            tx.execute("DELETE FROM credentials WHERE account = ?1", params![account.to_string()])?;
+        }
+    }
+    Ok(())
+}
