@@ -4,12 +4,14 @@
 //! credential, and reports the outcome; rotor classifies errors, blocks accounts, refreshes
 //! tokens, and records every fact in a SQLite event log that replays to the same decisions.
 
+pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod error;
 pub mod event;
 pub mod ids;
 pub mod parse;
+pub mod replay;
 pub mod secret;
 pub mod select;
 pub mod state;

@@ -1,0 +1,177 @@
+//! The read-only commands: `status`, `replay`, `events`, `export`. They open the log read-only,
+//! so they work beside a running writer on a consistent snapshot.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{parse_at, Ctx};
+use crate::event::EventRecord;
+use crate::ids::{AccountId, RequestId};
+use crate::replay;
+use crate::state::State;
+use crate::store::{self, Unknown};
+use crate::time::{format_ts, parse_ts, Timestamp};
+use crate::{Error, Result};
+
+/// Folds the whole log read-only; returns the state and the records.
+pub fn fold_read_only(ctx: &Ctx, skip_unknown: bool) -> Result<(State, Vec<EventRecord>)> {
+    let conn = store::open_read_only(&ctx.db)?;
+    let unknown = if skip_unknown { Unknown::Skip } else { Unknown::Fail };
+    let records = store::read::all_events(&conn, unknown)?;
+    Ok((State::fold(&records), records))
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    #[arg(long, value_parser = parse_at)]
+    pub at: Option<Timestamp>,
+}
+
+pub fn status(ctx: &Ctx, a: StatusArgs) -> Result<i32> {
+    let (state, _) = fold_read_only(ctx, false)?;
+    let view = crate::status::status(&state, a.at.unwrap_or_else(chrono::Utc::now));
+    if ctx.json {
+        ctx.print_json(&view);
+        return Ok(0);
+    }
+    println!("{:<12} {:<20} {:<12} {:<24} {:<16} until", "provider", "account", "status", "model", "block");
+    for a in &view.accounts {
+        if a.blocks.is_empty() {
+            println!("{:<12} {:<20} {:<12} {:<24} {:<16} -", a.provider.as_str(), a.label, a.status, "*", "available");
+        }
+        for b in &a.blocks {
+            println!(
+                "{:<12} {:<20} {:<12} {:<24} {:<16} {}",
+                a.provider.as_str(), a.label, a.status, b.model.as_deref().unwrap_or("(account)"),
+                b.reason.as_str(), b.until.map_or("-".into(), format_ts)
+            );
+        }
+    }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// Stop at this seq or time (RFC 3339).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only events of this account (id or label).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Explain the decision for one request.
+    #[arg(long)]
+    pub explain: Option<RequestId>,
+    /// Recompute every logged decision; exit 1 at the first that differs.
+    #[arg(long)]
+    pub verify: bool,
+    /// Skip events this rotor cannot read (with a warning) instead of stopping.
+    #[arg(long)]
+    pub skip_unknown: bool,
+}
+
+pub fn replay(ctx: &Ctx, a: ReplayArgs) -> Result<i32> {
+    let (full, mut records) = fold_read_only(ctx, a.skip_unknown)?;
+    if let Some(u) = &a.until {
+        match u.parse::<u64>() {
+            Ok(seq) => records.retain(|r| r.seq <= seq),
+            Err(_) => {
+                let t = parse_ts(u)?;
+                records.retain(|r| r.at <= t);
+            }
+        }
+    }
+    if let Some(req) = a.explain {
+        let ex = replay::explain(&records, req)
+            .ok_or_else(|| Error::InvalidInput(format!("no decision for request {req} in the log")))?;
+        if ctx.json {
+            ctx.print_json(&ex);
+        } else {
+            print!("{}", explain_text(&ex));
+        }
+        return Ok(0);
+    }
+    if a.verify {
+        return match replay::verify(&records, ctx.config.probe.after.0) {
+            Ok(n) => {
+                println!("verified {n} decisions: every one is reproduced by the events before it");
+                Ok(0)
+            }
+            Err(m) => {
+                eprintln!(
+                    "rotor: decision at seq {} (request {}) differs: logged {}, recomputed {}",
+                    m.seq, m.request, m.logged, m.recomputed
+                );
+                Ok(1)
+            }
+        };
+    }
+    let only: Option<AccountId> = a.account.as_deref().map(|s| crate::status::resolve_account(&full, s)).transpose()?;
+    let mut state = State::default();
+    for rec in &records {
+        if only.is_none() || rec.event.account() == only {
+            println!("{}", replay::timeline_line(&state, rec));
+        }
+        state.apply(rec);
+    }
+    Ok(0)
+}
+
+/// The human form of an explanation.
+pub fn explain_text(ex: &replay::Explanation) -> String {
+    let mut out = format!("request {} at {}: {}/{}\n", ex.request, format_ts(ex.at), ex.provider, ex.model);
+    for c in &ex.candidates {
+        let mark = if Some(c.account) == ex.chosen { "->" } else { "  " };
+        let state = match c.reason {
+            None => "eligible".to_string(),
+            Some(r) => format!("{} until {}", r.as_str(), c.until.map_or("-".into(), format_ts)),
+        };
+        out += &format!("{mark} tier {} {:<20} {state}\n", c.tier, c.label);
+    }
+    out += &format!("why: {}\n", ex.why);
+    out
+}
+
+#[derive(Args, Debug)]
+pub struct EventsArgs {
+    /// Keep printing new events as they are appended.
+    #[arg(long)]
+    pub follow: bool,
+}
+
+pub fn events(ctx: &Ctx, a: EventsArgs) -> Result<i32> {
+    let conn = store::open_read_only(&ctx.db)?;
+    let mut last = 0;
+    loop {
+        store::read::for_each_event(&conn, last, None, Unknown::Skip, |rec| {
+            last = rec.seq;
+            let data = serde_json::to_value(&rec.event).unwrap_or_default();
+            if ctx.json {
+                println!("{}", serde_json::json!({"seq": rec.seq, "at": format_ts(rec.at), "kind": rec.event.kind(), "data": data}));
+            } else {
+                println!("{:>6}  {}  {:<17} {}", rec.seq, format_ts(rec.at), rec.event.kind(), data);
+            }
+            Ok(())
+        })?;
+        if !a.follow {
+            return Ok(0);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    pub out: PathBuf,
+}
+
+pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<i32> {
+    let conn = store::open_read_only(&ctx.db)?;
+    let n = store::export(&conn, &a.out)?;
+    if ctx.json {
+        ctx.print_json(&serde_json::json!({"out": a.out, "events": n}));
+    } else {
+        println!("exported {n} events to {} (no credentials)", a.out.display());
+    }
+    Ok(0)
+}
