@@ -43,6 +43,7 @@ impl Engine {
             secrets: new.secrets,
             expires_at: new.expires_at,
         };
+        tracing::debug!(%account, "account added");
         let mut core = self.inner.core.lock();
         self.record(&mut core, at, event, Some(cred))?;
         Ok(account)

@@ -68,6 +68,7 @@ impl Engine {
                 if let Err(e) = self.record(&mut core, at, event, None) {
                     tracing::error!(%e, "recording a selection failed");
                 }
+                tracing::trace!(%request, account = %choice.account, %provider, model = &*model, probe = choice.probe, "selected");
                 Ok(Lease {
                     request,
                     account: choice.account,
@@ -100,6 +101,7 @@ impl Engine {
                 if let Err(e) = self.record(&mut core, at, event, None) {
                     tracing::error!(%e, "recording a refusal failed");
                 }
+                tracing::debug!(%request, %provider, model = &*no.model, skipped = no.skipped.len(), "no account available");
                 Err(no)
             }
         }
@@ -203,6 +205,8 @@ impl Engine {
                 };
                 reported.refresh_due = auth && !stale && can_refresh && !acct.refresh.in_flight;
                 reported.block = block.clone();
+                tracing::debug!(%account, model = &*model, kind = err.kind.as_str(), status = ?err.status,
+                    block_until = ?block.as_ref().map(|b| b.until), "request failed");
                 let disables = err.disables_account;
                 let expires_at = acct.expires_at;
                 let ev = Event::RequestFailed(event::RequestFailed {

@@ -121,6 +121,7 @@ fn run(mut conn: Connection, rx: Receiver<Msg>) {
             }
         }
         let result = commit(&mut conn, &batch).map_err(|e| e.to_string());
+        tracing::trace!(messages = batch.len(), ok = result.is_ok(), "committed a batch");
         if let Err(e) = &result {
             tracing::error!(error = %e, events = batch.len(), "committing events failed");
         }

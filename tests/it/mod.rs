@@ -1,4 +1,10 @@
-//! Integration test modules, plus the shared helpers in `support`.
+//! Integration test modules, plus the shared helpers in `support` and `common`.
 
 #[macro_use]
 pub mod support;
+pub mod common;
+
+mod rotation;
+mod durability;
+mod badfiles;
+mod secrets;

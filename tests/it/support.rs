@@ -3,6 +3,7 @@
 
 /// Insta settings for every snapshot of the suite: stored in the top-level `snapshots/` folder,
 /// without the module prefix so names stay readable.
+#[allow(dead_code)] // used through `snap!`
 pub fn insta_settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
