@@ -8,6 +8,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod parse;
+pub mod quota;
 pub mod secret;
 pub mod select;
 pub mod time;
