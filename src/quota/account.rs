@@ -72,6 +72,24 @@ impl AccountQuota {
         }
     }
 
+    /// `state_cleared`: `Some(model)` clears that model's window; `None` clears the account's
+    /// and every model's (see [`QuotaTracker::clear_window`]).
+    pub fn on_cleared(&mut self, model: Option<&Model>) {
+        match model {
+            Some(m) => {
+                if let Some(q) = self.models.get_mut(m) {
+                    q.clear_window();
+                }
+            }
+            None => {
+                self.account.clear_window();
+                self.models
+                    .values_mut()
+                    .for_each(QuotaTracker::clear_window);
+            }
+        }
+    }
+
     /// `Some((scope, until))` when (account, model) should be skipped as `quota_predicted`;
     /// when both trackers predict a block, the later `until` wins (both must have passed).
     pub fn predicted_block(&self, now: Timestamp, model: &Model) -> Option<(Scope, Timestamp)> {
@@ -180,5 +198,9 @@ mod tests {
         assert_eq!(rows[0].requests, 2);
         assert_eq!(rows[0].used_percent, Some(100.0));
         assert_eq!(rows[1].model.as_deref(), Some("gpt-5"));
+        // and a person clearing the account lifts the observed block
+        a.on_cleared(None);
+        assert_eq!(a.predicted_block(now, &m2), None);
+        assert_eq!(a.requests_in_window(now, &m1), 0);
     }
 }

@@ -180,6 +180,14 @@ impl QuotaTracker {
         }
     }
 
+    /// A person cleared this state (`state_cleared`), or a half-open probe past a predicted
+    /// block succeeded: the current window's counts and the provider observations are
+    /// forgotten (the provider evidently has quota again); the learned samples are kept.
+    pub fn clear_window(&mut self) {
+        self.window.clear();
+        self.observed.clear();
+    }
+
     /// The most constraining observation valid at `now` that states a fraction.
     fn observed_standing(&self, now: Timestamp) -> Option<(f64, Option<Timestamp>)> {
         let len = self.window.length();

@@ -122,11 +122,16 @@ impl UsageWindow {
     /// Closes the window if it ended at or before `at`.
     fn roll(&mut self, at: Timestamp) {
         if self.end().is_some_and(|e| at >= e) {
-            self.start = None;
-            self.reset_at = None;
-            self.requests = 0;
-            self.tokens = 0;
+            self.clear();
         }
+    }
+
+    /// Closes the window now; the next request opens a new one.
+    pub fn clear(&mut self) {
+        self.start = None;
+        self.reset_at = None;
+        self.requests = 0;
+        self.tokens = 0;
     }
 
     /// Counts one request at `at`, opening a new window first when the last one has ended.
