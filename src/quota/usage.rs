@@ -12,8 +12,8 @@ use crate::ids::Provider;
 /// Bytes read from each end of a body: the final stream chunk (with the usage) is at the end.
 const HALF: usize = 64 * 1024;
 
-/// The usage a response body states, or `None` when it states none. Later stream events
-/// override earlier ones field by field (stream usage is cumulative). Never panics.
+/// The usage a response body states, or `None` when it states none. Stream events are merged
+/// field by field, keeping the largest (cumulative) count. Never panics.
 pub fn extract_usage(_provider: Provider, body: &[u8]) -> Option<Usage> {
     let mut acc = None;
     if body.len() <= 2 * HALF {
@@ -67,12 +67,16 @@ fn visit_event(o: &Map<String, Value>, acc: &mut Option<Usage>) {
     }
 }
 
+/// Stream usage is cumulative, so per field the largest count seen is the final one, whatever
+/// the order (some Anthropic-compatible endpoints send `input_tokens: 0` in `message_start`
+/// and the real count in `message_delta`).
 fn merge(acc: &mut Option<Usage>, new: Usage) {
     let old = acc.unwrap_or_default();
+    let max = |a: Option<u64>, b: Option<u64>| a.max(b);
     *acc = Some(Usage {
-        input_tokens: new.input_tokens.or(old.input_tokens),
-        output_tokens: new.output_tokens.or(old.output_tokens),
-        total_tokens: new.total_tokens.or(old.total_tokens),
+        input_tokens: max(new.input_tokens, old.input_tokens),
+        output_tokens: max(new.output_tokens, old.output_tokens),
+        total_tokens: max(new.total_tokens, old.total_tokens),
     });
 }
 

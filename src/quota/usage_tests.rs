@@ -95,6 +95,19 @@ data: {\"type\":\"response.completed\",\"sequence_number\":9,\"response\":{\"id\
 }
 
 #[test]
+fn responses_api_json_and_an_anthropic_compatible_stream_with_input_in_the_delta() {
+    let body = br#"{"id":"resp_67ccd2bed1ec8190b14f964abc054267","object":"response","created_at":1741476542,"status":"completed","model":"gpt-5","output":[{"type":"message","id":"msg_1","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Hi","annotations":[]}]}],"usage":{"input_tokens":36,"input_tokens_details":{"cached_tokens":0},"output_tokens":87,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":123}}"#;
+    assert_eq!(extract_usage(Provider::Openai, body), u(36, 87, Some(123)));
+    // GLM's Anthropic endpoint: message_start says 0 input, message_delta states the real count
+    let glm = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_2025\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"glm-4.6\",\"content\":[],\"usage\":{\"input_tokens\":0,\"output_tokens\":0}}}\n\n\
+event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"input_tokens\":950,\"output_tokens\":40,\"cache_read_input_tokens\":50}}\n\n";
+    assert_eq!(
+        extract_usage(Provider::Glm, glm.as_bytes()),
+        u(1000, 40, None)
+    );
+}
+
+#[test]
 fn a_response_completed_line_larger_than_the_window_is_read_by_key() {
     // the completed event repeats the whole output, here 200 KiB on one line, usage at its end;
     // the text also holds an escaped "usage" key that must not be taken for the real one
