@@ -226,3 +226,42 @@ fn a_full_tracker_stays_well_under_two_kib() {
     );
     assert!(total <= 1024, "{total} B is not well below 2 KiB");
 }
+
+proptest::proptest! {
+    /// Any sequence of events, including resets years away and out-of-order times: no panic,
+    /// fractions stay in [0, 1], predicted blocks lie in the future, memory stays bounded.
+    #[test]
+    fn any_event_sequence_keeps_the_invariants(
+        ops in proptest::collection::vec((0u8..4, -3_600i64..200_000, 0u64..5_000_000, 0u32..2_000), 0..200)
+    ) {
+        let base = t("2026-03-01T00:00:00Z");
+        let mut q = QuotaTracker::new(model("m"), H5);
+        let mut now = base;
+        for (op, step, n, pct) in ops {
+            now += chrono::Duration::seconds(step);
+            match op {
+                0 => q.on_success(now, Some(&usage(n))),
+                1 => q.on_quota_error(now, (n % 3 == 0).then(|| now + chrono::Duration::days(n as i64 % 4000))),
+                2 => q.on_observation(now, &QuotaObservation {
+                    window: format!("w{}", n % 7),
+                    model: None,
+                    used_percent: (pct % 2 == 0).then_some(pct as f64 / 10.0),
+                    remaining: Some(n % 100),
+                    limit: Some(n % 50),
+                    window_minutes: Some(n % 20_000),
+                    reset_at: (n % 2 == 0).then(|| now + chrono::Duration::seconds(n as i64)),
+                    source: "x".into(),
+                }),
+                _ => q.clear_window(),
+            }
+            if let Some(f) = q.remaining_fraction(now) {
+                proptest::prop_assert!((0.0..=1.0).contains(&f));
+            }
+            if let Some(u) = q.predicted_block(now) {
+                proptest::prop_assert!(u > now);
+            }
+            proptest::prop_assert!(serde_json::to_string(&q.view(now)).is_ok());
+        }
+        proptest::prop_assert!(std::mem::size_of::<QuotaTracker>() + q.heap_bytes() <= 1024);
+    }
+}
