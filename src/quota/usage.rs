@@ -138,8 +138,15 @@ fn scan_lines(buf: &[u8], acc: &mut Option<Usage>) {
 /// last `"usage":` / `"usageMetadata":` key that parses as a usage object.
 fn key_scan(buf: &[u8], acc: &mut Option<Usage>) {
     const KEYS: [&[u8]; 2] = [b"\"usage\"", b"\"usageMetadata\""];
+    // Bounded: a hostile body full of keys must not cost a scan per occurrence.
+    const MAX_TRIES: usize = 16;
     let mut end = buf.len();
+    let mut tries = 0;
     while let Some((pos, key_len)) = last_key(&buf[..end], &KEYS) {
+        tries += 1;
+        if tries > MAX_TRIES {
+            return;
+        }
         end = pos;
         // An escaped quote is a key inside some string (model output), not a real key.
         if pos > 0 && buf[pos - 1] == b'\\' {

@@ -179,6 +179,9 @@ fn bodies_without_usage_and_hostile_bytes_give_none() {
     }
     let big = vec![b'{'; 300 * 1024];
     assert_eq!(extract_usage(Provider::Openai, &big), None);
+    // a body made of nothing but keys is given up on after a bounded number of tries
+    let keys = "\"usage\":1,".repeat(30_000);
+    assert_eq!(extract_usage(Provider::Openai, keys.as_bytes()), None);
 }
 
 proptest::proptest! {
