@@ -136,6 +136,41 @@ mod tests {
     }
 
     #[test]
+    fn account_and_model_windows_rank_by_the_tighter_of_the_two() {
+        use crate::ids::Provider;
+        use crate::quota::window::QuotaSettings;
+        let obs = |model: Option<&str>, used: f64, reset: &str| QuotaObservation {
+            window: "5h".into(),
+            model: model.map(Model::from),
+            used_percent: Some(used),
+            remaining: None,
+            limit: None,
+            window_minutes: None,
+            reset_at: Some(t(reset)),
+            source: "test".into(),
+        };
+        let (at, now) = (t("2026-03-01T08:00:00Z"), t("2026-03-01T09:00:00Z"));
+        let m: Model = "gemini-3-pro".into();
+        // given account A: 30 % used account-wide but 80 % used on the model
+        let mut a = AccountQuota::new(Provider::Antigravity, &QuotaSettings::default());
+        a.on_observation(at, &obs(None, 30.0, "2026-03-01T10:00:00Z"));
+        a.on_observation(at, &obs(Some("gemini-3-pro"), 80.0, "2026-03-01T11:00:00Z"));
+        // and account B: 50 % used account-wide, nothing known per model
+        let mut b = AccountQuota::new(Provider::Antigravity, &QuotaSettings::default());
+        b.on_observation(at, &obs(None, 50.0, "2026-03-01T12:00:00Z"));
+        // then A stands at its model's 20 % left and B (50 % left) ranks first
+        let (left, reset) = a.standing(now, &m);
+        assert!((left.unwrap() - 0.2).abs() < 1e-6);
+        assert_eq!(reset, Some(t("2026-03-01T11:00:00Z")));
+        let ka = account_quota_key(&a, &m, now, 0);
+        let kb = account_quota_key(&b, &m, now, 1);
+        assert!(kb < ka);
+        // while for another model A's account window (70 % left) beats B
+        let other: Model = "gemini-3-flash".into();
+        assert!(account_quota_key(&a, &other, now, 0) < account_quota_key(&b, &other, now, 1));
+    }
+
+    #[test]
     fn least_used_prefers_fewer_requests() {
         let mut ks = [
             least_used_key(5, 0),
