@@ -11,6 +11,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod parse;
+pub mod quota;
 pub mod replay;
 pub mod secret;
 pub mod select;

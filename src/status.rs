@@ -28,7 +28,7 @@ pub struct AccountView {
     pub expires_at: Option<Timestamp>,
     pub fingerprint: String,
     pub blocks: Vec<BlockView>,
-    pub quota: Vec<serde_json::Value>,
+    pub quota: Vec<crate::quota::QuotaView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -79,7 +79,7 @@ pub fn status(state: &State, at: Timestamp) -> StatusView {
                 expires_at: a.expires_at,
                 fingerprint: a.fingerprint.clone(),
                 blocks,
-                quota: Vec::new(),
+                quota: a.quota.views(at),
             });
         }
     }

@@ -142,8 +142,16 @@ impl Engine {
         let latency_ms = latency.map(|d| d.as_millis() as u64);
         // Classification is pure and may read up to 64 KiB: done before taking the lock.
         let (error, quota, usage) = match &outcome {
-            Outcome::Success { usage, headers, .. } => {
-                (None, observations(provider, headers, at), *usage)
+            Outcome::Success {
+                usage,
+                headers,
+                body,
+            } => {
+                let usage = usage.or_else(|| {
+                    body.as_deref()
+                        .and_then(|b| crate::quota::extract_usage(provider, b))
+                });
+                (None, observations(provider, headers, at), usage)
             }
             Outcome::Failure {
                 status,

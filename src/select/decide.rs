@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::Strategy;
 use crate::event::{BlockReason, Skip};
 use crate::ids::{AccountId, Provider};
+use crate::quota::rank::account_quota_key;
 use crate::state::{Account, State, Unavailable};
 use crate::time::{add, Timestamp};
 
@@ -96,15 +97,33 @@ pub fn decide(
             ))
         };
         let chosen = match policy.strategy {
-            Strategy::RoundRobin | Strategy::QuotaAware => {
-                let cursor = state.selector.cursor(provider, model);
-                let first = cursor
-                    .and_then(|c| state.position.get(&c))
-                    .filter(|&&p| p >= start && p < end)
-                    .map_or(0, |&p| p - start + 1);
+            Strategy::RoundRobin => {
+                let first = cursor_start(state, provider, model, start, end);
                 walk(state, accounts, first, model, &check, &mut skip)
             }
             Strategy::FillFirst => walk(state, accounts, 0, model, &check, &mut skip),
+            Strategy::QuotaAware => {
+                // Most remaining quota, then soonest reset; ties (and accounts with no quota
+                // facts) go in round-robin order after the cursor.
+                let n = accounts.len();
+                let first = cursor_start(state, provider, model, start, end);
+                let mut best = None;
+                for (i, id) in accounts.iter().enumerate() {
+                    let Some(a) = state.accounts.get(id) else { continue };
+                    if !a.allows(model) {
+                        continue;
+                    }
+                    if let Some(u) = check(a) {
+                        skip(a, u);
+                        continue;
+                    }
+                    let key = account_quota_key(&a.quota, model, now, (i + n - first % n.max(1)) % n.max(1));
+                    if best.as_ref().is_none_or(|(k, _)| key < *k) {
+                        best = Some((key, a));
+                    }
+                }
+                best.map(|(_, a)| a)
+            }
             Strategy::Weighted | Strategy::LeastUsed => {
                 let mut best: Option<(&Account, i64)> = None;
                 for a in accounts.iter().filter_map(|id| state.accounts.get(id)) {
@@ -118,7 +137,7 @@ pub fn decide(
                     let score = if policy.strategy == Strategy::Weighted {
                         state.selector.current_weight(provider, model, a.id) + a.weight as i64
                     } else {
-                        -(a.health.get(model).map_or(0, |h| h.requests) as i64)
+                        -(a.quota.requests_in_window(now, model) as i64)
                     };
                     if best.is_none_or(|(_, s)| score > s) {
                         best = Some((a, score));
@@ -166,6 +185,16 @@ pub fn decide(
         earliest_at,
         skipped: skipped.into_iter().map(|s| s.0).collect(),
     })
+}
+
+/// Index in the tier `[start, end)` just after the last account chosen for (provider, model).
+fn cursor_start(state: &State, provider: Provider, model: &str, start: usize, end: usize) -> usize {
+    state
+        .selector
+        .cursor(provider, model)
+        .and_then(|c| state.position.get(&c))
+        .filter(|&&p| p >= start && p < end)
+        .map_or(0, |&p| p - start + 1)
 }
 
 /// Walks the tier as a ring from `first`, returning the first available account and reporting

@@ -89,6 +89,8 @@ pub struct Account {
     pub quota_level: u32,
     pub health: BTreeMap<Model, ModelHealth>,
     pub refresh: RefreshState,
+    /// Usage windows, provider observations and learned limits.
+    pub quota: crate::quota::AccountQuota,
 }
 
 /// Why an account cannot serve a model now, and until when (`None`: until something happens).
@@ -150,7 +152,13 @@ impl Account {
             (Some(a), Some(m)) if m.until > a.until => Some(block(m)),
             (Some(a), _) => Some(block(a)),
             (None, Some(m)) => Some(block(m)),
-            (None, None) => None,
+            // A confident learned limit already reached: skip before the provider says so.
+            (None, None) => self.quota.predicted_block(now, model).map(|(_, until)| Unavailable {
+                reason: BlockReason::QuotaPredicted,
+                until: Some(until),
+                since: None,
+                probing: false,
+            }),
         }
     }
 }

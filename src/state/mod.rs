@@ -123,6 +123,10 @@ impl State {
                 h.block = None;
                 h.consecutive_failures = 0;
                 h.quota_level = 0;
+                a.quota.on_success(at, &e.model, e.usage.as_ref());
+                for o in &e.quota {
+                    a.quota.on_observation(at, o);
+                }
             }
             Event::RequestFailed(e) => {
                 let Some(a) = self.accounts.get_mut(&e.account) else { return };
@@ -146,13 +150,24 @@ impl State {
                     }
                 }
                 release_probe(a, e.request);
+                if e.error.kind == crate::parse::ErrorKind::QuotaExceeded {
+                    let reset = crate::quota::quota_reset(at, &e.error);
+                    a.quota.on_quota_error(at, &e.model, e.error.scope, reset);
+                }
+                for o in &e.quota {
+                    a.quota.on_observation(at, o);
+                }
             }
             Event::RequestCancelled { account, request, .. } => {
                 if let Some(a) = self.accounts.get_mut(account) {
                     release_probe(a, *request);
                 }
             }
-            Event::QuotaObserved(_) => {}
+            Event::QuotaObserved(e) => {
+                if let Some(a) = self.accounts.get_mut(&e.account) {
+                    a.quota.on_observation(at, &e.observation);
+                }
+            }
             Event::RefreshDue { account, why, .. } => {
                 if let Some(a) = self.accounts.get_mut(account) {
                     a.refresh.in_flight = true;
@@ -194,6 +209,7 @@ impl State {
             }
             Event::StateCleared { account, model } => {
                 let Some(a) = self.accounts.get_mut(account) else { return };
+                a.quota.on_cleared(model.as_ref());
                 match model {
                     Some(m) => {
                         if let Some(h) = a.health.get_mut(&**m) {
@@ -236,6 +252,8 @@ impl State {
             quota_level: 0,
             health: Default::default(),
             refresh: RefreshState::default(),
+            // Window lengths are a fold input: the defaults, so every replay agrees.
+            quota: crate::quota::AccountQuota::new(e.provider, &crate::quota::QuotaSettings::default()),
         };
         self.accounts.insert(e.account, account);
         self.order.entry(e.provider).or_default().push(e.account);

@@ -31,7 +31,17 @@ pub fn acquire(db: &Path) -> Result<WriterLock> {
         .create(true)
         .truncate(false)
         .open(&path)?;
-    if file.try_lock_exclusive().is_err() {
+    // A lock just released can still be held for a moment by a forked child that has not yet
+    // exec'd (it inherited the descriptor), so retry briefly before calling it taken.
+    let mut locked = file.try_lock_exclusive().is_ok();
+    for _ in 0..25 {
+        if locked {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        locked = file.try_lock_exclusive().is_ok();
+    }
+    if !locked {
         let mut holder = String::new();
         let _ = file.read_to_string(&mut holder);
         let holder = holder.trim();
