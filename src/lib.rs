@@ -7,7 +7,9 @@
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod import;
 pub mod parse;
+pub mod refresh;
 pub mod secret;
 pub mod select;
 pub mod time;
