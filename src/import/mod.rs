@@ -102,7 +102,8 @@ pub fn read_credential_file(path: &Path) -> Result<ImportedCredential> {
         .map_err(|e| err(format!("not JSON ({e}); expected a CLIProxyAPI auth file, a Codex CLI auth.json or a Claude Code .credentials.json")))?;
     let stem = path
         .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
+        .map(|s| s.to_string_lossy().trim_start_matches('.').to_owned())
+        .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "imported".into());
     let parsed = if v.get("claudeAiOauth").is_some() {
         claude_code::read(&v)

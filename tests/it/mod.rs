@@ -2,3 +2,7 @@
 
 #[macro_use]
 pub mod support;
+
+pub mod fake_oauth;
+mod import;
+mod oauth;
