@@ -17,11 +17,7 @@ pub(super) fn read(v: &Value) -> Result<ImportedCredential, String> {
         Some("claude") => Provider::Claude,
         Some("codex") => Provider::Codex,
         Some("antigravity") => Provider::Antigravity,
-        other => {
-            return Err(format!(
-                "CLIProxyAPI auth file of type {other:?}: rotor imports claude, codex and antigravity"
-            ))
-        }
+        other => return Err(unsupported(other)),
     };
     let secrets = Secrets {
         api_key: None,
@@ -61,4 +57,8 @@ fn expiry(v: &Value) -> Option<Timestamp> {
         .single()?;
     let secs = v.get("expires_in")?.as_u64()?;
     Some(add(obtained, std::time::Duration::from_secs(secs)))
+}
+
+fn unsupported(kind: Option<&str>) -> String {
+    format!("CLIProxyAPI auth file of type {kind:?}: rotor imports claude, codex and antigravity")
 }

@@ -107,8 +107,7 @@ pub fn read_credential_file(path: &Path) -> Result<ImportedCredential> {
         .unwrap_or_else(|| "imported".into());
     let parsed = if v.get("claudeAiOauth").is_some() {
         claude_code::read(&v)
-    } else if v.get("tokens").is_some() || v.get("OPENAI_API_KEY").is_some_and(Value::is_string)
-    {
+    } else if v.get("tokens").is_some() || v.get("OPENAI_API_KEY").is_some_and(Value::is_string) {
         codex_cli::read(&v)
     } else if v.get("type").is_some() {
         cliproxy::read(&v)

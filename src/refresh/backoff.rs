@@ -24,7 +24,11 @@ pub fn base_delay(failures: u32) -> Duration {
 /// the wait by `1 + 0.2 × jitter`; the result never exceeds [`CAP`].
 /// Bounds: `0.8 × base ≤ delay ≤ min(1.2 × base, 10 min)`.
 pub fn delay(failures: u32, jitter: f64) -> Duration {
-    let j = if jitter.is_nan() { 0.0 } else { jitter.clamp(-1.0, 1.0) };
+    let j = if jitter.is_nan() {
+        0.0
+    } else {
+        jitter.clamp(-1.0, 1.0)
+    };
     base_delay(failures).mul_f64(1.0 + JITTER * j).min(CAP)
 }
 
@@ -65,7 +69,10 @@ mod tests {
             let b = base_delay(n);
             for _ in 0..200 {
                 let d = delay(n, random_jitter(&mut rng));
-                assert!(d >= b.mul_f64(0.8) && d <= b.mul_f64(1.2).min(CAP), "{n}: {d:?}");
+                assert!(
+                    d >= b.mul_f64(0.8) && d <= b.mul_f64(1.2).min(CAP),
+                    "{n}: {d:?}"
+                );
             }
         }
         assert_eq!(delay(1, -1.0), Duration::from_secs(24));

@@ -81,7 +81,10 @@ mod tests {
         assert_eq!(due_at(&s), Some(t("00:58:00")));
         assert!(!is_due(&s, t("00:57:00")));
         // A backoff that has already passed changes nothing.
-        assert_eq!(due_at(&st(Some("01:00:00"), Some("00:10:00"))), Some(t("00:55:00")));
+        assert_eq!(
+            due_at(&st(Some("01:00:00"), Some("00:10:00"))),
+            Some(t("00:55:00"))
+        );
     }
 
     #[test]

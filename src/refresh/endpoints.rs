@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use super::{claude::ClaudeRefresher, codex::CodexRefresher, google::GoogleRefresher};
 use super::TokenRefresher;
+use super::{claude::ClaudeRefresher, codex::CodexRefresher, google::GoogleRefresher};
 use crate::ids::Provider;
 use crate::secret::Secret;
 use crate::{Error, Result};
@@ -166,7 +166,11 @@ mod tests {
             codex_token_url: "http://example.com/t".into(),
             ..Default::default()
         };
-        assert!(bad.validate().unwrap_err().to_string().contains("endpoints.codex"));
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("endpoints.codex"));
     }
 
     #[test]
@@ -176,7 +180,9 @@ mod tests {
         for p in [Provider::Openai, Provider::Glm, Provider::Gemini] {
             assert!(refresher_for(p, &e, c.clone()).unwrap().is_none());
         }
-        assert!(refresher_for(Provider::Claude, &e, c.clone()).unwrap().is_some());
+        assert!(refresher_for(Provider::Claude, &e, c.clone())
+            .unwrap()
+            .is_some());
         let err = refresher_for(Provider::Antigravity, &e, c).err().unwrap();
         assert!(err.to_string().contains("antigravity.client_id"), "{err}");
     }

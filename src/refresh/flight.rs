@@ -175,7 +175,10 @@ mod tests {
         });
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert!(gate.in_flight(&1));
-        assert!(gate.run(2, || async { 2 }).await.led(), "other keys never wait");
+        assert!(
+            gate.run(2, || async { 2 }).await.led(),
+            "other keys never wait"
+        );
         let g = gate.clone();
         let waiter = tokio::spawn(async move { g.run(1, || async { 3 }).await });
         tokio::time::sleep(Duration::from_secs(1)).await;

@@ -163,7 +163,10 @@ mod tests {
         let c = |s, b: &str| classify(s, b.as_bytes()).class;
         use RefreshErrorClass::*;
         assert_eq!(c(400, r#"{"error":"invalid_grant"}"#), InvalidGrant);
-        assert_eq!(c(401, r#"{"error":{"code":"refresh_token_reused"}}"#), InvalidGrant);
+        assert_eq!(
+            c(401, r#"{"error":{"code":"refresh_token_reused"}}"#),
+            InvalidGrant
+        );
         assert_eq!(c(400, r#"{"error":"invalid_client"}"#), Rejected);
         assert_eq!(c(401, "<html>"), Rejected);
         assert_eq!(c(429, "{}"), Server);

@@ -34,7 +34,7 @@ pub fn decode_claims(token: &str) -> Option<JwtClaims> {
     let mut parts = token.trim().split('.');
     let (_header, payload) = (parts.next()?, parts.next()?);
     parts.next()?; // a JWT has three segments; a two-part string is not one
-    // Some issuers pad; the no-pad engine rejects '=', so strip it first.
+                   // Some issuers pad; the no-pad engine rejects '=', so strip it first.
     let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     let v: Value = serde_json::from_slice(&bytes).ok()?;
     let v = v.as_object()?;
@@ -61,7 +61,10 @@ mod tests {
     use super::*;
 
     fn jwt(payload: &str) -> String {
-        format!("eyJhbGciOiJub25lIn0.{}.sig", URL_SAFE_NO_PAD.encode(payload))
+        format!(
+            "eyJhbGciOiJub25lIn0.{}.sig",
+            URL_SAFE_NO_PAD.encode(payload)
+        )
     }
 
     #[test]
@@ -74,23 +77,41 @@ mod tests {
         assert_eq!(c.email.as_deref(), Some("a@b.c"));
         assert_eq!(c.chatgpt_account_id.as_deref(), Some("acc-1"));
         assert_eq!(c.chatgpt_plan_type.as_deref(), Some("plus"));
-        assert_eq!(crate::time::format_ts(c.exp.unwrap()), "2026-01-01T00:00:00.000Z");
+        assert_eq!(
+            crate::time::format_ts(c.exp.unwrap()),
+            "2026-01-01T00:00:00.000Z"
+        );
         assert_eq!(c.identity().plan.as_deref(), Some("plus"));
     }
 
     #[test]
     fn padded_payloads_and_profile_email_are_accepted() {
-        let body = URL_SAFE_NO_PAD.encode(r#"{"https://api.openai.com/profile":{"email":"p@q.r"}}"#);
+        let body =
+            URL_SAFE_NO_PAD.encode(r#"{"https://api.openai.com/profile":{"email":"p@q.r"}}"#);
         let c = decode_claims(&format!("h.{body}==.s")).unwrap();
         assert_eq!(c.email.as_deref(), Some("p@q.r"));
     }
 
     #[test]
     fn bad_input_is_none_never_a_panic() {
-        for bad in ["", ".", "..", "a.b", "a.b.c", "a.!!!.c", "x.bnVsbA.y", "x.WzFd.y"] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "a.b",
+            "a.b.c",
+            "a.!!!.c",
+            "x.bnVsbA.y",
+            "x.WzFd.y",
+        ] {
             assert_eq!(decode_claims(bad), None, "{bad}");
         }
         assert_eq!(decode_claims(&jwt(r#"{"exp":"soon"}"#)).unwrap().exp, None);
-        assert_eq!(decode_claims(&jwt(r#"{"exp":99999999999999999}"#)).unwrap().exp, None);
+        assert_eq!(
+            decode_claims(&jwt(r#"{"exp":99999999999999999}"#))
+                .unwrap()
+                .exp,
+            None
+        );
     }
 }

@@ -33,7 +33,9 @@ pub const EXPIRES_IN: u64 = 3600;
 /// A scripted answer, consumed by the next token request of its provider.
 #[derive(Clone, Debug)]
 pub enum Scripted {
-    TooManyRequests { retry_after_secs: u64 },
+    TooManyRequests {
+        retry_after_secs: u64,
+    },
     ServerError,
     /// Waits this long, then answers normally (rotating the token).
     Slow(Duration),
@@ -155,7 +157,11 @@ impl FakeOAuth {
 impl Inner {
     fn token(&mut self, p: Provider, kind: &str) -> String {
         self.seq += 1;
-        format!("fake-{p}-{kind}-{:06}-{}", self.seq, uuid::Uuid::new_v4().simple())
+        format!(
+            "fake-{p}-{kind}-{:06}-{}",
+            self.seq,
+            uuid::Uuid::new_v4().simple()
+        )
     }
 
     /// Counts the request, records violations, and pops the next script.
@@ -168,7 +174,12 @@ impl Inner {
 
     /// Exchanges `rt`: `Ok((grant, new refresh token or None when not rotated))`, or
     /// `Err(reused)` when it is dead (`true`) or never existed / belongs elsewhere (`false`).
-    fn exchange(&mut self, p: Provider, rt: &str, rotate: bool) -> Result<(Grant, Option<String>), bool> {
+    fn exchange(
+        &mut self,
+        p: Provider,
+        rt: &str,
+        rotate: bool,
+    ) -> Result<(Grant, Option<String>), bool> {
         match self.live.get(rt) {
             Some(g) if g.provider == p => {
                 let g = g.clone();
@@ -195,7 +206,10 @@ fn check_common(method: &Method, headers: &HeaderMap, content_type: &str) -> Vec
     }
     let h = |n: header::HeaderName| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !h(header::CONTENT_TYPE).starts_with(content_type) {
-        v.push(format!("content-type {:?}, expected {content_type}", h(header::CONTENT_TYPE)));
+        v.push(format!(
+            "content-type {:?}, expected {content_type}",
+            h(header::CONTENT_TYPE)
+        ));
     }
     if h(header::ACCEPT) != "application/json" {
         v.push(format!("accept {:?}", h(header::ACCEPT)));
@@ -207,12 +221,17 @@ fn check_common(method: &Method, headers: &HeaderMap, content_type: &str) -> Vec
 }
 
 /// Checks that `fields` holds exactly `expected` (`None` = present, any value) and no more.
-fn check_fields(fields: &HashMap<String, String>, expected: &[(&str, Option<&str>)]) -> Vec<String> {
+fn check_fields(
+    fields: &HashMap<String, String>,
+    expected: &[(&str, Option<&str>)],
+) -> Vec<String> {
     let mut v = Vec::new();
     for (k, want) in expected {
         match (fields.get(*k), want) {
             (None, _) => v.push(format!("missing field {k}")),
-            (Some(got), Some(want)) if got != want => v.push(format!("field {k} = {got:?}, expected {want:?}")),
+            (Some(got), Some(want)) if got != want => {
+                v.push(format!("field {k} = {got:?}, expected {want:?}"))
+            }
             _ => {}
         }
     }
@@ -239,8 +258,17 @@ async fn scripted(s: Option<Scripted>) -> Option<Response> {
             )
                 .into_response(),
         ),
-        Scripted::ServerError => Some((StatusCode::INTERNAL_SERVER_ERROR, "upstream connect error").into_response()),
-        Scripted::Malformed => Some((StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"access_token\": ").into_response()),
+        Scripted::ServerError => {
+            Some((StatusCode::INTERNAL_SERVER_ERROR, "upstream connect error").into_response())
+        }
+        Scripted::Malformed => Some(
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                "{\"access_token\": ",
+            )
+                .into_response(),
+        ),
         Scripted::Slow(d) => {
             tokio::time::sleep(d).await;
             None
@@ -251,15 +279,30 @@ async fn scripted(s: Option<Scripted>) -> Option<Response> {
 /// An unsigned JWT, as an OpenAI id_token / access token looks to a client that does not verify.
 pub fn fake_jwt(claims: &Value) -> String {
     let enc = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
-    format!("{}.{}.fakesig", enc(&json!({"alg": "RS256", "typ": "JWT"})), enc(claims))
+    format!(
+        "{}.{}.fakesig",
+        enc(&json!({"alg": "RS256", "typ": "JWT"})),
+        enc(claims)
+    )
 }
 
 async fn claude(State(s): Shared, method: Method, headers: HeaderMap, body: Bytes) -> Response {
     let fields: HashMap<String, String> = serde_json::from_slice::<HashMap<String, Value>>(&body)
-        .map(|m| m.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or("<not a string>").to_owned())).collect())
+        .map(|m| {
+            m.into_iter()
+                .map(|(k, v)| (k, v.as_str().unwrap_or("<not a string>").to_owned()))
+                .collect()
+        })
         .unwrap_or_default();
     let mut problems = check_common(&method, &headers, "application/json");
-    problems.extend(check_fields(&fields, &[("grant_type", Some("refresh_token")), ("refresh_token", None), ("client_id", Some(CLAUDE_CLIENT_ID))]));
+    problems.extend(check_fields(
+        &fields,
+        &[
+            ("grant_type", Some("refresh_token")),
+            ("refresh_token", None),
+            ("client_id", Some(CLAUDE_CLIENT_ID)),
+        ],
+    ));
     let script = s.lock().begin(Provider::Claude, problems);
     if let Some(r) = scripted(script).await {
         return r;
@@ -285,7 +328,15 @@ async fn claude(State(s): Shared, method: Method, headers: HeaderMap, body: Byte
 async fn codex(State(s): Shared, method: Method, headers: HeaderMap, body: Bytes) -> Response {
     let fields = form(&body);
     let mut problems = check_common(&method, &headers, "application/x-www-form-urlencoded");
-    problems.extend(check_fields(&fields, &[("client_id", Some(CODEX_CLIENT_ID)), ("grant_type", Some("refresh_token")), ("refresh_token", None), ("scope", Some("openid profile email"))]));
+    problems.extend(check_fields(
+        &fields,
+        &[
+            ("client_id", Some(CODEX_CLIENT_ID)),
+            ("grant_type", Some("refresh_token")),
+            ("refresh_token", None),
+            ("scope", Some("openid profile email")),
+        ],
+    ));
     let script = s.lock().begin(Provider::Codex, problems);
     if let Some(r) = scripted(script).await {
         return r;
@@ -315,7 +366,15 @@ async fn codex(State(s): Shared, method: Method, headers: HeaderMap, body: Bytes
 async fn google(State(s): Shared, method: Method, headers: HeaderMap, body: Bytes) -> Response {
     let fields = form(&body);
     let mut problems = check_common(&method, &headers, "application/x-www-form-urlencoded");
-    problems.extend(check_fields(&fields, &[("client_id", Some(GOOGLE_CLIENT_ID)), ("client_secret", Some(GOOGLE_CLIENT_SECRET)), ("grant_type", Some("refresh_token")), ("refresh_token", None)]));
+    problems.extend(check_fields(
+        &fields,
+        &[
+            ("client_id", Some(GOOGLE_CLIENT_ID)),
+            ("client_secret", Some(GOOGLE_CLIENT_SECRET)),
+            ("grant_type", Some("refresh_token")),
+            ("refresh_token", None),
+        ],
+    ));
     let script = s.lock().begin(Provider::Antigravity, problems);
     if let Some(r) = scripted(script).await {
         return r;

@@ -16,12 +16,32 @@ pub fn fixture(name: &str) -> PathBuf {
 #[test]
 fn every_format_is_detected_and_snapshotted_without_secrets() {
     let cases = [
-        ("cliproxy-claude.json", Provider::Claude, SourceFormat::Cliproxy),
-        ("cliproxy-codex.json", Provider::Codex, SourceFormat::Cliproxy),
-        ("cliproxy-antigravity.json", Provider::Antigravity, SourceFormat::Cliproxy),
+        (
+            "cliproxy-claude.json",
+            Provider::Claude,
+            SourceFormat::Cliproxy,
+        ),
+        (
+            "cliproxy-codex.json",
+            Provider::Codex,
+            SourceFormat::Cliproxy,
+        ),
+        (
+            "cliproxy-antigravity.json",
+            Provider::Antigravity,
+            SourceFormat::Cliproxy,
+        ),
         ("codex-auth.json", Provider::Codex, SourceFormat::CodexCli),
-        ("codex-apikey.json", Provider::Openai, SourceFormat::CodexCli),
-        (".credentials.json", Provider::Claude, SourceFormat::ClaudeCode),
+        (
+            "codex-apikey.json",
+            Provider::Openai,
+            SourceFormat::CodexCli,
+        ),
+        (
+            ".credentials.json",
+            Provider::Claude,
+            SourceFormat::ClaudeCode,
+        ),
     ];
     for (file, provider, format) in cases {
         let path = fixture(file);
@@ -30,14 +50,21 @@ fn every_format_is_detected_and_snapshotted_without_secrets() {
         assert_eq!((c.provider, c.format), (provider, format), "{file}");
         assert_eq!(std::fs::read(&path).unwrap(), before, "{file} was changed");
         let summary = serde_json::to_string(&c.summary()).unwrap();
-        for s in [&c.secrets.access_token, &c.secrets.refresh_token, &c.secrets.id_token, &c.secrets.api_key]
-            .into_iter()
-            .flatten()
+        for s in [
+            &c.secrets.access_token,
+            &c.secrets.refresh_token,
+            &c.secrets.id_token,
+            &c.secrets.api_key,
+        ]
+        .into_iter()
+        .flatten()
         {
             assert!(!summary.contains(s.expose()), "{file}: secret in summary");
         }
         // `.credentials.json` is Claude Code's name; say so in the snapshot's.
-        let stem = file.trim_end_matches(".json").replace(".credentials", "claude-code-credentials");
+        let stem = file
+            .trim_end_matches(".json")
+            .replace(".credentials", "claude-code-credentials");
         let name = format!("import_{stem}");
         snap!(name, c.summary());
     }
@@ -60,7 +87,9 @@ fn unknown_or_broken_files_name_the_file() {
         ("cliproxy-gemini.json", "\"gemini\""),
         ("does-not-exist.json", "cannot open"),
     ] {
-        let e = read_credential_file(&fixture(file)).unwrap_err().to_string();
+        let e = read_credential_file(&fixture(file))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(file) && e.contains(why), "{file}: {e}");
     }
 }

@@ -35,13 +35,23 @@ async fn claude_rotates_and_rejects_reuse() {
     let got = r.refresh(&first, now()).await.unwrap();
     assert_ne!(got.secrets.access_token, first.access_token);
     assert!(got.rotated(&first), "Anthropic rotates the refresh token");
-    assert_eq!(got.expires_at, Some(add(now(), Duration::from_secs(EXPIRES_IN))));
+    assert_eq!(
+        got.expires_at,
+        Some(add(now(), Duration::from_secs(EXPIRES_IN)))
+    );
     assert_eq!(got.identity.email.as_deref(), Some("claude@example.com"));
 
     let reused = r.refresh(&first, now()).await.unwrap_err();
-    assert_eq!((reused.class, reused.status), (RefreshErrorClass::InvalidGrant, Some(400)));
+    assert_eq!(
+        (reused.class, reused.status),
+        (RefreshErrorClass::InvalidGrant, Some(400))
+    );
     assert!(reused.needs_reauth());
-    assert!(reused.message.contains("invalid_grant"), "{}", reused.message);
+    assert!(
+        reused.message.contains("invalid_grant"),
+        "{}",
+        reused.message
+    );
 
     r.refresh(&got.secrets, now()).await.unwrap();
     assert_eq!(fake.requests(Provider::Claude), 3);
@@ -59,15 +69,28 @@ async fn codex_rotates_learns_identity_and_reports_reuse() {
     assert_eq!(got.identity.email.as_deref(), Some("codex@example.com"));
     assert_eq!(got.identity.account_id.as_deref(), Some("acct-codex-1"));
     assert_eq!(got.identity.plan.as_deref(), Some("plus"));
-    assert_eq!(got.expires_at, Some(add(now(), Duration::from_secs(EXPIRES_IN))));
+    assert_eq!(
+        got.expires_at,
+        Some(add(now(), Duration::from_secs(EXPIRES_IN)))
+    );
 
     let reused = r.refresh(&first, now()).await.unwrap_err();
-    assert_eq!((reused.class, reused.status), (RefreshErrorClass::InvalidGrant, Some(401)));
-    assert!(reused.message.starts_with("refresh_token_reused"), "{}", reused.message);
+    assert_eq!(
+        (reused.class, reused.status),
+        (RefreshErrorClass::InvalidGrant, Some(401))
+    );
+    assert!(
+        reused.message.starts_with("refresh_token_reused"),
+        "{}",
+        reused.message
+    );
 
     let unknown = Secrets::oauth("at", Some("never-issued".into()));
     let e = r.refresh(&unknown, now()).await.unwrap_err();
-    assert_eq!((e.class, e.status), (RefreshErrorClass::Rejected, Some(401)));
+    assert_eq!(
+        (e.class, e.status),
+        (RefreshErrorClass::Rejected, Some(401))
+    );
     assert!(e.needs_reauth());
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
@@ -80,17 +103,35 @@ async fn google_keeps_the_refresh_token_unless_rotated_and_reports_revocation() 
     let got = r.refresh(&first, now()).await.unwrap();
     assert!(!got.rotated(&first), "Google keeps the refresh token");
     assert_eq!(got.secrets.refresh_token, first.refresh_token);
-    assert!(got.secrets.access_token.as_ref().unwrap().expose().starts_with("ya29."));
-    assert_eq!(got.expires_at, Some(add(now(), Duration::from_secs(EXPIRES_IN - 1))));
+    assert!(got
+        .secrets
+        .access_token
+        .as_ref()
+        .unwrap()
+        .expose()
+        .starts_with("ya29."));
+    assert_eq!(
+        got.expires_at,
+        Some(add(now(), Duration::from_secs(EXPIRES_IN - 1)))
+    );
 
     fake.set_google_rotates(true);
     let rotated = r.refresh(&got.secrets, now()).await.unwrap();
     assert!(rotated.rotated(&got.secrets));
 
-    let rt = rotated.secrets.refresh_token.as_ref().unwrap().expose().to_owned();
+    let rt = rotated
+        .secrets
+        .refresh_token
+        .as_ref()
+        .unwrap()
+        .expose()
+        .to_owned();
     fake.revoke(&rt);
     let e = r.refresh(&rotated.secrets, now()).await.unwrap_err();
-    assert_eq!((e.class, e.status), (RefreshErrorClass::InvalidGrant, Some(400)));
+    assert_eq!(
+        (e.class, e.status),
+        (RefreshErrorClass::InvalidGrant, Some(400))
+    );
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
 
@@ -99,8 +140,13 @@ async fn google_without_client_credentials_is_a_clear_error() {
     let fake = FakeOAuth::start().await;
     let mut e = fake.endpoints(T);
     e.antigravity_client_secret = None;
-    let err = refresher_for(Provider::Antigravity, &e, reqwest::Client::new()).err().unwrap();
-    assert!(err.to_string().contains("antigravity.client_secret"), "{err}");
+    let err = refresher_for(Provider::Antigravity, &e, reqwest::Client::new())
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string().contains("antigravity.client_secret"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -109,9 +155,13 @@ async fn platform_claude_url_and_loopback_rules_come_from_config() {
         claude_token_url: rotor::refresh::endpoints::CLAUDE_PLATFORM_TOKEN_URL.into(),
         ..Default::default()
     };
-    assert!(refresher_for(Provider::Claude, &e, reqwest::Client::new()).unwrap().is_some());
+    assert!(refresher_for(Provider::Claude, &e, reqwest::Client::new())
+        .unwrap()
+        .is_some());
     e.claude_token_url = "http://console.anthropic.com/v1/oauth/token".into();
-    let err = refresher_for(Provider::Claude, &e, reqwest::Client::new()).err().unwrap();
+    let err = refresher_for(Provider::Claude, &e, reqwest::Client::new())
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("plain http"), "{err}");
 }
 
@@ -122,22 +172,43 @@ async fn scripted_server_trouble_backs_off_and_never_burns_the_grant() {
         let r = refresher(&fake, p, Duration::from_millis(300));
         let creds = fake.sign_in(p, "s@example.com");
 
-        fake.script(p, Scripted::TooManyRequests { retry_after_secs: 17 });
+        fake.script(
+            p,
+            Scripted::TooManyRequests {
+                retry_after_secs: 17,
+            },
+        );
         let e = r.refresh(&creds, now()).await.unwrap_err();
-        assert_eq!((e.class, e.status), (RefreshErrorClass::Server, Some(429)), "{p}");
+        assert_eq!(
+            (e.class, e.status),
+            (RefreshErrorClass::Server, Some(429)),
+            "{p}"
+        );
         assert_eq!(e.retry_after, Some(Duration::from_secs(17)));
 
         fake.script(p, Scripted::ServerError);
         let e = r.refresh(&creds, now()).await.unwrap_err();
-        assert_eq!((e.class, e.status), (RefreshErrorClass::Server, Some(500)), "{p}");
+        assert_eq!(
+            (e.class, e.status),
+            (RefreshErrorClass::Server, Some(500)),
+            "{p}"
+        );
 
         fake.script(p, Scripted::Malformed);
         let e = r.refresh(&creds, now()).await.unwrap_err();
-        assert_eq!((e.class, e.status), (RefreshErrorClass::Server, Some(200)), "{p}");
+        assert_eq!(
+            (e.class, e.status),
+            (RefreshErrorClass::Server, Some(200)),
+            "{p}"
+        );
 
         fake.script(p, Scripted::Slow(Duration::from_secs(3)));
         let e = r.refresh(&creds, now()).await.unwrap_err();
-        assert_eq!((e.class, e.status), (RefreshErrorClass::Network, None), "{p}");
+        assert_eq!(
+            (e.class, e.status),
+            (RefreshErrorClass::Network, None),
+            "{p}"
+        );
         assert!(e.message.contains("timed out"), "{}", e.message);
         assert!(!e.needs_reauth());
 
@@ -157,7 +228,9 @@ async fn unreachable_endpoint_is_a_network_failure() {
         codex_token_url: format!("http://{addr}/oauth/token"),
         ..Default::default()
     };
-    let r = refresher_for(Provider::Codex, &e, reqwest::Client::new()).unwrap().unwrap();
+    let r = refresher_for(Provider::Codex, &e, reqwest::Client::new())
+        .unwrap()
+        .unwrap();
     let err = r
         .refresh(&Secrets::oauth("a", Some("r".into())), now())
         .await
@@ -169,7 +242,10 @@ async fn unreachable_endpoint_is_a_network_failure() {
 async fn missing_refresh_token_needs_a_person_and_sends_nothing() {
     let fake = FakeOAuth::start().await;
     let r = refresher(&fake, Provider::Claude, T);
-    let e = r.refresh(&Secrets::oauth("only-access", None), now()).await.unwrap_err();
+    let e = r
+        .refresh(&Secrets::oauth("only-access", None), now())
+        .await
+        .unwrap_err();
     assert!(e.needs_reauth());
     assert_eq!(fake.requests(Provider::Claude), 0);
 }
@@ -199,7 +275,9 @@ async fn hundred_concurrent_callers_make_one_token_request() {
     assert_eq!(fake.requests(Provider::Codex), 1);
     assert_eq!(results.iter().filter(|f| f.led()).count(), 1);
     let first = results[0].clone().into_inner().unwrap();
-    assert!(results.into_iter().all(|f| f.into_inner().as_ref() == Ok(&first)));
+    assert!(results
+        .into_iter()
+        .all(|f| f.into_inner().as_ref() == Ok(&first)));
 }
 
 #[tokio::test]
@@ -209,13 +287,15 @@ async fn debug_output_never_shows_a_token() {
     let first = fake.sign_in(Provider::Codex, "dbg@example.com");
     let got = r.refresh(&first, now()).await.unwrap();
     let failure = r.refresh(&first, now()).await.unwrap_err();
-    let imported =
-        read_credential_file(&super::import::fixture("cliproxy-codex.json")).unwrap();
+    let imported = read_credential_file(&super::import::fixture("cliproxy-codex.json")).unwrap();
     let endpoints = fake.endpoints(T);
 
     let mut tokens: Vec<String> = Vec::new();
     for s in [&first, &got.secrets, &imported.secrets] {
-        for t in [&s.access_token, &s.refresh_token, &s.id_token, &s.api_key].into_iter().flatten() {
+        for t in [&s.access_token, &s.refresh_token, &s.id_token, &s.api_key]
+            .into_iter()
+            .flatten()
+        {
             tokens.push(t.expose().to_owned());
         }
     }
