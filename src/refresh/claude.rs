@@ -21,6 +21,7 @@ pub struct ClaudeRefresher {
     client: reqwest::Client,
     url: Url,
     timeout: Duration,
+    lead: Duration,
 }
 
 impl ClaudeRefresher {
@@ -29,7 +30,14 @@ impl ClaudeRefresher {
             client,
             url,
             timeout,
+            lead: super::DEFAULT_LEAD,
         }
+    }
+
+    /// Overrides how long before expiry the scheduler should refresh (`refresh.lead.<provider>`).
+    pub fn with_lead(mut self, lead: Duration) -> Self {
+        self.lead = lead;
+        self
     }
 
     async fn run(&self, current: &Secrets, now: Timestamp) -> Result<TokenResult, RefreshFailure> {
@@ -69,6 +77,9 @@ impl ClaudeRefresher {
 impl TokenRefresher for ClaudeRefresher {
     fn provider(&self) -> Provider {
         Provider::Claude
+    }
+    fn refresh_lead(&self) -> Duration {
+        self.lead
     }
     fn refresh<'a>(&'a self, current: &'a Secrets, now: Timestamp) -> RefreshFuture<'a> {
         Box::pin(self.run(current, now))

@@ -21,6 +21,7 @@ pub struct CodexRefresher {
     client: reqwest::Client,
     url: Url,
     timeout: Duration,
+    lead: Duration,
 }
 
 impl CodexRefresher {
@@ -29,7 +30,14 @@ impl CodexRefresher {
             client,
             url,
             timeout,
+            lead: super::DEFAULT_LEAD,
         }
+    }
+
+    /// Overrides how long before expiry the scheduler should refresh (`refresh.lead.<provider>`).
+    pub fn with_lead(mut self, lead: Duration) -> Self {
+        self.lead = lead;
+        self
     }
 
     async fn run(&self, current: &Secrets, now: Timestamp) -> Result<TokenResult, RefreshFailure> {
@@ -73,6 +81,9 @@ impl CodexRefresher {
 impl TokenRefresher for CodexRefresher {
     fn provider(&self) -> Provider {
         Provider::Codex
+    }
+    fn refresh_lead(&self) -> Duration {
+        self.lead
     }
     fn refresh<'a>(&'a self, current: &'a Secrets, now: Timestamp) -> RefreshFuture<'a> {
         Box::pin(self.run(current, now))

@@ -50,6 +50,16 @@ pub fn next_wake<'a>(
         .min()
 }
 
+/// How long the scheduler may sleep at `now`: until `next_wake`, but never longer than
+/// `interval` (`refresh.interval`, so new accounts and 401s are noticed) and never zero-spinning
+/// on a time already passed (it returns `Duration::ZERO` and the caller handles what is due).
+pub fn sleep_for(next_wake: Option<Timestamp>, now: Timestamp, interval: Duration) -> Duration {
+    match next_wake {
+        Some(t) => (t - now).to_std().unwrap_or(Duration::ZERO).min(interval),
+        None => interval,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +120,38 @@ mod tests {
             ..st(Some("01:00:00"), None)
         };
         assert!(is_due(&huge, t("00:00:00")));
+    }
+
+    #[test]
+    fn sleeps_until_the_next_due_time_at_most_one_interval() {
+        let i = Duration::from_secs(30);
+        let now = t("00:00:00");
+        assert_eq!(
+            sleep_for(Some(t("00:00:10")), now, i),
+            Duration::from_secs(10)
+        );
+        assert_eq!(sleep_for(Some(t("01:00:00")), now, i), i);
+        assert_eq!(
+            sleep_for(Some(t("00:00:00")), t("00:00:05"), i),
+            Duration::ZERO
+        );
+        assert_eq!(sleep_for(None, now, i), i);
+    }
+
+    /// The scheduler's loop shape under paused time: it wakes exactly when a token is due.
+    #[tokio::test(start_paused = true)]
+    async fn a_paused_scheduler_wakes_exactly_at_the_due_time() {
+        let start = tokio::time::Instant::now();
+        let base = t("00:00:00");
+        let states = [st(Some("00:05:40"), None)]; // due at 00:00:40
+        let mut now = base;
+        let mut wakes = 0;
+        while !states.iter().any(|s| is_due(s, now)) {
+            let d = sleep_for(next_wake(&states, now), now, Duration::from_secs(30));
+            tokio::time::sleep(d).await;
+            now = base + chrono::Duration::from_std(start.elapsed()).unwrap();
+            wakes += 1;
+        }
+        assert_eq!((wakes, start.elapsed()), (2, Duration::from_secs(40)));
     }
 }

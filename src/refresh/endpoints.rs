@@ -2,6 +2,7 @@
 //! / `client_secret`) with the SPEC defaults, the https-only rule (plain http only for loopback
 //! hosts, SPEC §11), and [`refresher_for`], which builds a provider's refresher from them.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -31,6 +32,8 @@ pub struct RefreshEndpoints {
     pub antigravity_client_secret: Option<Secret>,
     /// Whole-request timeout of one token request.
     pub timeout: Duration,
+    /// `refresh.lead.<provider>`; a provider not listed uses [`super::DEFAULT_LEAD`].
+    pub leads: BTreeMap<Provider, Duration>,
 }
 
 impl Default for RefreshEndpoints {
@@ -42,6 +45,7 @@ impl Default for RefreshEndpoints {
             antigravity_client_id: None,
             antigravity_client_secret: None,
             timeout: DEFAULT_TIMEOUT,
+            leads: BTreeMap::new(),
         }
     }
 }
@@ -55,6 +59,14 @@ impl RefreshEndpoints {
             Provider::Antigravity => Some(&self.antigravity_token_url),
             Provider::Openai | Provider::Glm | Provider::Gemini => None,
         }
+    }
+
+    /// How long before expiry `provider`'s tokens are refreshed.
+    pub fn lead(&self, provider: Provider) -> Duration {
+        self.leads
+            .get(&provider)
+            .copied()
+            .unwrap_or(super::DEFAULT_LEAD)
     }
 
     /// Checks every token URL (config load time), so a bad one fails before any refresh.
@@ -109,9 +121,10 @@ pub fn refresher_for(
     };
     let url = validate_token_url(url)?;
     let timeout = endpoints.timeout;
+    let lead = endpoints.lead(provider);
     Ok(Some(match provider {
-        Provider::Claude => Box::new(ClaudeRefresher::new(client, url, timeout)),
-        Provider::Codex => Box::new(CodexRefresher::new(client, url, timeout)),
+        Provider::Claude => Box::new(ClaudeRefresher::new(client, url, timeout).with_lead(lead)),
+        Provider::Codex => Box::new(CodexRefresher::new(client, url, timeout).with_lead(lead)),
         _ => {
             let (Some(id), Some(secret)) = (
                 endpoints.antigravity_client_id.clone(),
@@ -123,7 +136,7 @@ pub fn refresher_for(
                         .into(),
                 ));
             };
-            Box::new(GoogleRefresher::new(client, url, timeout, id, secret))
+            Box::new(GoogleRefresher::new(client, url, timeout, id, secret).with_lead(lead))
         }
     }))
 }

@@ -17,6 +17,7 @@ pub struct GoogleRefresher {
     client: reqwest::Client,
     url: Url,
     timeout: Duration,
+    lead: Duration,
     client_id: String,
     client_secret: Secret,
 }
@@ -33,9 +34,16 @@ impl GoogleRefresher {
             client,
             url,
             timeout,
+            lead: super::DEFAULT_LEAD,
             client_id,
             client_secret,
         }
+    }
+
+    /// Overrides how long before expiry the scheduler should refresh (`refresh.lead.<provider>`).
+    pub fn with_lead(mut self, lead: Duration) -> Self {
+        self.lead = lead;
+        self
     }
 
     async fn run(&self, current: &Secrets, now: Timestamp) -> Result<TokenResult, RefreshFailure> {
@@ -75,6 +83,9 @@ impl GoogleRefresher {
 impl TokenRefresher for GoogleRefresher {
     fn provider(&self) -> Provider {
         Provider::Antigravity
+    }
+    fn refresh_lead(&self) -> Duration {
+        self.lead
     }
     fn refresh<'a>(&'a self, current: &'a Secrets, now: Timestamp) -> RefreshFuture<'a> {
         Box::pin(self.run(current, now))

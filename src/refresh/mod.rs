@@ -2,6 +2,16 @@
 //! [`RefreshFailure`], and the per-provider refreshers built from [`RefreshEndpoints`].
 //! Pure helpers live beside it (`backoff`, `due`, `jwt`), as does the single-flight gate.
 //! Nothing here touches the store: the engine appends events and stores rotated secrets.
+//!
+//! How an engine drives these pieces (one refresh, whatever asked for it):
+//! 1. Gate on [`SingleFlight`] keyed by account; inside the work: append `refresh_due`, read the
+//!    *current* secrets generation from the store, call [`TokenRefresher::refresh`].
+//! 2. On `Ok`: append `refresh_succeeded` and write `result.secrets` as the next generation in
+//!    the same transaction, and wait for it to be durable before releasing the gate: the old
+//!    refresh token is already dead at the provider.
+//! 3. On `Err`: append `refresh_failed` with `backoff::next_attempt_at`; if
+//!    [`RefreshFailure::needs_reauth`], disable the account as `needs_reauth`.
+//! 4. A 401 whose lease fingerprint is [`superseded`] by the current generation asks for nothing.
 
 pub mod backoff;
 pub mod claude;
@@ -96,6 +106,13 @@ impl RefreshFailure {
     }
 }
 
+/// Whether a 401 reported against the credential with fingerprint `reported` is stale because
+/// `current` (the latest stored generation) already holds a different access token: then it
+/// triggers no refresh (SPEC §7); the caller simply retries with the new token.
+pub fn superseded(reported: &str, current: &Secrets) -> bool {
+    !reported.is_empty() && current.fingerprint() != reported
+}
+
 impl std::fmt::Display for RefreshFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let class = serde_json::to_value(self.class)
@@ -110,3 +127,32 @@ impl std::fmt::Display for RefreshFailure {
 }
 
 impl std::error::Error for RefreshFailure {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_401_on_an_older_generation_is_superseded() {
+        let old = Secrets::oauth("access-gen-1", Some("r1".into()));
+        let new = Secrets::oauth("access-gen-2", Some("r2".into()));
+        assert!(superseded(&old.fingerprint(), &new));
+        assert!(!superseded(&new.fingerprint(), &new));
+    }
+
+    #[test]
+    fn failures_print_class_status_and_scrubbed_message() {
+        let f = RefreshFailure::new(
+            RefreshErrorClass::InvalidGrant,
+            Some(400),
+            "invalid_grant: token sk-ant-ort01-abcdefghijklmnop1234 is dead",
+        );
+        assert_eq!(
+            f.to_string(),
+            "invalid_grant (HTTP 400): invalid_grant: token [redacted] is dead"
+        );
+        assert!(f.needs_reauth());
+        let long = RefreshFailure::new(RefreshErrorClass::Server, None, &"x ".repeat(600));
+        assert!(long.message.chars().count() <= 512);
+    }
+}

@@ -112,6 +112,7 @@ impl FakeOAuth {
             antigravity_client_id: Some(GOOGLE_CLIENT_ID.into()),
             antigravity_client_secret: Some(Secret::new(GOOGLE_CLIENT_SECRET)),
             timeout,
+            leads: Default::default(),
         }
     }
 
