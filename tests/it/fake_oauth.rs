@@ -4,17 +4,15 @@
 //! in each provider's real error shape, and can be scripted to answer 429 / 500 / slowly /
 //! with malformed JSON. Nothing here is shared with the library: it is the far side of the wire.
 
+mod handlers;
+
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{header, HeaderMap, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use axum::{Json, Router};
+use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use parking_lot::Mutex;
@@ -45,13 +43,13 @@ pub enum Scripted {
 
 /// Who a live grant belongs to.
 #[derive(Clone, Debug)]
-struct Grant {
+pub(super) struct Grant {
     provider: Provider,
     email: String,
 }
 
 #[derive(Default)]
-struct Inner {
+pub(super) struct Inner {
     /// Refresh tokens that may be used now.
     live: HashMap<String, Grant>,
     /// Refresh tokens already exchanged (rotated away) or revoked.
@@ -82,9 +80,9 @@ impl FakeOAuth {
     pub async fn start() -> FakeOAuth {
         let inner = Arc::new(Mutex::new(Inner::default()));
         let app = Router::new()
-            .route("/claude/v1/oauth/token", any(claude))
-            .route("/codex/oauth/token", any(codex))
-            .route("/google/token", any(google))
+            .route("/claude/v1/oauth/token", any(handlers::claude))
+            .route("/codex/oauth/token", any(handlers::codex))
+            .route("/google/token", any(handlers::google))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -156,7 +154,7 @@ impl FakeOAuth {
 }
 
 impl Inner {
-    fn token(&mut self, p: Provider, kind: &str) -> String {
+    pub(super) fn token(&mut self, p: Provider, kind: &str) -> String {
         self.seq += 1;
         format!(
             "fake-{p}-{kind}-{:06}-{}",
@@ -166,7 +164,7 @@ impl Inner {
     }
 
     /// Counts the request, records violations, and pops the next script.
-    fn begin(&mut self, p: Provider, problems: Vec<String>) -> Option<Scripted> {
+    pub(super) fn begin(&mut self, p: Provider, problems: Vec<String>) -> Option<Scripted> {
         *self.requests.entry(p).or_default() += 1;
         self.violations
             .extend(problems.into_iter().map(|v| format!("{p}: {v}")));
@@ -198,85 +196,6 @@ impl Inner {
     }
 }
 
-type Shared = State<Arc<Mutex<Inner>>>;
-
-fn check_common(method: &Method, headers: &HeaderMap, content_type: &str) -> Vec<String> {
-    let mut v = Vec::new();
-    if method != Method::POST {
-        v.push(format!("method {method}, expected POST"));
-    }
-    let h = |n: header::HeaderName| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !h(header::CONTENT_TYPE).starts_with(content_type) {
-        v.push(format!(
-            "content-type {:?}, expected {content_type}",
-            h(header::CONTENT_TYPE)
-        ));
-    }
-    if h(header::ACCEPT) != "application/json" {
-        v.push(format!("accept {:?}", h(header::ACCEPT)));
-    }
-    if !h(header::USER_AGENT).starts_with("rotor/") {
-        v.push(format!("user-agent {:?}", h(header::USER_AGENT)));
-    }
-    v
-}
-
-/// Checks that `fields` holds exactly `expected` (`None` = present, any value) and no more.
-fn check_fields(
-    fields: &HashMap<String, String>,
-    expected: &[(&str, Option<&str>)],
-) -> Vec<String> {
-    let mut v = Vec::new();
-    for (k, want) in expected {
-        match (fields.get(*k), want) {
-            (None, _) => v.push(format!("missing field {k}")),
-            (Some(got), Some(want)) if got != want => {
-                v.push(format!("field {k} = {got:?}, expected {want:?}"))
-            }
-            _ => {}
-        }
-    }
-    for k in fields.keys() {
-        if !expected.iter().any(|(e, _)| e == k) {
-            v.push(format!("unexpected field {k}"));
-        }
-    }
-    v
-}
-
-fn form(body: &[u8]) -> HashMap<String, String> {
-    url::form_urlencoded::parse(body).into_owned().collect()
-}
-
-/// Applies a script that answers without touching grants; `Slow` sleeps and falls through.
-async fn scripted(s: Option<Scripted>) -> Option<Response> {
-    match s? {
-        Scripted::TooManyRequests { retry_after_secs } => Some(
-            (
-                StatusCode::TOO_MANY_REQUESTS,
-                [(header::RETRY_AFTER, retry_after_secs.to_string())],
-                Json(json!({"error": "rate_limited", "error_description": "slow down"})),
-            )
-                .into_response(),
-        ),
-        Scripted::ServerError => {
-            Some((StatusCode::INTERNAL_SERVER_ERROR, "upstream connect error").into_response())
-        }
-        Scripted::Malformed => Some(
-            (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/json")],
-                "{\"access_token\": ",
-            )
-                .into_response(),
-        ),
-        Scripted::Slow(d) => {
-            tokio::time::sleep(d).await;
-            None
-        }
-    }
-}
-
 /// An unsigned JWT, as an OpenAI id_token / access token looks to a client that does not verify.
 pub fn fake_jwt(claims: &Value) -> String {
     let enc = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
@@ -285,117 +204,4 @@ pub fn fake_jwt(claims: &Value) -> String {
         enc(&json!({"alg": "RS256", "typ": "JWT"})),
         enc(claims)
     )
-}
-
-async fn claude(State(s): Shared, method: Method, headers: HeaderMap, body: Bytes) -> Response {
-    let fields: HashMap<String, String> = serde_json::from_slice::<HashMap<String, Value>>(&body)
-        .map(|m| {
-            m.into_iter()
-                .map(|(k, v)| (k, v.as_str().unwrap_or("<not a string>").to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut problems = check_common(&method, &headers, "application/json");
-    problems.extend(check_fields(
-        &fields,
-        &[
-            ("grant_type", Some("refresh_token")),
-            ("refresh_token", None),
-            ("client_id", Some(CLAUDE_CLIENT_ID)),
-        ],
-    ));
-    let script = s.lock().begin(Provider::Claude, problems);
-    if let Some(r) = scripted(script).await {
-        return r;
-    }
-    let rt = fields.get("refresh_token").cloned().unwrap_or_default();
-    let mut g = s.lock();
-    match g.exchange(Provider::Claude, &rt, true) {
-        Ok((grant, next)) => Json(json!({
-            "token_type": "Bearer",
-            "access_token": g.token(Provider::Claude, "at"),
-            "expires_in": EXPIRES_IN,
-            "refresh_token": next,
-            "scope": "user:inference user:profile",
-            "organization": {"uuid": "org-fake-1", "name": "Fake Org"},
-            "account": {"uuid": "acct-fake-1", "email_address": grant.email},
-        }))
-        .into_response(),
-        // Anthropic answers RFC 6749 errors; a reused token is just an invalid grant.
-        Err(_) => (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_grant", "error_description": "Invalid 'refresh_token' in request."}))).into_response(),
-    }
-}
-
-async fn codex(State(s): Shared, method: Method, headers: HeaderMap, body: Bytes) -> Response {
-    let fields = form(&body);
-    let mut problems = check_common(&method, &headers, "application/x-www-form-urlencoded");
-    problems.extend(check_fields(
-        &fields,
-        &[
-            ("client_id", Some(CODEX_CLIENT_ID)),
-            ("grant_type", Some("refresh_token")),
-            ("refresh_token", None),
-            ("scope", Some("openid profile email")),
-        ],
-    ));
-    let script = s.lock().begin(Provider::Codex, problems);
-    if let Some(r) = scripted(script).await {
-        return r;
-    }
-    let rt = fields.get("refresh_token").cloned().unwrap_or_default();
-    let mut g = s.lock();
-    match g.exchange(Provider::Codex, &rt, true) {
-        Ok((grant, next)) => {
-            let auth = json!({"chatgpt_account_id": "acct-codex-1", "chatgpt_plan_type": "plus"});
-            let id = fake_jwt(&json!({"email": grant.email, "exp": 4_102_444_800u64, "https://api.openai.com/auth": auth}));
-            Json(json!({
-                "id_token": id,
-                "access_token": g.token(Provider::Codex, "at"),
-                "refresh_token": next,
-                "expires_in": EXPIRES_IN,
-                "token_type": "Bearer",
-                "scope": "openid profile email",
-            }))
-            .into_response()
-        }
-        // OpenAI's shape, as the Codex CLI sees it when a rotated token is sent again.
-        Err(true) => (StatusCode::UNAUTHORIZED, Json(json!({"error": {"message": "Your refresh token has already been used to generate a new access token. Please try signing in again.", "type": "invalid_request_error", "param": null, "code": "refresh_token_reused"}}))).into_response(),
-        Err(false) => (StatusCode::UNAUTHORIZED, Json(json!({"error": {"message": "Could not validate your refresh token. Please try signing in again.", "type": "invalid_request_error", "param": null, "code": "refresh_token_invalidated"}}))).into_response(),
-    }
-}
-
-async fn google(State(s): Shared, method: Method, headers: HeaderMap, body: Bytes) -> Response {
-    let fields = form(&body);
-    let mut problems = check_common(&method, &headers, "application/x-www-form-urlencoded");
-    problems.extend(check_fields(
-        &fields,
-        &[
-            ("client_id", Some(GOOGLE_CLIENT_ID)),
-            ("client_secret", Some(GOOGLE_CLIENT_SECRET)),
-            ("grant_type", Some("refresh_token")),
-            ("refresh_token", None),
-        ],
-    ));
-    let script = s.lock().begin(Provider::Antigravity, problems);
-    if let Some(r) = scripted(script).await {
-        return r;
-    }
-    let rt = fields.get("refresh_token").cloned().unwrap_or_default();
-    let mut g = s.lock();
-    let rotate = g.google_rotates;
-    match g.exchange(Provider::Antigravity, &rt, rotate) {
-        Ok((_, next)) => {
-            let mut v = json!({
-                "access_token": format!("ya29.{}", g.token(Provider::Antigravity, "at")),
-                "expires_in": EXPIRES_IN - 1,
-                "scope": "https://www.googleapis.com/auth/cloud-platform",
-                "token_type": "Bearer",
-            });
-            if let Some(next) = next {
-                v["refresh_token"] = json!(next);
-            }
-            Json(v).into_response()
-        }
-        Err(_) => (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_grant", "error_description": "Token has been expired or revoked."}))).into_response(),
-    }
 }
