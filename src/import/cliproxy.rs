@@ -40,7 +40,11 @@ pub(super) fn read(v: &Value) -> Result<ImportedCredential, String> {
         provider,
         format: SourceFormat::Cliproxy,
         label: String::new(),
-        expires_at: expiry(v),
+        // No `expired`: a JWT access token (Codex) still says when it dies.
+        expires_at: expiry(v).or_else(|| {
+            let access = secrets.access_token.as_ref()?;
+            decode_claims(access.expose())?.exp
+        }),
         secrets,
         identity,
         project_id: str_of(v, "project_id"),

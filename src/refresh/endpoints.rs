@@ -108,9 +108,20 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// The HTTP client token requests should use: no redirects (a 307/308 would re-send the
+/// refresh token to wherever it points, past the https check), rustls, pooled connections.
+pub fn token_client() -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(super::http::USER_AGENT)
+        .build()
+        .map_err(|e| Error::Refresh(format!("cannot build the HTTP client: {e}")))
+}
+
 /// The refresher for `provider`: `Ok(None)` for API-key providers (openai, glm, gemini),
 /// an error when the provider's token URL is invalid or antigravity's client is not configured.
-/// `client` is shared (connection pool); per-request timeouts come from `endpoints.timeout`.
+/// `client` is shared (connection pool; build it with [`token_client`]); per-request timeouts
+/// come from `endpoints.timeout`.
 pub fn refresher_for(
     provider: Provider,
     endpoints: &RefreshEndpoints,

@@ -32,7 +32,7 @@ use crate::ids::Provider;
 use crate::secret::Secrets;
 use crate::time::Timestamp;
 
-pub use endpoints::{refresher_for, validate_token_url, RefreshEndpoints};
+pub use endpoints::{refresher_for, token_client, validate_token_url, RefreshEndpoints};
 pub use flight::{Flight, SingleFlight};
 
 /// How long before expiry a token is refreshed unless configured otherwise (`refresh.lead`).

@@ -83,6 +83,7 @@ impl FakeOAuth {
             .route("/claude/v1/oauth/token", any(handlers::claude))
             .route("/codex/oauth/token", any(handlers::codex))
             .route("/google/token", any(handlers::google))
+            .route("/redirect", any(handlers::redirect))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -99,6 +100,11 @@ impl FakeOAuth {
             _ => "google/token",
         };
         format!("http://{}/{path}", self.addr)
+    }
+
+    /// A URL that answers 307 to the Codex token endpoint (a client must not follow it).
+    pub fn redirect_url(&self) -> String {
+        format!("http://{}/redirect", self.addr)
     }
 
     /// Endpoints pointing every provider here, with the fake Google client, and `timeout`.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rotor::event::RefreshErrorClass;
 use rotor::import::read_credential_file;
-use rotor::refresh::{refresher_for, SingleFlight, TokenRefresher};
+use rotor::refresh::{refresher_for, token_client, SingleFlight, TokenRefresher};
 use rotor::secret::Secrets;
 use rotor::time::{add, parse_ts, Timestamp};
 use rotor::{AccountId, Provider};
@@ -19,7 +19,7 @@ fn now() -> Timestamp {
 }
 
 fn refresher(fake: &FakeOAuth, p: Provider, timeout: Duration) -> Box<dyn TokenRefresher> {
-    refresher_for(p, &fake.endpoints(timeout), reqwest::Client::new())
+    refresher_for(p, &fake.endpoints(timeout), token_client().unwrap())
         .unwrap()
         .unwrap()
 }
@@ -217,6 +217,23 @@ async fn scripted_server_trouble_backs_off_and_never_burns_the_grant() {
         assert_eq!(fake.requests(p), 5, "{p}");
     }
     assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_with_the_refresh_token() {
+    let fake = FakeOAuth::start().await;
+    let mut e = fake.endpoints(T);
+    e.codex_token_url = fake.redirect_url();
+    let r = refresher_for(Provider::Codex, &e, token_client().unwrap())
+        .unwrap()
+        .unwrap();
+    let creds = fake.sign_in(Provider::Codex, "r@example.com");
+    let err = r.refresh(&creds, now()).await.unwrap_err();
+    assert_eq!(
+        (err.class, err.status),
+        (RefreshErrorClass::Server, Some(307))
+    );
+    assert_eq!(fake.requests(Provider::Codex), 0);
 }
 
 #[tokio::test]

@@ -225,3 +225,12 @@ pub(super) async fn google(
         Err(_) => (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_grant", "error_description": "Token has been expired or revoked."}))).into_response(),
     }
 }
+
+/// 307 keeps method and body: following it would re-send the refresh token elsewhere.
+pub(super) async fn redirect() -> Response {
+    (
+        StatusCode::TEMPORARY_REDIRECT,
+        [(header::LOCATION, "/codex/oauth/token")],
+    )
+        .into_response()
+}
