@@ -27,6 +27,8 @@ pub const GOOGLE_CLIENT_ID: &str = "fake-antigravity.apps.googleusercontent.com"
 pub const GOOGLE_CLIENT_SECRET: &str = "fake-antigravity-client-secret";
 /// Lifetime the fake states in `expires_in`.
 pub const EXPIRES_IN: u64 = 3600;
+/// `exp` of the fake Codex access-token JWTs (2100-01-01), for answers without `expires_in`.
+pub const ACCESS_JWT_EXP: i64 = 4_102_444_800;
 
 /// A scripted answer, consumed by the next token request of its provider.
 #[derive(Clone, Debug)]
@@ -59,6 +61,7 @@ pub(super) struct Inner {
     violations: Vec<String>,
     /// Whether Google also rotates (it usually does not).
     google_rotates: bool,
+    codex_omits_expires_in: bool,
     seq: u64,
 }
 
@@ -142,6 +145,11 @@ impl FakeOAuth {
         let mut g = self.inner.lock();
         g.live.remove(refresh_token);
         g.dead.insert(refresh_token.into());
+    }
+
+    /// Codex answers without `expires_in`, leaving only the access token's `exp`.
+    pub fn set_codex_omits_expires_in(&self, on: bool) {
+        self.inner.lock().codex_omits_expires_in = on;
     }
 
     pub fn set_google_rotates(&self, on: bool) {

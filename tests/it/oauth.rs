@@ -85,6 +85,12 @@ async fn codex_rotates_learns_identity_and_reports_reuse() {
         reused.message
     );
 
+    // Without expires_in, the access token's own `exp` says when it dies.
+    fake.set_codex_omits_expires_in(true);
+    let jwt_only = r.refresh(&got.secrets, now()).await.unwrap();
+    let exp = chrono::DateTime::from_timestamp(super::fake_oauth::ACCESS_JWT_EXP, 0);
+    assert_eq!(jwt_only.expires_at, exp);
+
     let unknown = Secrets::oauth("at", Some("never-issued".into()));
     let e = r.refresh(&unknown, now()).await.unwrap_err();
     assert_eq!(

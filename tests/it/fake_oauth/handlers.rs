@@ -15,8 +15,8 @@ use rotor::Provider;
 use serde_json::{json, Value};
 
 use super::{
-    fake_jwt, Inner, Scripted, CLAUDE_CLIENT_ID, CODEX_CLIENT_ID, EXPIRES_IN, GOOGLE_CLIENT_ID,
-    GOOGLE_CLIENT_SECRET,
+    fake_jwt, Inner, Scripted, ACCESS_JWT_EXP, CLAUDE_CLIENT_ID, CODEX_CLIENT_ID, EXPIRES_IN,
+    GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET,
 };
 
 type Shared = State<Arc<Mutex<Inner>>>;
@@ -169,15 +169,21 @@ pub(super) async fn codex(
         Ok((grant, next)) => {
             let auth = json!({"chatgpt_account_id": "acct-codex-1", "chatgpt_plan_type": "plus"});
             let id = fake_jwt(&json!({"email": grant.email, "exp": 4_102_444_800u64, "https://api.openai.com/auth": auth}));
-            Json(json!({
+            // Codex access tokens are JWTs too; `jti` keeps each one distinct.
+            let jti = g.token(Provider::Codex, "at");
+            let access = fake_jwt(&json!({"exp": ACCESS_JWT_EXP, "jti": jti}));
+            let mut v = json!({
                 "id_token": id,
-                "access_token": g.token(Provider::Codex, "at"),
+                "access_token": access,
                 "refresh_token": next,
                 "expires_in": EXPIRES_IN,
                 "token_type": "Bearer",
                 "scope": "openid profile email",
-            }))
-            .into_response()
+            });
+            if g.codex_omits_expires_in {
+                v.as_object_mut().map(|o| o.remove("expires_in"));
+            }
+            Json(v).into_response()
         }
         // OpenAI's shape, as the Codex CLI sees it when a rotated token is sent again.
         Err(true) => (StatusCode::UNAUTHORIZED, Json(json!({"error": {"message": "Your refresh token has already been used to generate a new access token. Please try signing in again.", "type": "invalid_request_error", "param": null, "code": "refresh_token_reused"}}))).into_response(),
