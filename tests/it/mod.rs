@@ -1,10 +1,13 @@
-//! Integration test modules, plus the shared helpers in `support` and `common`.
+//! Integration test modules, plus the shared helpers in `support`, `common` and `fake_oauth`.
 
 #[macro_use]
 pub mod support;
 pub mod common;
+pub mod fake_oauth;
 
-mod rotation;
-mod durability;
 mod badfiles;
+mod durability;
+mod import;
+mod oauth;
+mod rotation;
 mod secrets;
