@@ -3,7 +3,23 @@
 //! The per-provider rules live in the sibling files; this file holds only the shared types and
 //! the dispatch. Everything here is pure and total: any bytes in, a classification out.
 
+pub mod claude;
+pub mod codex;
+mod envelope;
 mod fallback;
+pub mod glm;
+pub mod google;
+mod headers;
+mod input;
+mod observe;
+pub mod openai;
+mod sse;
+mod summary;
+mod text;
+mod waits;
+
+pub use observe::observe_headers;
+pub use waits::MAX_WAIT_MS;
 
 use serde::{Deserialize, Serialize};
 
@@ -175,8 +191,14 @@ impl std::fmt::Debug for Headers {
 
 /// Classifies one failed response. Pure and total: reads at most [`MAX_BODY`] bytes of `body`.
 pub fn parse(provider: Provider, status: u16, headers: &Headers, body: &[u8]) -> ParsedError {
-    let body = &body[..body.len().min(MAX_BODY)];
-    fallback::parse(provider, status, headers, body)
+    let body = body.get(..MAX_BODY).unwrap_or(body);
+    match provider {
+        Provider::Claude => claude::parse(status, headers, body),
+        Provider::Codex => codex::parse(status, headers, body),
+        Provider::Openai => openai::parse(status, headers, body),
+        Provider::Antigravity | Provider::Gemini => google::parse(status, headers, body),
+        Provider::Glm => glm::parse(status, headers, body),
+    }
 }
 
 /// Truncates to [`MAX_MESSAGE`] characters and replaces anything shaped like a bearer token,
