@@ -54,7 +54,6 @@ fn kind_of_code(input: &Input<'_>, code: &str) -> Option<(ErrorKind, Scope)> {
         "context_length_exceeded" | "string_above_max_length" | "invalid_prompt"
         | "invalid_value" | "invalid_type" | "max_tokens_exceeded" => InvalidRequest,
         "server_is_overloaded" | "engine_overloaded" | "slow_down" | "overloaded" => Overloaded,
-        "server_error" | "internal_error" => Transient,
         _ => return None,
     };
     Some((kind, kind.default_scope()))
@@ -69,7 +68,7 @@ fn is_request_too_large(lower: &str) -> bool {
 /// `type: server_error` with no code: 503 "engine is overloaded" is overloaded, else transient.
 pub(super) fn by_server_type(input: &Input<'_>) -> Option<ParsedError> {
     let ty = input.error_type()?;
-    if ty != "server_error" && ty != "service_unavailable" {
+    if !matches!(ty, "server_error" | "service_unavailable" | "internal_error") {
         return None;
     }
     let lower = input.message_lower();
@@ -107,6 +106,13 @@ mod tests {
         let body = r#"{"error":{"message":"Rate limit reached for gpt-4o on tokens per min (TPM): Limit 30000, Used 29000, Requested 2000. Please try again in 2.164s.","type":"tokens","code":"rate_limit_exceeded"}}"#;
         let e = p(429, body);
         assert_eq!((e.kind, e.retry_after_ms), (ErrorKind::RateLimit, Some(2_164)));
+    }
+
+    #[test]
+    fn server_error_type_overloaded_only_when_503_or_said() {
+        let b = r#"{"error":{"message":"The engine is currently overloaded, please try again later","type":"server_error","param":null,"code":null}}"#;
+        assert_eq!(p(503, b).kind, ErrorKind::Overloaded);
+        assert_eq!(p(500, r#"{"error":{"message":"The server had an error","type":"server_error"}}"#).kind, ErrorKind::Transient);
     }
 
     #[test]

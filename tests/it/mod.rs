@@ -2,3 +2,6 @@
 
 #[macro_use]
 pub mod support;
+
+mod corpus;
+mod parse_props;
