@@ -71,7 +71,9 @@ pub(super) fn account_fault_in_message(lower: &str) -> Option<ErrorKind> {
     if lower.contains("credit balance is too low") || lower.contains("credit balance too low") {
         return Some(ErrorKind::Billing);
     }
-    if lower.contains("organization has been disabled") || lower.contains("account has been disabled") {
+    if lower.contains("organization has been disabled")
+        || lower.contains("account has been disabled")
+    {
         return Some(ErrorKind::Permission);
     }
     None
@@ -106,7 +108,11 @@ mod tests {
 
     #[test]
     fn error_type_wins_over_message_text() {
-        let e = p(500, &[], r#"{"type":"error","error":{"type":"api_error","message":"Overloaded"}}"#);
+        let e = p(
+            500,
+            &[],
+            r#"{"type":"error","error":{"type":"api_error","message":"Overloaded"}}"#,
+        );
         assert_eq!(e.kind, ErrorKind::Transient);
     }
 
@@ -114,13 +120,23 @@ mod tests {
     fn unified_reset_wins_for_account_window_retry_after_for_throttle() {
         let body = r#"{"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"}}"#;
         let e = p(429, &[("retry-after", "20")], body);
-        assert_eq!((e.kind, e.scope, e.retry_after_ms), (ErrorKind::RateLimit, Scope::Model, Some(20_000)));
+        assert_eq!(
+            (e.kind, e.scope, e.retry_after_ms),
+            (ErrorKind::RateLimit, Scope::Model, Some(20_000))
+        );
         let e = p(
             429,
-            &[("retry-after", "20"), ("anthropic-ratelimit-unified-status", "rejected"), ("anthropic-ratelimit-unified-reset", "1767000000")],
+            &[
+                ("retry-after", "20"),
+                ("anthropic-ratelimit-unified-status", "rejected"),
+                ("anthropic-ratelimit-unified-reset", "1767000000"),
+            ],
             body,
         );
-        assert_eq!((e.kind, e.scope), (ErrorKind::QuotaExceeded, Scope::Account));
+        assert_eq!(
+            (e.kind, e.scope),
+            (ErrorKind::QuotaExceeded, Scope::Account)
+        );
         assert_eq!(e.reset_at.map(|t| t.timestamp()), Some(1_767_000_000));
         assert_eq!(e.retry_after_ms, None);
     }
@@ -130,7 +146,11 @@ mod tests {
         let body = r#"{"type":"error","error":{"type":"invalid_request_error","message":"This credential is only authorized for use with Claude Code and cannot be used for other API requests."}}"#;
         let e = p(400, &[], body);
         assert_eq!((e.kind, e.scope), (ErrorKind::Permission, Scope::Account));
-        let e = p(400, &[], r#"{"type":"error","error":{"type":"invalid_request_error","message":"messages: field required"}}"#);
+        let e = p(
+            400,
+            &[],
+            r#"{"type":"error","error":{"type":"invalid_request_error","message":"messages: field required"}}"#,
+        );
         assert_eq!((e.kind, e.retryable), (ErrorKind::InvalidRequest, false));
     }
 

@@ -47,7 +47,9 @@ fn with_plan_reset(input: &Input<'_>, mut e: ParsedError) -> ParsedError {
     if e.kind != ErrorKind::QuotaExceeded {
         return e;
     }
-    let Some(env) = input.env.as_ref() else { return e };
+    let Some(env) = input.env.as_ref() else {
+        return e;
+    };
     if let Some(secs) = env.number("resets_in_seconds").filter(|s| *s >= 0.0) {
         set_wait(&mut e, Wait::AfterMs((secs * 1000.0).min(1e15) as u64));
     } else if let Some(t) = env
@@ -70,36 +72,76 @@ mod tests {
 
     #[test]
     fn any_401_is_authentication() {
-        assert_eq!(p(401, &[], r#"{"detail":"Unauthorized"}"#).kind, ErrorKind::Authentication);
-        let e = p(401, &[], r#"{"error":{"code":"token_invalidated","message":"Your authentication token has been invalidated."}}"#);
-        assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Authentication, Some("token_invalidated")));
-        assert_eq!(p(401, &[], r#"{"error":{"code":"model_not_found"}}"#).kind, ErrorKind::Authentication);
+        assert_eq!(
+            p(401, &[], r#"{"detail":"Unauthorized"}"#).kind,
+            ErrorKind::Authentication
+        );
+        let e = p(
+            401,
+            &[],
+            r#"{"error":{"code":"token_invalidated","message":"Your authentication token has been invalidated."}}"#,
+        );
+        assert_eq!(
+            (e.kind, e.code.as_deref()),
+            (ErrorKind::Authentication, Some("token_invalidated"))
+        );
+        assert_eq!(
+            p(401, &[], r#"{"error":{"code":"model_not_found"}}"#).kind,
+            ErrorKind::Authentication
+        );
     }
 
     #[test]
     fn usage_limit_is_account_scope_with_resets_at() {
         let body = r#"{"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","plan_type":"plus","resets_at":1767000000}}"#;
         let e = p(429, &[("retry-after", "5")], body);
-        assert_eq!((e.kind, e.scope), (ErrorKind::QuotaExceeded, Scope::Account));
+        assert_eq!(
+            (e.kind, e.scope),
+            (ErrorKind::QuotaExceeded, Scope::Account)
+        );
         assert_eq!(e.reset_at.map(|t| t.timestamp()), Some(1_767_000_000));
     }
 
     #[test]
     fn usage_not_included_and_overload() {
-        assert_eq!(p(403, &[], r#"{"error":{"type":"usage_not_included","message":"x"}}"#).kind, ErrorKind::Permission);
-        assert_eq!(p(503, &[], r#"{"error":{"code":"server_is_overloaded"}}"#).kind, ErrorKind::Overloaded);
+        assert_eq!(
+            p(
+                403,
+                &[],
+                r#"{"error":{"type":"usage_not_included","message":"x"}}"#
+            )
+            .kind,
+            ErrorKind::Permission
+        );
+        assert_eq!(
+            p(503, &[], r#"{"error":{"code":"server_is_overloaded"}}"#).kind,
+            ErrorKind::Overloaded
+        );
     }
 
     #[test]
     fn response_failed_in_200_stream() {
         let body = "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Rate limit reached. Please try again in 11.054s.\"}}}\n\n";
         let e = p(200, &[], body);
-        assert_eq!((e.kind, e.retry_after_ms), (ErrorKind::RateLimit, Some(11_054)));
+        assert_eq!(
+            (e.kind, e.retry_after_ms),
+            (ErrorKind::RateLimit, Some(11_054))
+        );
     }
 
     #[test]
     fn bare_429_with_exhausted_window_header() {
-        let e = p(429, &[("x-codex-primary-used-percent", "100"), ("x-codex-primary-reset-after-seconds", "600")], "");
-        assert_eq!((e.kind, e.scope, e.retry_after_ms), (ErrorKind::QuotaExceeded, Scope::Account, Some(600_000)));
+        let e = p(
+            429,
+            &[
+                ("x-codex-primary-used-percent", "100"),
+                ("x-codex-primary-reset-after-seconds", "600"),
+            ],
+            "",
+        );
+        assert_eq!(
+            (e.kind, e.scope, e.retry_after_ms),
+            (ErrorKind::QuotaExceeded, Scope::Account, Some(600_000))
+        );
     }
 }

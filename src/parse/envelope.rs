@@ -29,7 +29,11 @@ pub struct Envelope {
 impl Envelope {
     /// A string field of the error object.
     pub fn str(&self, key: &str) -> Option<&str> {
-        self.error.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+        self.error
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
     }
 
     /// `error.type`.
@@ -118,7 +122,11 @@ fn from_value(v: Value, depth: u8) -> Option<Envelope> {
         // Codex `response.failed`: {"type":"response.failed","response":{"error":{...}}}
         None => root.get("response").and_then(|r| r.get("error")).cloned(),
     };
-    let mut env = Envelope { status, headers, ..Envelope::default() };
+    let mut env = Envelope {
+        status,
+        headers,
+        ..Envelope::default()
+    };
     match error {
         Some(Value::Object(e)) => {
             if let Some(inner) = nested_in_message(&e, depth) {
@@ -140,7 +148,9 @@ fn from_value(v: Value, depth: u8) -> Option<Envelope> {
 }
 
 fn has_error_type(root: &Map<String, Value>) -> bool {
-    root.get("type").and_then(Value::as_str).is_some_and(|t| t.ends_with("_error"))
+    root.get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.ends_with("_error"))
         && root.contains_key("message")
 }
 
@@ -159,7 +169,9 @@ fn nested_in_message(e: &Map<String, Value>, depth: u8) -> Option<Envelope> {
 fn merge_outer(mut inner: Envelope, outer: Envelope, root: Map<String, Value>) -> Envelope {
     if inner.status.is_none() {
         inner.status = outer.status.or_else(|| {
-            root.get("error").and_then(|e| e.get("code")).and_then(status_number)
+            root.get("error")
+                .and_then(|e| e.get("code"))
+                .and_then(status_number)
         });
     }
     if inner.headers.is_empty() {
@@ -210,10 +222,14 @@ mod tests {
         assert_eq!(e.code().as_deref(), Some("429"));
         let e = env(r#"{"error":"slow down"}"#);
         assert_eq!(e.message(), "slow down");
-        let e = env(r#"{"type":"error","status_code":429,"error":{"type":"usage_limit_reached"},"headers":{"x-codex-primary-used-percent":"100"}}"#);
+        let e = env(
+            r#"{"type":"error","status_code":429,"error":{"type":"usage_limit_reached"},"headers":{"x-codex-primary-used-percent":"100"}}"#,
+        );
         assert_eq!(e.status, Some(429));
         assert_eq!(e.headers.get("X-Codex-Primary-Used-Percent"), Some("100"));
-        let e = env(r#"{"type":"response.failed","response":{"error":{"code":"rate_limit_exceeded","message":"m"}}}"#);
+        let e = env(
+            r#"{"type":"response.failed","response":{"error":{"code":"rate_limit_exceeded","message":"m"}}}"#,
+        );
         assert_eq!(e.code().as_deref(), Some("rate_limit_exceeded"));
     }
 

@@ -8,7 +8,11 @@ use super::{ErrorKind, ParsedError};
 pub fn classify(status: u16, body: &[u8]) -> ParsedError {
     let text = String::from_utf8_lossy(body.get(..2048).unwrap_or(body));
     let html = looks_like_html(&text);
-    let message = if html { html_title(&text) } else { first_line(&text) };
+    let message = if html {
+        html_title(&text)
+    } else {
+        first_line(&text)
+    };
     ParsedError::new(kind_for_status(status, html), Some(status), message)
 }
 
@@ -29,14 +33,31 @@ pub fn kind_for_status(status: u16, html: bool) -> ErrorKind {
 }
 
 pub fn looks_like_html(text: &str) -> bool {
-    let start: String = text.trim_start().chars().take(64).collect::<String>().to_ascii_lowercase();
-    ["<!doctype", "<html", "<head", "<body", "<?xml", "<h1", "<center"]
-        .iter()
-        .any(|p| start.starts_with(p))
+    let start: String = text
+        .trim_start()
+        .chars()
+        .take(64)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    [
+        "<!doctype",
+        "<html",
+        "<head",
+        "<body",
+        "<?xml",
+        "<h1",
+        "<center",
+    ]
+    .iter()
+    .any(|p| start.starts_with(p))
 }
 
 fn first_line(text: &str) -> String {
-    text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string()
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+        .to_string()
 }
 
 /// `<title>` of an HTML page, else its first line: a person reading the event wants
@@ -48,7 +69,30 @@ fn html_title(text: &str) -> String {
         let len = lower.get(from..)?.find("</title>")?;
         text.get(from..from + len)
     });
-    title.map(|t| t.trim().to_string()).unwrap_or_else(|| first_line(text))
+    title
+        .map(|t| t.trim().to_string())
+        .unwrap_or_else(|| first_line(&strip_tags(text)))
+}
+
+/// The text of an HTML fragment, tags dropped (`<h1>504 Gateway Time-out</h1>` → the words).
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split('\n')
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -62,15 +106,23 @@ mod tests {
         assert_eq!(k(401, ""), ErrorKind::Authentication);
         assert_eq!(k(529, ""), ErrorKind::Overloaded);
         assert_eq!(k(502, "<html>bad gateway</html>"), ErrorKind::Transient);
-        assert_eq!(k(403, "<!DOCTYPE html><title>Attention Required</title>"), ErrorKind::Transient);
+        assert_eq!(
+            k(403, "<!DOCTYPE html><title>Attention Required</title>"),
+            ErrorKind::Transient
+        );
         assert_eq!(k(403, "{}"), ErrorKind::Permission);
         assert_eq!(k(400, ""), ErrorKind::InvalidRequest);
     }
 
     #[test]
     fn html_message_is_the_title() {
-        let e = classify(403, b"<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title>");
+        let e = classify(
+            403,
+            b"<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title>",
+        );
         assert_eq!(e.message, "Attention Required! | Cloudflare");
         assert_eq!(e.scope, crate::parse::Scope::Model);
+        let e = classify(504, b"<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n</body></html>");
+        assert_eq!(e.message, "504 Gateway Time-out");
     }
 }

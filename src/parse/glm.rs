@@ -52,7 +52,7 @@ fn kind_of_code(code: &str) -> Option<(ErrorKind, Scope)> {
         1308 | 1310 => return Some((QuotaExceeded, Scope::Account)),
         // Upstream interface / network errors inside the 12xx block.
         1230 | 1234 => Transient,
-        1200..=1299 | 1300 | 1301 => InvalidRequest,
+        1200..=1301 => InvalidRequest,
         _ => return None,
     };
     Some((kind, kind.default_scope()))
@@ -69,25 +69,58 @@ mod tests {
 
     #[test]
     fn codes_as_strings_or_numbers() {
-        assert_eq!(p(429, r#"{"error":{"code":1113,"message":"余额不足或无可用资源包,请充值。"}}"#).kind, ErrorKind::Billing);
-        assert_eq!(p(429, r#"{"error":{"code":"1305","message":"该模型当前访问量过大，请您稍后再试"}}"#).kind, ErrorKind::Overloaded);
-        assert_eq!(p(400, r#"{"error":{"code":"1261","message":"Prompt 超长"}}"#).kind, ErrorKind::InvalidRequest);
-        assert_eq!(p(401, r#"{"error":{"code":"401","message":"令牌已过期或验证不正确"}}"#).kind, ErrorKind::Authentication);
+        assert_eq!(
+            p(
+                429,
+                r#"{"error":{"code":1113,"message":"余额不足或无可用资源包,请充值。"}}"#
+            )
+            .kind,
+            ErrorKind::Billing
+        );
+        assert_eq!(
+            p(
+                429,
+                r#"{"error":{"code":"1305","message":"该模型当前访问量过大，请您稍后再试"}}"#
+            )
+            .kind,
+            ErrorKind::Overloaded
+        );
+        assert_eq!(
+            p(400, r#"{"error":{"code":"1261","message":"Prompt 超长"}}"#).kind,
+            ErrorKind::InvalidRequest
+        );
+        assert_eq!(
+            p(
+                401,
+                r#"{"error":{"code":"401","message":"令牌已过期或验证不正确"}}"#
+            )
+            .kind,
+            ErrorKind::Authentication
+        );
     }
 
     #[test]
     fn plan_cap_is_account_scope_with_beijing_reset() {
         let body = r#"{"error":{"code":"1308","message":"已达到 5 小时的使用上限。您的限额将在 2026-08-25 07:41:44 重置。"}}"#;
         let e = p(429, body);
-        assert_eq!((e.kind, e.scope), (ErrorKind::QuotaExceeded, Scope::Account));
-        assert_eq!(e.reset_at.map(format_ts).as_deref(), Some("2026-08-24T23:41:44.000Z"));
+        assert_eq!(
+            (e.kind, e.scope),
+            (ErrorKind::QuotaExceeded, Scope::Account)
+        );
+        assert_eq!(
+            e.reset_at.map(format_ts).as_deref(),
+            Some("2026-08-24T23:41:44.000Z")
+        );
     }
 
     #[test]
     fn glm_code_beats_generic_invalid_request_type_on_anthropic_endpoint() {
         let body = r#"{"type":"error","error":{"type":"invalid_request_error","code":"1310","message":"Weekly/Monthly Limit Exhausted. Your limit will reset at 2026-09-01 00:00:00"}}"#;
         let e = p(429, body);
-        assert_eq!((e.kind, e.scope), (ErrorKind::QuotaExceeded, Scope::Account));
+        assert_eq!(
+            (e.kind, e.scope),
+            (ErrorKind::QuotaExceeded, Scope::Account)
+        );
         assert!(e.reset_at.is_some());
         let body = r#"{"type":"error","error":{"type":"1311","message":"plan lacks model"}}"#;
         assert_eq!(p(400, body).kind, ErrorKind::NotFound);

@@ -36,7 +36,10 @@ struct Details<'a> {
 }
 
 fn read_details(details: &[Value]) -> Details<'_> {
-    let mut d = Details { any: !details.is_empty(), ..Details::default() };
+    let mut d = Details {
+        any: !details.is_empty(),
+        ..Details::default()
+    };
     for item in details {
         let ty = item.get("@type").and_then(Value::as_str).unwrap_or("");
         if ty.ends_with("google.rpc.ErrorInfo") {
@@ -46,9 +49,14 @@ fn read_details(details: &[Value]) -> Details<'_> {
             d.quota_reset_delay = d.quota_reset_delay.or(field("quotaResetDelay"));
             d.quota_reset_timestamp = d.quota_reset_timestamp.or(field("quotaResetTimeStamp"));
         } else if ty.ends_with("google.rpc.RetryInfo") {
-            d.retry_delay = d.retry_delay.or(item.get("retryDelay").and_then(Value::as_str));
+            d.retry_delay = d
+                .retry_delay
+                .or(item.get("retryDelay").and_then(Value::as_str));
         } else if ty.ends_with("google.rpc.QuotaFailure") {
-            let violations = item.get("violations").and_then(Value::as_array).map(Vec::as_slice);
+            let violations = item
+                .get("violations")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice);
             for v in violations.unwrap_or(&[]) {
                 if let Some(id) = v.get("quotaId").and_then(Value::as_str) {
                     d.quota_ids.push(id);
@@ -108,10 +116,13 @@ fn kind_of_reason(reason: &str, d: &Details<'_>) -> Option<(ErrorKind, Scope)> {
         "API_KEY_INVALID" | "API_KEY_EXPIRED" | "ACCESS_TOKEN_EXPIRED" | "CREDENTIALS_MISSING" => {
             Authentication
         }
-        "SERVICE_DISABLED" | "CONSUMER_INVALID" | "ACCESS_TOKEN_SCOPE_INSUFFICIENT"
-        | "API_KEY_SERVICE_BLOCKED" | "USER_PROJECT_DENIED" | "BILLING_DISABLED" | "TOS_VIOLATION" => {
-            return Some((Permission, Scope::Account))
-        }
+        "SERVICE_DISABLED"
+        | "CONSUMER_INVALID"
+        | "ACCESS_TOKEN_SCOPE_INSUFFICIENT"
+        | "API_KEY_SERVICE_BLOCKED"
+        | "USER_PROJECT_DENIED"
+        | "BILLING_DISABLED"
+        | "TOS_VIOLATION" => return Some((Permission, Scope::Account)),
         _ => return None,
     };
     Some((kind, kind.default_scope()))
@@ -137,7 +148,11 @@ fn kind_of_status(
 ) -> Option<ErrorKind> {
     use ErrorKind::*;
     // Legacy reasons count only when there is no ErrorInfo.
-    let legacy = if d.reason.is_none() { legacy_reason(env) } else { None };
+    let legacy = if d.reason.is_none() {
+        legacy_reason(env)
+    } else {
+        None
+    };
     Some(match status {
         // No details at all: a short throttle, never the 1 h quota default.
         "RESOURCE_EXHAUSTED" if !d.any => legacy.unwrap_or(RateLimit),
@@ -215,21 +230,48 @@ mod tests {
         let body = r#"{"error":{"code":400,"message":"API key expired. Please renew the API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_EXPIRED","domain":"googleapis.com"}]}}"#;
         assert_eq!(p(400, body).kind, ErrorKind::Authentication);
         let body = r#"{"error":{"code":403,"status":"PERMISSION_DENIED","message":"x","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"SERVICE_DISABLED"}]}}"#;
-        assert_eq!((p(403, body).kind, p(403, body).scope), (ErrorKind::Permission, Scope::Account));
+        assert_eq!(
+            (p(403, body).kind, p(403, body).scope),
+            (ErrorKind::Permission, Scope::Account)
+        );
     }
 
     #[test]
     fn resource_exhausted_without_details_is_short_rate_limit() {
-        let e = p(429, r#"{"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED"}}"#);
+        let e = p(
+            429,
+            r#"{"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED"}}"#,
+        );
         assert_eq!((e.kind, e.retry_after_ms), (ErrorKind::RateLimit, None));
     }
 
     #[test]
     fn per_minute_vs_per_day_and_limit_zero() {
-        let q = |id: &str, v: &str| format!(r#"{{"error":{{"code":429,"status":"RESOURCE_EXHAUSTED","message":"m","details":[{{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{{"quotaId":"{id}","quotaValue":"{v}"}}]}},{{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"30s"}}]}}}}"#);
-        assert_eq!(p(429, &q("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", "10")).kind, ErrorKind::RateLimit);
-        assert_eq!(p(429, &q("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "50")).kind, ErrorKind::QuotaExceeded);
-        let e = p(429, &q("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "0"));
+        let q = |id: &str, v: &str| {
+            format!(
+                r#"{{"error":{{"code":429,"status":"RESOURCE_EXHAUSTED","message":"m","details":[{{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{{"quotaId":"{id}","quotaValue":"{v}"}}]}},{{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"30s"}}]}}}}"#
+            )
+        };
+        assert_eq!(
+            p(
+                429,
+                &q("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", "10")
+            )
+            .kind,
+            ErrorKind::RateLimit
+        );
+        assert_eq!(
+            p(
+                429,
+                &q("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "50")
+            )
+            .kind,
+            ErrorKind::QuotaExceeded
+        );
+        let e = p(
+            429,
+            &q("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "0"),
+        );
         assert_eq!((e.kind, e.retry_after_ms), (ErrorKind::NotFound, None));
     }
 
@@ -245,13 +287,19 @@ mod tests {
     fn terms_of_service_disables_account() {
         let body = r#"{"error":{"code":403,"message":"This account has been disabled for violation of Terms of Service.","status":"PERMISSION_DENIED"}}"#;
         let e = p(403, body);
-        assert_eq!((e.kind, e.scope, e.disables_account), (ErrorKind::Permission, Scope::Account, true));
+        assert_eq!(
+            (e.kind, e.scope, e.disables_account),
+            (ErrorKind::Permission, Scope::Account, true)
+        );
     }
 
     #[test]
     fn quota_reset_delay_wins() {
         let body = r#"{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":"m","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"QUOTA_EXHAUSTED","metadata":{"quotaResetDelay":"3h5m10.5s"}},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"5s"}]}}"#;
         let e = p(429, body);
-        assert_eq!((e.kind, e.retry_after_ms), (ErrorKind::QuotaExceeded, Some(11_110_500)));
+        assert_eq!(
+            (e.kind, e.retry_after_ms),
+            (ErrorKind::QuotaExceeded, Some(11_110_500))
+        );
     }
 }

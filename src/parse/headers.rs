@@ -27,7 +27,9 @@ pub fn retry_after(h: &Headers) -> Option<Wait> {
         return Some(Wait::AfterMs((secs * 1000.0).min(1e15) as u64));
     }
     let t = httpdate::parse_http_date(v).ok()?;
-    Some(Wait::At(DateTime::<Utc>::from(t.max(SystemTime::UNIX_EPOCH))))
+    Some(Wait::At(DateTime::<Utc>::from(
+        t.max(SystemTime::UNIX_EPOCH),
+    )))
 }
 
 /// The reset of an exhausted OpenAI-style limit: `x-ratelimit-reset-{requests,tokens}` whose
@@ -59,7 +61,8 @@ pub fn anthropic_reset(h: &Headers, any_limit: bool) -> Option<Wait> {
 /// rejected without a reset.
 pub fn claude_unified_rejected(h: &Headers) -> Option<Option<Timestamp>> {
     let rejected = |name: &str| {
-        h.get(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("rejected"))
+        h.get(name)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("rejected"))
     };
     let windows: Vec<&str> = ["5h", "7d", "7d_opus", "7d_sonnet"]
         .into_iter()
@@ -68,10 +71,15 @@ pub fn claude_unified_rejected(h: &Headers) -> Option<Option<Timestamp>> {
     if !rejected("anthropic-ratelimit-unified-status") && windows.is_empty() {
         return None;
     }
-    let overall = h.get("anthropic-ratelimit-unified-reset").and_then(epoch_or_rfc3339);
+    let overall = h
+        .get("anthropic-ratelimit-unified-reset")
+        .and_then(epoch_or_rfc3339);
     let window_reset = windows
         .iter()
-        .filter_map(|w| h.get(&format!("anthropic-ratelimit-unified-{w}-reset")).and_then(epoch_or_rfc3339))
+        .filter_map(|w| {
+            h.get(&format!("anthropic-ratelimit-unified-{w}-reset"))
+                .and_then(epoch_or_rfc3339)
+        })
         .max();
     Some(overall.or(window_reset))
 }
@@ -104,10 +112,15 @@ pub fn codex_any_exhausted(h: &Headers) -> bool {
 
 /// `x-codex-{w}-reset-after-seconds`, else `x-codex-{w}-reset-at` (epoch seconds).
 pub fn codex_window_reset(h: &Headers, w: &str) -> Option<Wait> {
-    if let Some(secs) = h.get(&format!("x-codex-{w}-reset-after-seconds")).and_then(non_negative) {
+    if let Some(secs) = h
+        .get(&format!("x-codex-{w}-reset-after-seconds"))
+        .and_then(non_negative)
+    {
         return Some(Wait::AfterMs((secs * 1000.0).min(1e15) as u64));
     }
-    h.get(&format!("x-codex-{w}-reset-at")).and_then(epoch_or_rfc3339).map(Wait::At)
+    h.get(&format!("x-codex-{w}-reset-at"))
+        .and_then(epoch_or_rfc3339)
+        .map(Wait::At)
 }
 
 /// Epoch seconds (or milliseconds, when implausibly large for seconds) or RFC 3339.
@@ -128,7 +141,10 @@ pub fn epoch_or_rfc3339(v: &str) -> Option<Timestamp> {
 
 /// A finite non-negative number.
 pub fn non_negative(v: &str) -> Option<f64> {
-    v.trim().parse::<f64>().ok().filter(|n| n.is_finite() && *n >= 0.0)
+    v.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n >= 0.0)
 }
 
 fn is_zero(v: Option<&str>) -> bool {
@@ -146,9 +162,18 @@ mod tests {
 
     #[test]
     fn retry_after_forms() {
-        assert_eq!(retry_after(&h(&[("Retry-After", "30")])), Some(Wait::AfterMs(30_000)));
-        assert_eq!(retry_after(&h(&[("retry-after-ms", "250"), ("retry-after", "1")])), Some(Wait::AfterMs(250)));
-        assert!(matches!(retry_after(&h(&[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")])), Some(Wait::At(_))));
+        assert_eq!(
+            retry_after(&h(&[("Retry-After", "30")])),
+            Some(Wait::AfterMs(30_000))
+        );
+        assert_eq!(
+            retry_after(&h(&[("retry-after-ms", "250"), ("retry-after", "1")])),
+            Some(Wait::AfterMs(250))
+        );
+        assert!(matches!(
+            retry_after(&h(&[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")])),
+            Some(Wait::At(_))
+        ));
         assert_eq!(retry_after(&h(&[("retry-after", "soon")])), None);
         assert_eq!(retry_after(&h(&[("retry-after", "1e400")])), None);
     }
@@ -166,12 +191,21 @@ mod tests {
 
     #[test]
     fn claude_unified_window() {
-        let hs = h(&[("anthropic-ratelimit-unified-status", "rejected"), ("anthropic-ratelimit-unified-reset", "1767000000")]);
+        let hs = h(&[
+            ("anthropic-ratelimit-unified-status", "rejected"),
+            ("anthropic-ratelimit-unified-reset", "1767000000"),
+        ]);
         let t = claude_unified_rejected(&hs).unwrap().unwrap();
         assert_eq!(format_ts(t), "2025-12-29T09:20:00.000Z");
-        let hs = h(&[("anthropic-ratelimit-unified-7d-status", "rejected"), ("anthropic-ratelimit-unified-7d-reset", "1767000000")]);
+        let hs = h(&[
+            ("anthropic-ratelimit-unified-7d-status", "rejected"),
+            ("anthropic-ratelimit-unified-7d-reset", "1767000000"),
+        ]);
         assert!(claude_unified_rejected(&hs).unwrap().is_some());
-        assert!(claude_unified_rejected(&h(&[("anthropic-ratelimit-unified-status", "allowed")])).is_none());
+        assert!(
+            claude_unified_rejected(&h(&[("anthropic-ratelimit-unified-status", "allowed")]))
+                .is_none()
+        );
         assert!(epoch_or_rfc3339("99999999999999999999").is_none());
     }
 }

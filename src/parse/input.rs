@@ -32,7 +32,12 @@ impl<'a> Input<'a> {
             Some(e) if headers.is_empty() && !e.headers.is_empty() => Cow::Owned(e.headers.clone()),
             _ => Cow::Borrowed(headers),
         };
-        Input { status, headers, env, body }
+        Input {
+            status,
+            headers,
+            env,
+            body,
+        }
     }
 
     /// The envelope's message (empty when there is no envelope).

@@ -13,7 +13,11 @@ use crate::time::{add, parse_duration, parse_ts, Timestamp};
 
 /// Every quota window the headers describe. Header families are distinct, so all are read
 /// whatever the provider (compatible endpoints forward each other's headers).
-pub fn observe_headers(_provider: Provider, headers: &Headers, received_at: Timestamp) -> Vec<QuotaObservation> {
+pub fn observe_headers(
+    _provider: Provider,
+    headers: &Headers,
+    received_at: Timestamp,
+) -> Vec<QuotaObservation> {
     let mut out = Vec::new();
     claude_unified(headers, &mut out);
     claude_limits(headers, &mut out);
@@ -47,7 +51,12 @@ fn used_percent_of(limit: Option<u64>, remaining: Option<u64>) -> Option<f64> {
 /// `anthropic-ratelimit-unified-{5h,7d,...}-{utilization,reset}`; utilization is a fraction
 /// (0.85 = 85 %), values above 1 are taken as already in percent.
 fn claude_unified(h: &Headers, out: &mut Vec<QuotaObservation>) {
-    for (window, minutes) in [("5h", 300), ("7d", 10_080), ("7d_opus", 10_080), ("7d_sonnet", 10_080)] {
+    for (window, minutes) in [
+        ("5h", 300),
+        ("7d", 10_080),
+        ("7d_opus", 10_080),
+        ("7d_sonnet", 10_080),
+    ] {
         let util_name = format!("anthropic-ratelimit-unified-{window}-utilization");
         let util = h.get(&util_name).and_then(non_negative);
         let reset = h
@@ -69,7 +78,9 @@ fn claude_unified(h: &Headers, out: &mut Vec<QuotaObservation>) {
         out.push(o);
     }
     let status = h.get("anthropic-ratelimit-unified-status");
-    let reset = h.get("anthropic-ratelimit-unified-reset").and_then(epoch_or_rfc3339);
+    let reset = h
+        .get("anthropic-ratelimit-unified-reset")
+        .and_then(epoch_or_rfc3339);
     if status.is_some() || reset.is_some() {
         let mut o = blank("unified", "anthropic-ratelimit-unified-status".into());
         if status.is_some_and(|s| s.trim().eq_ignore_ascii_case("rejected")) {
@@ -85,7 +96,9 @@ fn claude_limits(h: &Headers, out: &mut Vec<QuotaObservation>) {
     for w in ["requests", "tokens", "input-tokens", "output-tokens"] {
         let limit = count(h.get(&format!("anthropic-ratelimit-{w}-limit")));
         let remaining = count(h.get(&format!("anthropic-ratelimit-{w}-remaining")));
-        let reset = h.get(&format!("anthropic-ratelimit-{w}-reset")).and_then(|v| parse_ts(v).ok());
+        let reset = h
+            .get(&format!("anthropic-ratelimit-{w}-reset"))
+            .and_then(|v| parse_ts(v).ok());
         if limit.is_none() && remaining.is_none() && reset.is_none() {
             continue;
         }
@@ -104,8 +117,12 @@ fn codex_windows(h: &Headers, at: Timestamp, out: &mut Vec<QuotaObservation>) {
         let source = format!("x-codex-{w}-used-percent");
         let used = h.get(&source).and_then(non_negative);
         let minutes = count(h.get(&format!("x-codex-{w}-window-minutes")));
-        let after = h.get(&format!("x-codex-{w}-reset-after-seconds")).and_then(non_negative);
-        let reset_at = h.get(&format!("x-codex-{w}-reset-at")).and_then(epoch_or_rfc3339);
+        let after = h
+            .get(&format!("x-codex-{w}-reset-after-seconds"))
+            .and_then(non_negative);
+        let reset_at = h
+            .get(&format!("x-codex-{w}-reset-at"))
+            .and_then(epoch_or_rfc3339);
         if used.is_none() && minutes.is_none() && after.is_none() && reset_at.is_none() {
             continue;
         }
@@ -124,7 +141,9 @@ fn openai_limits(h: &Headers, at: Timestamp, out: &mut Vec<QuotaObservation>) {
     for w in ["requests", "tokens"] {
         let limit = count(h.get(&format!("x-ratelimit-limit-{w}")));
         let remaining = count(h.get(&format!("x-ratelimit-remaining-{w}")));
-        let reset = h.get(&format!("x-ratelimit-reset-{w}")).and_then(parse_duration);
+        let reset = h
+            .get(&format!("x-ratelimit-reset-{w}"))
+            .and_then(parse_duration);
         if limit.is_none() && remaining.is_none() && reset.is_none() {
             continue;
         }
@@ -160,11 +179,20 @@ mod tests {
         let obs = observe_headers(Provider::Claude, &h, at);
         let find = |w: &str| obs.iter().find(|o| o.window == w).unwrap();
         assert_eq!(find("5h").used_percent, Some(42.0));
-        assert_eq!(format_ts(find("5h").reset_at.unwrap()), "2025-12-27T14:00:00.000Z");
+        assert_eq!(
+            format_ts(find("5h").reset_at.unwrap()),
+            "2025-12-27T14:00:00.000Z"
+        );
         assert_eq!(find("primary").window_minutes, Some(300));
-        assert_eq!(format_ts(find("primary").reset_at.unwrap()), "2025-12-27T10:10:00.000Z");
+        assert_eq!(
+            format_ts(find("primary").reset_at.unwrap()),
+            "2025-12-27T10:10:00.000Z"
+        );
         assert_eq!(find("requests").used_percent, Some(75.0));
-        assert_eq!(format_ts(find("requests").reset_at.unwrap()), "2025-12-27T10:06:00.000Z");
+        assert_eq!(
+            format_ts(find("requests").reset_at.unwrap()),
+            "2025-12-27T10:06:00.000Z"
+        );
         assert!(observe_headers(Provider::Openai, &Headers::new(), at).is_empty());
     }
 }

@@ -33,8 +33,11 @@ pub(super) fn by_code(input: &Input<'_>) -> Option<ParsedError> {
 fn kind_of_code(input: &Input<'_>, code: &str) -> Option<(ErrorKind, Scope)> {
     use ErrorKind::*;
     let kind = match code {
-        "insufficient_quota" | "billing_hard_limit_reached" | "billing_not_active"
-        | "credits_exhausted" | "payment_required" => Billing,
+        "insufficient_quota"
+        | "billing_hard_limit_reached"
+        | "billing_not_active"
+        | "credits_exhausted"
+        | "payment_required" => Billing,
         "rate_limit_exceeded" | "requests" | "tokens" | "rate_limit" => {
             if is_request_too_large(&input.message_lower()) {
                 InvalidRequest
@@ -43,16 +46,32 @@ fn kind_of_code(input: &Input<'_>, code: &str) -> Option<(ErrorKind, Scope)> {
             }
         }
         "usage_limit_reached" => return Some((QuotaExceeded, Scope::Account)),
-        "usage_not_included" | "unsupported_country_region_territory" | "unsupported_country"
-        | "account_deactivated" | "deactivated_workspace" | "access_terminated"
-        | "organization_deactivated" | "insufficient_permissions" | "missing_scope"
+        "usage_not_included"
+        | "unsupported_country_region_territory"
+        | "unsupported_country"
+        | "account_deactivated"
+        | "deactivated_workspace"
+        | "access_terminated"
+        | "organization_deactivated"
+        | "insufficient_permissions"
+        | "missing_scope"
         | "request_forbidden" => Permission,
-        "invalid_api_key" | "token_expired" | "refresh_token_reused" | "token_invalidated"
-        | "invalid_token" | "token_revoked" | "refresh_token_expired" | "invalid_authentication"
+        "invalid_api_key"
+        | "token_expired"
+        | "refresh_token_reused"
+        | "token_invalidated"
+        | "invalid_token"
+        | "token_revoked"
+        | "refresh_token_expired"
+        | "invalid_authentication"
         | "authentication_error" => Authentication,
         "model_not_found" | "model_not_supported" | "unsupported_model" => NotFound,
-        "context_length_exceeded" | "string_above_max_length" | "invalid_prompt"
-        | "invalid_value" | "invalid_type" | "max_tokens_exceeded" => InvalidRequest,
+        "context_length_exceeded"
+        | "string_above_max_length"
+        | "invalid_prompt"
+        | "invalid_value"
+        | "invalid_type"
+        | "max_tokens_exceeded" => InvalidRequest,
         "server_is_overloaded" | "engine_overloaded" | "slow_down" | "overloaded" => Overloaded,
         _ => return None,
     };
@@ -62,13 +81,17 @@ fn kind_of_code(input: &Input<'_>, code: &str) -> Option<(ErrorKind, Scope)> {
 /// "Request too large for gpt-4o ... Please reduce your prompt; or ... must be reduced": a 429
 /// that no amount of waiting fixes.
 fn is_request_too_large(lower: &str) -> bool {
-    lower.contains("request too large") && (lower.contains("must be reduced") || lower.contains("reduce"))
+    lower.contains("request too large")
+        && (lower.contains("must be reduced") || lower.contains("reduce"))
 }
 
 /// `type: server_error` with no code: 503 "engine is overloaded" is overloaded, else transient.
 pub(super) fn by_server_type(input: &Input<'_>) -> Option<ParsedError> {
     let ty = input.error_type()?;
-    if !matches!(ty, "server_error" | "service_unavailable" | "internal_error") {
+    if !matches!(
+        ty,
+        "server_error" | "service_unavailable" | "internal_error"
+    ) {
         return None;
     }
     let lower = input.message_lower();
@@ -90,7 +113,10 @@ mod tests {
 
     #[test]
     fn provider_code_beats_generic_type() {
-        let e = p(429, r#"{"error":{"type":"invalid_request_error","code":"insufficient_quota","message":"You exceeded your current quota"}}"#);
+        let e = p(
+            429,
+            r#"{"error":{"type":"invalid_request_error","code":"insufficient_quota","message":"You exceeded your current quota"}}"#,
+        );
         assert_eq!((e.kind, e.scope), (ErrorKind::Billing, Scope::Account));
     }
 
@@ -105,19 +131,32 @@ mod tests {
     fn rate_limit_wait_from_message_text() {
         let body = r#"{"error":{"message":"Rate limit reached for gpt-4o on tokens per min (TPM): Limit 30000, Used 29000, Requested 2000. Please try again in 2.164s.","type":"tokens","code":"rate_limit_exceeded"}}"#;
         let e = p(429, body);
-        assert_eq!((e.kind, e.retry_after_ms), (ErrorKind::RateLimit, Some(2_164)));
+        assert_eq!(
+            (e.kind, e.retry_after_ms),
+            (ErrorKind::RateLimit, Some(2_164))
+        );
     }
 
     #[test]
     fn server_error_type_overloaded_only_when_503_or_said() {
         let b = r#"{"error":{"message":"The engine is currently overloaded, please try again later","type":"server_error","param":null,"code":null}}"#;
         assert_eq!(p(503, b).kind, ErrorKind::Overloaded);
-        assert_eq!(p(500, r#"{"error":{"message":"The server had an error","type":"server_error"}}"#).kind, ErrorKind::Transient);
+        assert_eq!(
+            p(
+                500,
+                r#"{"error":{"message":"The server had an error","type":"server_error"}}"#
+            )
+            .kind,
+            ErrorKind::Transient
+        );
     }
 
     #[test]
     fn plain_string_error_falls_back_to_status() {
         let e = p(429, r#"{"error":"slow down"}"#);
-        assert_eq!((e.kind, e.message.as_str()), (ErrorKind::RateLimit, "slow down"));
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (ErrorKind::RateLimit, "slow down")
+        );
     }
 }

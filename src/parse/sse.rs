@@ -50,7 +50,9 @@ fn is_error_value(v: &Value) -> bool {
     ty == "error"
         || ty == "response.failed"
         || v.get("error").is_some_and(|e| !e.is_null())
-        || v.get("response").and_then(|r| r.get("error")).is_some_and(|e| !e.is_null())
+        || v.get("response")
+            .and_then(|r| r.get("error"))
+            .is_some_and(|e| !e.is_null())
 }
 
 #[cfg(test)]
@@ -68,7 +70,8 @@ mod tests {
     fn codex_response_failed_and_completed_response_without_error() {
         let ok = "data: {\"type\":\"response.completed\",\"response\":{\"error\":null}}\n\n";
         assert!(error_event(ok).is_none());
-        let failed = "data: {\"type\":\"response.failed\",\"response\":{\"error\":{\"code\":\"x\"}}}\n\n";
+        let failed =
+            "data: {\"type\":\"response.failed\",\"response\":{\"error\":{\"code\":\"x\"}}}\n\n";
         assert!(error_event(failed).is_some());
     }
 

@@ -55,7 +55,6 @@ impl ParsedError {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::parse::{ErrorKind, ParsedError};
     use crate::time::parse_ts;
 

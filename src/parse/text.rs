@@ -44,7 +44,9 @@ fn duration_at_start(s: &str) -> Option<u64> {
     if !token.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
-    if let Some(d) = parse_duration(token).filter(|_| token.ends_with(|c: char| c.is_ascii_alphabetic())) {
+    if let Some(d) =
+        parse_duration(token).filter(|_| token.ends_with(|c: char| c.is_ascii_alphabetic()))
+    {
         return Some(d.as_millis().min(u64::MAX as u128) as u64);
     }
     // A number followed by a unit word: "41.31 seconds", "2 hours".
@@ -107,20 +109,32 @@ mod tests {
         assert_eq!(wait_in_text(m), Some(11_054));
         assert_eq!(wait_in_text("Please try again in 20ms."), Some(20));
         assert_eq!(wait_in_text("Please retry in 41.31s."), Some(41_310));
-        assert_eq!(wait_in_text("Your quota will reset after 19h42m5s."), Some(70_925_000));
+        assert_eq!(
+            wait_in_text("Your quota will reset after 19h42m5s."),
+            Some(70_925_000)
+        );
         assert_eq!(wait_in_text("try again in 2 minutes"), Some(120_000));
         assert_eq!(wait_in_text("try again in 6m0s"), Some(360_000));
         assert_eq!(wait_in_text("please wait a moment"), None);
         assert_eq!(wait_in_text("try again later"), None);
-        assert_eq!(wait_in_text("try again in 99999999999999999999999h"), Some(1_000_000_000_000_000));
+        assert_eq!(
+            wait_in_text("try again in 99999999999999999999999h"),
+            Some(1_000_000_000_000_000)
+        );
     }
 
     #[test]
     fn glm_beijing_reset_times() {
         let m = "已达到 5 小时的使用上限。您的限额将在 2026-08-25 07:41:44 重置。";
-        assert_eq!(format_ts(beijing_reset(m).unwrap()), "2026-08-24T23:41:44.000Z");
+        assert_eq!(
+            format_ts(beijing_reset(m).unwrap()),
+            "2026-08-24T23:41:44.000Z"
+        );
         let m = "Usage limit reached, reset at 2026-08-25 07:41:44";
-        assert_eq!(format_ts(beijing_reset(m).unwrap()), "2026-08-24T23:41:44.000Z");
+        assert_eq!(
+            format_ts(beijing_reset(m).unwrap()),
+            "2026-08-24T23:41:44.000Z"
+        );
         assert!(beijing_reset("created 2026-08-25 07:41:44").is_none());
         assert!(beijing_reset("reset at 2026-13-45 99:41:44").is_none());
     }

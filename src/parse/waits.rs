@@ -52,7 +52,9 @@ fn stated_wait(input: &Input<'_>, e: &ParsedError) -> Option<Wait> {
             // A throttle whose headers name resets but not which limit ran out: the longest.
             let throttled = matches!(e.kind, ErrorKind::RateLimit | ErrorKind::QuotaExceeded);
             throttled
-                .then(|| headers::openai_reset(h, true).or_else(|| headers::anthropic_reset(h, true)))
+                .then(|| {
+                    headers::openai_reset(h, true).or_else(|| headers::anthropic_reset(h, true))
+                })
                 .flatten()
         })
 }
@@ -76,25 +78,34 @@ mod tests {
     #[test]
     fn header_beats_prose_and_is_clamped() {
         let h: Headers = [("retry-after", "30")].into_iter().collect();
-        let body = br#"{"error":{"code":"rate_limit_exceeded","message":"Please try again in 2s."}}"#;
+        let body =
+            br#"{"error":{"code":"rate_limit_exceeded","message":"Please try again in 2s."}}"#;
         let i = Input::read(429, &h, body);
         let e = finish(&i, i.error(ErrorKind::RateLimit));
         assert_eq!(e.retry_after_ms, Some(30_000));
         let h: Headers = [("retry-after", "99999999")].into_iter().collect();
         let i = Input::read(429, &h, body);
-        assert_eq!(finish(&i, i.error(ErrorKind::RateLimit)).retry_after_ms, Some(MAX_WAIT_MS));
+        assert_eq!(
+            finish(&i, i.error(ErrorKind::RateLimit)).retry_after_ms,
+            Some(MAX_WAIT_MS)
+        );
     }
 
     #[test]
     fn not_found_ignores_hints() {
         let h: Headers = [("retry-after", "30")].into_iter().collect();
         let i = Input::read(404, &h, b"{}");
-        assert_eq!(finish(&i, i.error(ErrorKind::NotFound)).retry_after_ms, None);
+        assert_eq!(
+            finish(&i, i.error(ErrorKind::NotFound)).retry_after_ms,
+            None
+        );
     }
 
     #[test]
     fn terms_of_service_suspension() {
-        assert!(is_terms_violation("this account has been disabled for violation of terms of service."));
+        assert!(is_terms_violation(
+            "this account has been disabled for violation of terms of service."
+        ));
         assert!(!is_terms_violation("please accept the terms of service"));
     }
 }

@@ -12,17 +12,64 @@ fn provider() -> impl Strategy<Value = Provider> {
 
 /// Pieces that steer the parsers into their deeper paths.
 const FRAGMENTS: &[&str] = &[
-    "{", "}", "[", "]", ":", ",", "\"", "\\\"", "\"error\"", "\"type\"", "\"code\"", "\"message\"",
-    "\"status\"", "\"status_code\"", "\"headers\"", "\"details\"", "\"@type\"", "\"reason\"",
-    "\"type.googleapis.com/google.rpc.RetryInfo\"", "\"type.googleapis.com/google.rpc.ErrorInfo\"",
-    "\"type.googleapis.com/google.rpc.QuotaFailure\"", "\"retryDelay\"", "\"quotaResetDelay\"",
-    "\"quotaResetTimeStamp\"", "\"violations\"", "\"quotaId\"", "\"PerMinute\"", "\"quotaValue\"",
-    "\"RESOURCE_EXHAUSTED\"", "\"QUOTA_EXHAUSTED\"", "\"1308\"", "1113", "\"usage_limit_reached\"",
-    "\"resets_at\"", "\"resets_in_seconds\"", "1e308", "-1", "99999999999999999999999",
-    "\"99999999999999999999999h\"", "\"rate_limit_error\"", "\"invalid_request_error\"",
-    "\"try again in 1e308s\"", "\"limit: 0\"", "将在 2026-08-25 07:41:44 重置", "reset at 9999-99-99 99:99:99",
-    "data: ", "event: error\n", "\n\n", "\n", "\"response\"", "\"response.failed\"", "é", "\u{0}", "🦀",
-    "<html>", "null", "true", "\"detail\"",
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    ",",
+    "\"",
+    "\\\"",
+    "\"error\"",
+    "\"type\"",
+    "\"code\"",
+    "\"message\"",
+    "\"status\"",
+    "\"status_code\"",
+    "\"headers\"",
+    "\"details\"",
+    "\"@type\"",
+    "\"reason\"",
+    "\"type.googleapis.com/google.rpc.RetryInfo\"",
+    "\"type.googleapis.com/google.rpc.ErrorInfo\"",
+    "\"type.googleapis.com/google.rpc.QuotaFailure\"",
+    "\"retryDelay\"",
+    "\"quotaResetDelay\"",
+    "\"quotaResetTimeStamp\"",
+    "\"violations\"",
+    "\"quotaId\"",
+    "\"PerMinute\"",
+    "\"quotaValue\"",
+    "\"RESOURCE_EXHAUSTED\"",
+    "\"QUOTA_EXHAUSTED\"",
+    "\"1308\"",
+    "1113",
+    "\"usage_limit_reached\"",
+    "\"resets_at\"",
+    "\"resets_in_seconds\"",
+    "1e308",
+    "-1",
+    "99999999999999999999999",
+    "\"99999999999999999999999h\"",
+    "\"rate_limit_error\"",
+    "\"invalid_request_error\"",
+    "\"try again in 1e308s\"",
+    "\"limit: 0\"",
+    "将在 2026-08-25 07:41:44 重置",
+    "reset at 9999-99-99 99:99:99",
+    "data: ",
+    "event: error\n",
+    "\n\n",
+    "\n",
+    "\"response\"",
+    "\"response.failed\"",
+    "é",
+    "\u{0}",
+    "🦀",
+    "<html>",
+    "null",
+    "true",
+    "\"detail\"",
 ];
 
 fn jsonish() -> impl Strategy<Value = String> {
@@ -31,15 +78,26 @@ fn jsonish() -> impl Strategy<Value = String> {
 
 fn headers() -> impl Strategy<Value = Headers> {
     let names = prop::sample::select(vec![
-        "retry-after", "retry-after-ms", "anthropic-ratelimit-unified-status",
-        "anthropic-ratelimit-unified-reset", "anthropic-ratelimit-unified-5h-utilization",
-        "anthropic-ratelimit-tokens-reset", "anthropic-ratelimit-tokens-remaining",
-        "x-codex-primary-used-percent", "x-codex-primary-reset-after-seconds",
-        "x-codex-secondary-reset-at", "x-ratelimit-reset-requests", "x-ratelimit-remaining-requests",
+        "retry-after",
+        "retry-after-ms",
+        "anthropic-ratelimit-unified-status",
+        "anthropic-ratelimit-unified-reset",
+        "anthropic-ratelimit-unified-5h-utilization",
+        "anthropic-ratelimit-tokens-reset",
+        "anthropic-ratelimit-tokens-remaining",
+        "x-codex-primary-used-percent",
+        "x-codex-primary-reset-after-seconds",
+        "x-codex-secondary-reset-at",
+        "x-ratelimit-reset-requests",
+        "x-ratelimit-remaining-requests",
     ]);
     let values = prop_oneof![
-        Just("rejected".to_string()), Just("0".to_string()), Just("1e400".to_string()),
-        Just("-5".to_string()), Just("99999999999999999999".to_string()), ".*",
+        Just("rejected".to_string()),
+        Just("0".to_string()),
+        Just("1e400".to_string()),
+        Just("-5".to_string()),
+        Just("99999999999999999999".to_string()),
+        ".*",
     ];
     prop::collection::vec((names, values), 0..8).prop_map(|v| v.into_iter().collect())
 }
@@ -67,16 +125,25 @@ proptest! {
 
 #[test]
 fn ten_megabyte_body_is_read_only_to_64_kib() {
-    let error = br#"{"error":{"code":"insufficient_quota","message":"You exceeded your current quota"}}"#;
+    let error =
+        br#"{"error":{"code":"insufficient_quota","message":"You exceeded your current quota"}}"#;
     for p in Provider::ALL {
         // The error object starts past the limit: not seen, the status decides.
         let mut body = vec![b' '; MAX_BODY];
         body.extend_from_slice(error);
         body.resize(10 * 1024 * 1024, b' ');
-        assert_eq!(parse(p, 400, &Headers::new(), &body).kind, ErrorKind::InvalidRequest, "{p}");
+        assert_eq!(
+            parse(p, 400, &Headers::new(), &body).kind,
+            ErrorKind::InvalidRequest,
+            "{p}"
+        );
         // An SSE error within the first 64 KiB of a 10 MB stream is seen.
         let mut stream = b"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n".to_vec();
         stream.resize(10 * 1024 * 1024, b'x');
-        assert_eq!(parse(p, 200, &Headers::new(), &stream).kind, ErrorKind::Overloaded, "{p}");
+        assert_eq!(
+            parse(p, 200, &Headers::new(), &stream).kind,
+            ErrorKind::Overloaded,
+            "{p}"
+        );
     }
 }
