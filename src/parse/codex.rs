@@ -53,8 +53,11 @@ fn with_plan_reset(input: &Input<'_>, mut e: ParsedError) -> ParsedError {
     if let Some(secs) = env.number("resets_in_seconds").filter(|s| *s >= 0.0) {
         set_wait(&mut e, Wait::AfterMs((secs * 1000.0).min(1e15) as u64));
     } else if let Some(t) = env
-        .number("resets_at")
-        .and_then(|n| headers::epoch_or_rfc3339(&n.to_string()))
+        .error
+        .get("resets_at")
+        .or_else(|| env.root.get("resets_at"))
+        .and_then(super::envelope::value_text)
+        .and_then(|v| headers::epoch_or_rfc3339(&v))
     {
         set_wait(&mut e, Wait::At(t));
     }
@@ -100,6 +103,17 @@ mod tests {
             (ErrorKind::QuotaExceeded, Scope::Account)
         );
         assert_eq!(e.reset_at.map(|t| t.timestamp()), Some(1_767_000_000));
+    }
+
+    #[test]
+    fn resets_at_as_rfc3339_and_error_type_field() {
+        let body = r#"{"error":{"error_type":"usage_limit_reached","plan_type":"plus","resets_at":"2026-01-15T12:00:00Z"}}"#;
+        let e = p(429, &[], body);
+        assert_eq!(
+            (e.kind, e.scope),
+            (ErrorKind::QuotaExceeded, Scope::Account)
+        );
+        assert_eq!(e.reset_at.map(|t| t.timestamp()), Some(1_768_478_400));
     }
 
     #[test]

@@ -64,7 +64,11 @@ impl<'a> Input<'a> {
     pub fn error(&self, kind: ErrorKind) -> ParsedError {
         let mut e = ParsedError::new(kind, Some(self.status), self.message());
         e.code = self.code();
-        e.error_type = self.error_type().map(str::to_string);
+        // A top-level `"type":"error"` only says "this is an error event": not a provider type.
+        e.error_type = self
+            .error_type()
+            .filter(|t| *t != "error")
+            .map(str::to_string);
         e
     }
 

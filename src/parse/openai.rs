@@ -26,7 +26,9 @@ pub fn parse(status: u16, headers: &Headers, body: &[u8]) -> ParsedError {
 pub(super) fn by_code(input: &Input<'_>) -> Option<ParsedError> {
     let code = input.code();
     let from_code = code.as_deref().and_then(|c| kind_of_code(input, c));
-    let (kind, scope) = from_code.or_else(|| kind_of_code(input, input.error_type()?))?;
+    let (kind, scope) = from_code
+        .or_else(|| kind_of_code(input, input.error_type()?))
+        .or_else(|| kind_of_code(input, input.env.as_ref()?.str("error_type")?))?;
     Some(input.error_scoped(kind, scope))
 }
 
