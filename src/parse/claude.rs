@@ -49,6 +49,9 @@ pub(super) fn by_generic_type(input: &Input<'_>) -> Option<ParsedError> {
     if let Some(kind) = account_fault_in_message(&lower) {
         return Some(input.error(kind));
     }
+    if super::input::model_unavailable(input.status, &lower) {
+        return Some(input.error(ErrorKind::NotFound));
+    }
     // Generic type on an auth / permission / throttle status: the status is the better signal.
     let kind = match input.status {
         401 => ErrorKind::Authentication,

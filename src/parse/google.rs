@@ -108,7 +108,9 @@ fn is_canonical(s: &str) -> bool {
 fn kind_of_reason(reason: &str, d: &Details<'_>) -> Option<(ErrorKind, Scope)> {
     use ErrorKind::*;
     let kind = match reason {
-        "RATE_LIMIT_EXCEEDED" | "USER_RATE_LIMIT_EXCEEDED" => RateLimit,
+        "RATE_LIMIT_EXCEEDED" | "USER_RATE_LIMIT_EXCEEDED" => {
+            quota_window_kind(d).unwrap_or(RateLimit)
+        }
         "QUOTA_EXCEEDED" | "QUOTA_EXHAUSTED" | "RESOURCE_EXHAUSTED" => {
             quota_window_kind(d).unwrap_or(QuotaExceeded)
         }

@@ -84,6 +84,11 @@ impl<'a> Input<'a> {
     pub fn fallback(&self) -> ParsedError {
         let mut e = fallback::classify(self.status, self.body);
         if self.env.is_some() {
+            if model_unavailable(self.status, &self.message_lower()) {
+                e.kind = ErrorKind::NotFound;
+                e.scope = Scope::Model;
+                e.retryable = true;
+            }
             let mut with_fields = self.error(e.kind);
             with_fields.scope = e.scope;
             if with_fields.message.is_empty() {
@@ -93,6 +98,22 @@ impl<'a> Input<'a> {
         }
         e
     }
+}
+
+/// "The 'x' model is not supported when using Codex with a ChatGPT account", "model ... does
+/// not exist": the model is not available to this account (SPEC: not_found), though the status
+/// is a plain 400.
+pub fn model_unavailable(status: u16, lower: &str) -> bool {
+    // Phrases about the model itself, not "X is not supported by this model" (caller's fault).
+    const PHRASES: [&str; 6] = [
+        "model is not supported",
+        "model not supported",
+        "model is not available",
+        "model not found",
+        "model does not exist",
+        "does not exist or you do not have access",
+    ];
+    matches!(status, 400 | 403 | 404) && PHRASES.iter().any(|p| lower.contains(p))
 }
 
 #[cfg(test)]
@@ -109,6 +130,22 @@ mod tests {
         // The transport's error status stays authoritative.
         let i = Input::read(503, &h, body);
         assert_eq!(i.status, 503);
+    }
+
+    #[test]
+    fn model_not_supported_for_the_plan_is_not_found() {
+        let h = Headers::new();
+        let body = br#"{"detail":"The 'gpt-5-codex-max' model is not supported when using Codex with a ChatGPT account."}"#;
+        assert_eq!(
+            Input::read(400, &h, body).fallback().kind,
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            Input::read(400, &h, br#"{"detail":"bad input"}"#)
+                .fallback()
+                .kind,
+            ErrorKind::InvalidRequest
+        );
     }
 
     #[test]
