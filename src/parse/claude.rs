@@ -90,7 +90,8 @@ fn unified_window(input: &Input<'_>, mut e: ParsedError) -> ParsedError {
     if !throttled || !matches!(e.kind, ErrorKind::RateLimit | ErrorKind::QuotaExceeded) {
         return e;
     }
-    if let Some(reset) = headers::claude_unified_rejected(&input.headers) {
+    let in_message = usage_limit_in_message(&input.message());
+    if let Some(reset) = headers::claude_unified_rejected(&input.headers).or(in_message) {
         e.kind = ErrorKind::QuotaExceeded;
         e.scope = Scope::Account;
         if let Some(t) = reset {
@@ -98,6 +99,20 @@ fn unified_window(input: &Input<'_>, mut e: ParsedError) -> ParsedError {
         }
     }
     e
+}
+
+/// "Claude AI usage limit reached|1762952400": how Claude Code (and proxies relaying it) word
+/// a used-up subscription window, with its reset as epoch seconds.
+fn usage_limit_in_message(message: &str) -> Option<Option<crate::time::Timestamp>> {
+    const MARK: &str = "usage limit reached|";
+    let lower = message.to_ascii_lowercase();
+    let at = lower.find(MARK)? + MARK.len();
+    let digits: String = lower
+        .get(at..)?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    Some(headers::epoch_or_rfc3339(&digits))
 }
 
 #[cfg(test)]
@@ -142,6 +157,17 @@ mod tests {
         );
         assert_eq!(e.reset_at.map(|t| t.timestamp()), Some(1_767_000_000));
         assert_eq!(e.retry_after_ms, None);
+    }
+
+    #[test]
+    fn usage_limit_reached_with_epoch_in_message() {
+        let body = r#"{"type":"error","error":{"type":"rate_limit_error","message":"Claude AI usage limit reached|1762952400"}}"#;
+        let e = p(429, &[], body);
+        assert_eq!(
+            (e.kind, e.scope),
+            (ErrorKind::QuotaExceeded, Scope::Account)
+        );
+        assert_eq!(e.reset_at.map(|t| t.timestamp()), Some(1_762_952_400));
     }
 
     #[test]
