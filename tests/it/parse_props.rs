@@ -121,6 +121,31 @@ proptest! {
             prop_assert!((0.0..=8.0 * 86400.0).contains(&s));
         }
     }
+
+    #[test]
+    fn structured_bodies_with_arbitrary_strings_never_panic(
+        p in provider(),
+        status in 0u16..1000,
+        message in ".{0,200}",
+        code in prop_oneof![".{0,12}".prop_map(serde_json::Value::from), any::<i64>().prop_map(serde_json::Value::from), any::<f64>().prop_map(serde_json::Value::from)],
+        delay in ".{0,24}",
+        resets in any::<f64>(),
+    ) {
+        let body = serde_json::json!([{
+            "type": "error",
+            "status": status,
+            "error": {
+                "type": "usage_limit_reached", "code": code, "message": message, "status": "RESOURCE_EXHAUSTED",
+                "resets_at": resets, "resets_in_seconds": resets,
+                "details": [
+                    {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay},
+                    {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "QUOTA_EXHAUSTED", "metadata": {"quotaResetDelay": delay, "quotaResetTimeStamp": delay}},
+                ],
+            },
+        }]);
+        let e = parse(p, status, &Headers::new(), body.to_string().as_bytes());
+        prop_assert!(e.retry_after_ms.is_none_or(|ms| ms <= rotor::parse::MAX_WAIT_MS));
+    }
 }
 
 #[test]
