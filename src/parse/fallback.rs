@@ -4,10 +4,11 @@
 
 use super::{ErrorKind, ParsedError};
 
-/// Status-only classification, with the body's first non-empty line as the message.
-pub fn classify(status: u16, body: &[u8]) -> ParsedError {
+/// Status-only classification, with the body's first non-empty line (or HTML title) as the
+/// message. `html_content_type`: the response said `text/html`, whatever the body looks like.
+pub fn classify(status: u16, body: &[u8], html_content_type: bool) -> ParsedError {
     let text = String::from_utf8_lossy(body.get(..2048).unwrap_or(body));
-    let html = looks_like_html(&text);
+    let html = looks_like_html(&text) || (html_content_type && text.trim_start().starts_with('<'));
     let message = if html {
         html_title(&text)
     } else {
@@ -101,7 +102,7 @@ mod tests {
 
     #[test]
     fn status_codes_map_to_spec_kinds() {
-        let k = |s: u16, b: &str| classify(s, b.as_bytes()).kind;
+        let k = |s: u16, b: &str| classify(s, b.as_bytes(), false).kind;
         assert_eq!(k(429, ""), ErrorKind::RateLimit);
         assert_eq!(k(401, ""), ErrorKind::Authentication);
         assert_eq!(k(529, ""), ErrorKind::Overloaded);
@@ -111,6 +112,10 @@ mod tests {
             ErrorKind::Transient
         );
         assert_eq!(k(403, "{}"), ErrorKind::Permission);
+        assert_eq!(
+            classify(403, b"<div>blocked</div>", true).kind,
+            ErrorKind::Transient
+        );
         assert_eq!(k(400, ""), ErrorKind::InvalidRequest);
     }
 
@@ -119,10 +124,11 @@ mod tests {
         let e = classify(
             403,
             b"<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title>",
+            false,
         );
         assert_eq!(e.message, "Attention Required! | Cloudflare");
         assert_eq!(e.scope, crate::parse::Scope::Model);
-        let e = classify(504, b"<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n</body></html>");
+        let e = classify(504, b"<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n</body></html>", false);
         assert_eq!(e.message, "504 Gateway Time-out");
     }
 }

@@ -82,7 +82,11 @@ impl<'a> Input<'a> {
     /// The status-code classification, for bodies no rule recognised. The message is the
     /// envelope's when there is one, else the body's first line.
     pub fn fallback(&self) -> ParsedError {
-        let mut e = fallback::classify(self.status, self.body);
+        let html_type = self
+            .headers
+            .get("content-type")
+            .is_some_and(|t| t.to_ascii_lowercase().contains("text/html"));
+        let mut e = fallback::classify(self.status, self.body, html_type);
         if self.env.is_some() {
             if model_unavailable(self.status, &self.message_lower()) {
                 e.kind = ErrorKind::NotFound;
