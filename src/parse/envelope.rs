@@ -100,7 +100,27 @@ pub fn read(body: &[u8]) -> Option<Envelope> {
     if let Ok(v) = serde_json::from_str::<Value>(text) {
         return from_value(v, 0);
     }
-    from_value(sse::error_event(text)?, 0)
+    if let Some(v) = sse::error_event(text) {
+        return from_value(v, 0);
+    }
+    from_value(embedded_error(text)?, 0)
+}
+
+/// An error object inside other text: `upstream error: {"error":{..}}` from a proxy, or a
+/// JSON stream cut short after its error element. Tries the first few `{` positions only.
+fn embedded_error(text: &str) -> Option<Value> {
+    const MAX_TRIES: usize = 16;
+    text.match_indices('{')
+        .take(MAX_TRIES)
+        .filter_map(|(pos, _)| {
+            let rest = text.get(pos..)?;
+            let mut values = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
+            values.next()?.ok()
+        })
+        .find(|v| {
+            v.get("error").is_some_and(|e| !e.is_null())
+                || v.get("type").and_then(Value::as_str) == Some("error")
+        })
 }
 
 fn from_value(v: Value, depth: u8) -> Option<Envelope> {
@@ -240,6 +260,18 @@ mod tests {
         let e = env(&body);
         assert_eq!(e.error_type(), Some("overloaded_error"));
         assert_eq!(e.status, Some(529));
+    }
+
+    #[test]
+    fn error_embedded_in_text_or_cut_stream() {
+        let e = env(
+            r#"upstream error: 429 {"error":{"code":"rate_limit_exceeded","message":"m"}} (retrying)"#,
+        );
+        assert_eq!(e.code().as_deref(), Some("rate_limit_exceeded"));
+        let e = env(
+            r#"[{"candidates":[]},{"error":{"code":503,"status":"UNAVAILABLE","message":"m"}},{"cand"#,
+        );
+        assert_eq!(e.google_status(), Some("UNAVAILABLE"));
     }
 
     #[test]
