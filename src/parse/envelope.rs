@@ -178,10 +178,15 @@ fn has_error_type(root: &Map<String, Value>) -> bool {
 /// Anthropic / OpenAI errors).
 fn nested_in_message(e: &Map<String, Value>, depth: u8) -> Option<Envelope> {
     let msg = e.get("message")?.as_str()?.trim();
-    if !(msg.starts_with('{') || msg.starts_with('[')) {
+    let value = if msg.starts_with('{') || msg.starts_with('[') {
+        serde_json::from_str(msg).ok()?
+    } else if msg.contains("{\"") {
+        // "upstream returned 429: {\"error\":...}"
+        embedded_error(msg)?
+    } else {
         return None;
-    }
-    let inner = from_value(serde_json::from_str(msg).ok()?, depth + 1)?;
+    };
+    let inner = from_value(value, depth + 1)?;
     (!inner.error.is_empty() || inner.text.is_some()).then_some(inner)
 }
 
@@ -272,6 +277,12 @@ mod tests {
             r#"[{"candidates":[]},{"error":{"code":503,"status":"UNAVAILABLE","message":"m"}},{"cand"#,
         );
         assert_eq!(e.google_status(), Some("UNAVAILABLE"));
+    }
+
+    #[test]
+    fn json_after_prose_in_a_google_message() {
+        let body = r#"{"error":{"code":500,"status":"INTERNAL","message":"upstream said: {\"error\":{\"code\":\"insufficient_quota\",\"message\":\"m\"}}"}}"#;
+        assert_eq!(env(body).code().as_deref(), Some("insufficient_quota"));
     }
 
     #[test]
