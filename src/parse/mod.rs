@@ -208,7 +208,8 @@ impl std::fmt::Debug for Headers {
 /// - stated waits, first found wins: a structured body field (Google details, Codex
 ///   `resets_*`, Claude's unified reset for an account window) > `retry-after-ms` /
 ///   `Retry-After` > the exhausted limit's `x-ratelimit-*` / `anthropic-ratelimit-*` /
-///   `x-codex-*` reset > prose in the message > for a throttle, the longest named reset;
+///   `x-codex-*` reset > prose in the message > the longest named reset (limit headers count
+///   only for `rate_limit` / `quota_exceeded`: they say nothing about billing or auth);
 /// - `not_found` and `invalid_request` carry no wait (a retry hint on a `limit: 0` quota must
 ///   not shorten the not-found block); a stated duration is clamped to 8 days.
 pub fn parse(provider: Provider, status: u16, headers: &Headers, body: &[u8]) -> ParsedError {

@@ -42,21 +42,29 @@ pub fn set_wait(e: &mut ParsedError, w: Wait) {
 fn stated_wait(input: &Input<'_>, e: &ParsedError) -> Option<Wait> {
     let h = &*input.headers;
     let message = input.message();
+    // Limit headers describe throttles; they say nothing about when billing or a revoked token
+    // recovers, so they only count for rate / quota errors.
+    let throttled = matches!(e.kind, ErrorKind::RateLimit | ErrorKind::QuotaExceeded);
+    let exhausted_limit = || {
+        throttled
+            .then(|| {
+                headers::openai_reset(h, false)
+                    .or_else(|| headers::anthropic_reset(h, false))
+                    .or_else(|| headers::codex_exhausted_reset(h))
+            })
+            .flatten()
+    };
+    // A throttle whose headers name resets but not which limit ran out: the longest.
+    let any_limit = || {
+        throttled
+            .then(|| headers::openai_reset(h, true).or_else(|| headers::anthropic_reset(h, true)))
+            .flatten()
+    };
     headers::retry_after(h)
-        .or_else(|| headers::openai_reset(h, false))
-        .or_else(|| headers::anthropic_reset(h, false))
-        .or_else(|| headers::codex_exhausted_reset(h))
+        .or_else(exhausted_limit)
         .or_else(|| text::wait_in_text(&message).map(Wait::AfterMs))
         .or_else(|| text::beijing_reset(&message).map(Wait::At))
-        .or_else(|| {
-            // A throttle whose headers name resets but not which limit ran out: the longest.
-            let throttled = matches!(e.kind, ErrorKind::RateLimit | ErrorKind::QuotaExceeded);
-            throttled
-                .then(|| {
-                    headers::openai_reset(h, true).or_else(|| headers::anthropic_reset(h, true))
-                })
-                .flatten()
-        })
+        .or_else(any_limit)
 }
 
 /// "disabled ... for violation of Terms of Service" and the like: a suspension, not a cooldown.
@@ -88,6 +96,22 @@ mod tests {
         assert_eq!(
             finish(&i, i.error(ErrorKind::RateLimit)).retry_after_ms,
             Some(MAX_WAIT_MS)
+        );
+    }
+
+    #[test]
+    fn limit_headers_do_not_shorten_billing() {
+        let h: Headers = [
+            ("x-ratelimit-remaining-requests", "0"),
+            ("x-ratelimit-reset-requests", "6m0s"),
+        ]
+        .into_iter()
+        .collect();
+        let i = Input::read(429, &h, br#"{"error":{"code":"insufficient_quota"}}"#);
+        assert_eq!(finish(&i, i.error(ErrorKind::Billing)).retry_after_ms, None);
+        assert_eq!(
+            finish(&i, i.error(ErrorKind::RateLimit)).retry_after_ms,
+            Some(360_000)
         );
     }
 
