@@ -41,10 +41,10 @@ fn exhausted_window(input: &Input<'_>) -> Option<ParsedError> {
         })
 }
 
-/// The reset a usage-limit body states: `resets_at` (epoch seconds) or `resets_in_seconds`,
+/// The reset a usage-limit (or throttle) body states: `resets_at` (epoch s) or `resets_in_seconds`,
 /// which win over headers.
 fn with_plan_reset(input: &Input<'_>, mut e: ParsedError) -> ParsedError {
-    if e.kind != ErrorKind::QuotaExceeded {
+    if !matches!(e.kind, ErrorKind::QuotaExceeded | ErrorKind::RateLimit) {
         return e;
     }
     let Some(env) = input.env.as_ref() else {
