@@ -1,34 +1,32 @@
-//! The status-code classifier: what every provider parser falls back to when the body says
-//! nothing usable (HTML, empty, truncated). Reads `Retry-After` (seconds or HTTP-date) only.
+//! The status-code classifier every provider parser falls back to when the body says nothing
+//! usable (HTML, empty, truncated, `{"error":"text"}`). A 403 HTML page is an edge block
+//! (Cloudflare and the like): transient at model scope. Stated waits are added by `waits`.
 
-use std::time::SystemTime;
+use super::{ErrorKind, ParsedError};
 
-use chrono::{DateTime, Utc};
-
-use super::{ErrorKind, Headers, ParsedError};
-use crate::ids::Provider;
-
-/// Status-only classification; the provider parsers replace this for bodies they understand.
-pub fn parse(_provider: Provider, status: u16, headers: &Headers, body: &[u8]) -> ParsedError {
-    let text = String::from_utf8_lossy(&body[..body.len().min(2048)]);
-    let html = looks_like_html(&text);
-    let kind = kind_for_status(status, html);
-    let mut e = ParsedError::new(kind, Some(status), first_line(&text));
-    apply_retry_after(&mut e, headers);
-    e
+/// Status-only classification, with the body's first non-empty line (or HTML title) as the
+/// message. `html_content_type`: the response said `text/html`, whatever the body looks like.
+pub fn classify(status: u16, body: &[u8], html_content_type: bool) -> ParsedError {
+    let text = String::from_utf8_lossy(body.get(..2048).unwrap_or(body));
+    let html = looks_like_html(&text) || (html_content_type && text.trim_start().starts_with('<'));
+    let message = if html {
+        html_title(&text)
+    } else {
+        first_line(&text)
+    };
+    ParsedError::new(kind_for_status(status, html), Some(status), message)
 }
 
-/// SPEC §4: the kind a bare status code implies. A 403 HTML page is an edge block (the egress,
-/// not the account), so it is transient at model scope.
+/// SPEC §4: the kind a bare status code implies. A 403 HTML page blocks the egress, not the
+/// account, so it is transient at model scope.
 pub fn kind_for_status(status: u16, html: bool) -> ErrorKind {
     match status {
-        400 | 405 | 409 | 411 | 413 | 415 | 422 => ErrorKind::InvalidRequest,
+        400 | 405 | 409 | 411 | 413 | 414 | 415 | 422 => ErrorKind::InvalidRequest,
         401 => ErrorKind::Authentication,
         402 => ErrorKind::Billing,
         403 if html => ErrorKind::Transient,
         403 => ErrorKind::Permission,
         404 => ErrorKind::NotFound,
-        408 => ErrorKind::Transient,
         429 => ErrorKind::RateLimit,
         503 | 529 => ErrorKind::Overloaded,
         _ => ErrorKind::Transient,
@@ -36,12 +34,23 @@ pub fn kind_for_status(status: u16, html: bool) -> ErrorKind {
 }
 
 pub fn looks_like_html(text: &str) -> bool {
-    let t = text.trim_start().get(..64).unwrap_or(text.trim_start());
-    let t = t.to_ascii_lowercase();
-    t.starts_with("<!doctype")
-        || t.starts_with("<html")
-        || t.starts_with("<head")
-        || t.starts_with("<body")
+    let start: String = text
+        .trim_start()
+        .chars()
+        .take(64)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    [
+        "<!doctype",
+        "<html",
+        "<head",
+        "<body",
+        "<?xml",
+        "<h1",
+        "<center",
+    ]
+    .iter()
+    .any(|p| start.starts_with(p))
 }
 
 fn first_line(text: &str) -> String {
@@ -52,28 +61,39 @@ fn first_line(text: &str) -> String {
         .to_string()
 }
 
-/// `Retry-After` as delta-seconds or HTTP-date, plus `retry-after-ms`.
-pub fn apply_retry_after(e: &mut ParsedError, headers: &Headers) {
-    if let Some(ms) = headers
-        .get("retry-after-ms")
-        .and_then(|v| v.trim().parse::<f64>().ok())
-    {
-        if ms.is_finite() && ms >= 0.0 {
-            e.retry_after_ms = Some(ms as u64);
-            return;
-        }
-    }
-    if let Some(v) = headers.get("retry-after") {
-        let v = v.trim();
-        if let Ok(secs) = v.parse::<f64>() {
-            if secs.is_finite() && secs >= 0.0 {
-                e.retry_after_ms = Some((secs * 1000.0).min(1e15) as u64);
+/// `<title>` of an HTML page, else its first line: a person reading the event wants
+/// "Attention Required! | Cloudflare", not a wall of markup.
+fn html_title(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let title = lower.find("<title>").and_then(|start| {
+        let from = start + "<title>".len();
+        let len = lower.get(from..)?.find("</title>")?;
+        text.get(from..from + len)
+    });
+    title
+        .map(|t| t.trim().to_string())
+        .unwrap_or_else(|| first_line(&strip_tags(text)))
+}
+
+/// The text of an HTML fragment, tags dropped (`<h1>504 Gateway Time-out</h1>` → the words).
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
             }
-        } else if let Ok(t) = httpdate::parse_http_date(v) {
-            let t: DateTime<Utc> = DateTime::<Utc>::from(t.max(SystemTime::UNIX_EPOCH));
-            e.reset_at = Some(t);
+            c if !in_tag => out.push(c),
+            _ => {}
         }
     }
+    out.split('\n')
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -82,8 +102,7 @@ mod tests {
 
     #[test]
     fn status_codes_map_to_spec_kinds() {
-        let h = Headers::new();
-        let k = |s: u16, b: &str| parse(Provider::Openai, s, &h, b.as_bytes()).kind;
+        let k = |s: u16, b: &str| classify(s, b.as_bytes(), false).kind;
         assert_eq!(k(429, ""), ErrorKind::RateLimit);
         assert_eq!(k(401, ""), ErrorKind::Authentication);
         assert_eq!(k(529, ""), ErrorKind::Overloaded);
@@ -93,23 +112,23 @@ mod tests {
             ErrorKind::Transient
         );
         assert_eq!(k(403, "{}"), ErrorKind::Permission);
+        assert_eq!(
+            classify(403, b"<div>blocked</div>", true).kind,
+            ErrorKind::Transient
+        );
         assert_eq!(k(400, ""), ErrorKind::InvalidRequest);
     }
 
     #[test]
-    fn retry_after_seconds_and_http_date() {
-        let h: Headers = [("Retry-After", "120")].into_iter().collect();
-        assert_eq!(
-            parse(Provider::Claude, 429, &h, b"").retry_after_ms,
-            Some(120_000)
+    fn html_message_is_the_title() {
+        let e = classify(
+            403,
+            b"<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title>",
+            false,
         );
-        let h: Headers = [("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]
-            .into_iter()
-            .collect();
-        let e = parse(Provider::Claude, 429, &h, b"");
-        assert_eq!(
-            e.reset_at.unwrap().to_rfc3339(),
-            "2015-10-21T07:28:00+00:00"
-        );
+        assert_eq!(e.message, "Attention Required! | Cloudflare");
+        assert_eq!(e.scope, crate::parse::Scope::Model);
+        let e = classify(504, b"<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n</body></html>", false);
+        assert_eq!(e.message, "504 Gateway Time-out");
     }
 }

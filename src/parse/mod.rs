@@ -1,9 +1,26 @@
 //! Error classification: the `ParsedError` every failure becomes, its `ErrorKind` and `Scope`,
 //! response `Headers`, and the one entry point `parse(provider, status, headers, body)`.
-//! The per-provider rules live in the sibling files; this file holds only the shared types and
-//! the dispatch. Everything here is pure and total: any bytes in, a classification out.
+//! The per-provider rules live in `claude`, `codex`, `openai`, `google`, `glm`; shared reading in
+//! `envelope`, `sse`, `headers`, `text`, `waits`; `observe_headers` in `observe`. This file holds
+//! the shared types and the dispatch. Everything is pure and total: any bytes in, a verdict out.
 
+pub mod claude;
+pub mod codex;
+mod envelope;
 mod fallback;
+pub mod glm;
+pub mod google;
+mod headers;
+mod input;
+mod observe;
+pub mod openai;
+mod sse;
+mod summary;
+mod text;
+mod waits;
+
+pub use observe::observe_headers;
+pub use waits::MAX_WAIT_MS;
 
 use serde::{Deserialize, Serialize};
 
@@ -183,9 +200,27 @@ impl std::fmt::Debug for Headers {
 }
 
 /// Classifies one failed response. Pure and total: reads at most [`MAX_BODY`] bytes of `body`.
+///
+/// Decisions where SPEC §4 is silent:
+/// - each provider parser tries its own rules first, then the other envelopes' (Anthropic
+///   `error.type`, OpenAI `code`, Google `status`/`details`, GLM numeric codes), then the
+///   generic `invalid_request_error`, then the status code;
+/// - stated waits, first found wins: a structured body field (Google details, Codex
+///   `resets_*`, Claude's unified reset for an account window) > `retry-after-ms` /
+///   `Retry-After` > the exhausted limit's `x-ratelimit-*` / `anthropic-ratelimit-*` /
+///   `x-codex-*` reset > prose in the message > the longest named reset (limit headers count
+///   only for `rate_limit` / `quota_exceeded`: they say nothing about billing or auth);
+/// - `not_found` and `invalid_request` carry no wait (a retry hint on a `limit: 0` quota must
+///   not shorten the not-found block); a stated duration is clamped to 8 days.
 pub fn parse(provider: Provider, status: u16, headers: &Headers, body: &[u8]) -> ParsedError {
-    let body = &body[..body.len().min(MAX_BODY)];
-    fallback::parse(provider, status, headers, body)
+    let body = body.get(..MAX_BODY).unwrap_or(body);
+    match provider {
+        Provider::Claude => claude::parse(status, headers, body),
+        Provider::Codex => codex::parse(status, headers, body),
+        Provider::Openai => openai::parse(status, headers, body),
+        Provider::Antigravity | Provider::Gemini => google::parse(status, headers, body),
+        Provider::Glm => glm::parse(status, headers, body),
+    }
 }
 
 /// Truncates to [`MAX_MESSAGE`] characters and replaces anything shaped like a bearer token,

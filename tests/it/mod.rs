@@ -6,8 +6,10 @@ pub mod common;
 pub mod fake_oauth;
 
 mod badfiles;
+mod corpus;
 mod durability;
 mod import;
 mod oauth;
+mod parse_props;
 mod rotation;
 mod secrets;

@@ -1,0 +1,128 @@
+//! GLM (Zhipu bigmodel.cn / Z.ai, OpenAI- and Anthropic-compatible endpoints): numeric business
+//! codes in `error.code` (a string or a number; sometimes in `error.type` on the Anthropic
+//! endpoint, sometimes just the HTTP status). Plan caps 1308 / 1310 are account-wide; their reset
+//! time, stated as Beijing wall-clock text, is read by `text`/`waits`.
+
+use super::input::Input;
+use super::waits::finish;
+use super::{claude, google, openai};
+use super::{ErrorKind, Headers, ParsedError, Scope};
+
+pub fn parse(status: u16, headers: &Headers, body: &[u8]) -> ParsedError {
+    let input = Input::read(status, headers, body);
+    let e = by_code(&input)
+        .or_else(|| claude::by_type(&input))
+        .or_else(|| openai::by_code(&input))
+        .or_else(|| google::by_status(&input))
+        .or_else(|| openai::by_server_type(&input))
+        .or_else(|| claude::by_generic_type(&input))
+        .unwrap_or_else(|| input.fallback());
+    finish(&input, e)
+}
+
+/// Classification by a GLM business code (`code`, else a numeric `type`). Codes that are just
+/// an HTTP status (`"401"`) are left to the status fallback.
+pub(super) fn by_code(input: &Input<'_>) -> Option<ParsedError> {
+    let from_code = input.code().and_then(|c| kind_of_code(&c));
+    let (kind, scope) = from_code.or_else(|| kind_of_code(input.error_type()?))?;
+    let mut e = input.error_scoped(kind, scope);
+    if e.code.is_none() {
+        e.code = input.error_type().map(str::to_string);
+    }
+    Some(e)
+}
+
+fn kind_of_code(code: &str) -> Option<(ErrorKind, Scope)> {
+    use ErrorKind::*;
+    if code == "model_not_found" {
+        return Some((NotFound, Scope::Model));
+    }
+    let n: u32 = code.trim().parse().ok()?;
+    let kind = match n {
+        1000..=1004 => Authentication,
+        // Account inactive / missing / locked / abnormal / banned for violations.
+        1100 | 1110 | 1111 | 1112 | 1120 | 1121 => Permission,
+        1113 => Billing,
+        1211 | 1311 => NotFound,
+        1220 | 1309 => Permission,
+        1305 | 1312 => Overloaded,
+        1302 | 1303 | 1313 => RateLimit,
+        1304 => QuotaExceeded,
+        // The coding plan's 5-hour and weekly / monthly caps belong to the key, every model.
+        1308 | 1310 => return Some((QuotaExceeded, Scope::Account)),
+        // Upstream interface / network errors inside the 12xx block.
+        1230 | 1234 => Transient,
+        1200..=1301 => InvalidRequest,
+        _ => return None,
+    };
+    Some((kind, kind.default_scope()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::format_ts;
+
+    fn p(status: u16, body: &str) -> ParsedError {
+        parse(status, &Headers::new(), body.as_bytes())
+    }
+
+    #[test]
+    fn codes_as_strings_or_numbers() {
+        assert_eq!(
+            p(
+                429,
+                r#"{"error":{"code":1113,"message":"余额不足或无可用资源包,请充值。"}}"#
+            )
+            .kind,
+            ErrorKind::Billing
+        );
+        assert_eq!(
+            p(
+                429,
+                r#"{"error":{"code":"1305","message":"该模型当前访问量过大，请您稍后再试"}}"#
+            )
+            .kind,
+            ErrorKind::Overloaded
+        );
+        assert_eq!(
+            p(400, r#"{"error":{"code":"1261","message":"Prompt 超长"}}"#).kind,
+            ErrorKind::InvalidRequest
+        );
+        assert_eq!(
+            p(
+                401,
+                r#"{"error":{"code":"401","message":"令牌已过期或验证不正确"}}"#
+            )
+            .kind,
+            ErrorKind::Authentication
+        );
+    }
+
+    #[test]
+    fn plan_cap_is_account_scope_with_beijing_reset() {
+        let body = r#"{"error":{"code":"1308","message":"已达到 5 小时的使用上限。您的限额将在 2026-08-25 07:41:44 重置。"}}"#;
+        let e = p(429, body);
+        assert_eq!(
+            (e.kind, e.scope),
+            (ErrorKind::QuotaExceeded, Scope::Account)
+        );
+        assert_eq!(
+            e.reset_at.map(format_ts).as_deref(),
+            Some("2026-08-24T23:41:44.000Z")
+        );
+    }
+
+    #[test]
+    fn glm_code_beats_generic_invalid_request_type_on_anthropic_endpoint() {
+        let body = r#"{"type":"error","error":{"type":"invalid_request_error","code":"1310","message":"Weekly/Monthly Limit Exhausted. Your limit will reset at 2026-09-01 00:00:00"}}"#;
+        let e = p(429, body);
+        assert_eq!(
+            (e.kind, e.scope),
+            (ErrorKind::QuotaExceeded, Scope::Account)
+        );
+        assert!(e.reset_at.is_some());
+        let body = r#"{"type":"error","error":{"type":"1311","message":"plan lacks model"}}"#;
+        assert_eq!(p(400, body).kind, ErrorKind::NotFound);
+    }
+}
