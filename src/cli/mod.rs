@@ -3,6 +3,7 @@
 //! body lives in a sibling file and calls the library; nothing here decides anything.
 
 mod account;
+mod classify;
 mod inspect;
 mod request;
 
@@ -44,6 +45,8 @@ pub enum Command {
     Select(request::SelectArgs),
     /// Report the outcome of a request.
     Report(request::ReportArgs),
+    /// Classify a provider error response (no log needed).
+    Classify(classify::ClassifyArgs),
     /// Health and quota of every account x model.
     Status(inspect::StatusArgs),
     /// Decisions and state changes, from the log alone.
@@ -88,6 +91,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Account(c) => account::run(&ctx, c),
         Command::Select(a) => request::select(&ctx, a),
         Command::Report(a) => request::report(&ctx, a),
+        Command::Classify(a) => classify::classify(&ctx, a),
         Command::Clear(a) => request::clear(&ctx, a),
         Command::Status(a) => inspect::status(&ctx, a),
         Command::Replay(a) => inspect::replay(&ctx, a),

@@ -260,10 +260,10 @@ impl Engine {
     }
 }
 
-fn observations(
-    _provider: Provider,
-    _headers: &parse::Headers,
-    _at: Timestamp,
-) -> Vec<QuotaObservation> {
-    Vec::new()
+/// Quota observations from response headers (success and failure alike).
+fn observations(provider: Provider, headers: &parse::Headers, at: Timestamp) -> Vec<QuotaObservation> {
+    if headers.is_empty() {
+        return Vec::new();
+    }
+    parse::observe_headers(provider, headers, at)
 }

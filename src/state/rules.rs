@@ -11,9 +11,6 @@ use crate::ids::{AccountId, Provider};
 use crate::parse::{ErrorKind, ParsedError, Scope};
 use crate::time::{add, Timestamp};
 
-/// Longest wait rotor honours from a payload (weekly caps are 5-7 days).
-pub const MAX_STATED_WAIT: Duration = Duration::from_secs(8 * 24 * 3600);
-
 /// Google's default when a quota error states no delay.
 const GOOGLE_QUOTA_DEFAULT: Duration = Duration::from_secs(3600);
 
@@ -31,16 +28,10 @@ pub fn reason_for(kind: ErrorKind) -> Option<BlockReason> {
     })
 }
 
-/// The time the payload says the limit lifts, clamped to 8 days; `None` when it says nothing
-/// usable (a reset in the past counts as nothing).
+/// The time the payload says the limit lifts (clamped to 8 days by the parser's
+/// `stated_until`); `None` when it says nothing usable (a reset in the past counts as nothing).
 pub fn stated_until(err: &ParsedError, at: Timestamp) -> Option<Timestamp> {
-    let from_wait = err.retry_after_ms.map(|ms| add(at, Duration::from_millis(ms)));
-    let from_reset = err.reset_at.filter(|t| *t > at);
-    let until = match (from_wait, from_reset) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }?;
-    Some(until.min(add(at, MAX_STATED_WAIT)))
+    err.stated_until(at).filter(|t| *t > at)
 }
 
 /// The block a failure causes, or `None` when it penalizes nothing (`invalid_request`, or a 401

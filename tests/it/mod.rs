@@ -12,4 +12,5 @@ mod import;
 mod oauth;
 mod parse_props;
 mod rotation;
+mod report_cli;
 mod secrets;

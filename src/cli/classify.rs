@@ -1,0 +1,61 @@
+//! `rotor classify`: run one provider parser on a status, headers and body, and print the
+//! classification (SPEC §8). Reads nothing from the log and writes nothing.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{parse_at, read_body, Ctx};
+use crate::ids::Provider;
+use crate::parse::{self, Headers};
+use crate::time::{format_ts, Timestamp};
+use crate::Result;
+
+#[derive(Args, Debug)]
+pub struct ClassifyArgs {
+    #[arg(long)]
+    pub provider: Provider,
+    #[arg(long)]
+    pub status: u16,
+    /// A response header, 'name: value' (repeatable).
+    #[arg(long)]
+    pub header: Vec<String>,
+    /// The response body: a file, or - for standard input.
+    #[arg(long)]
+    pub body: Option<PathBuf>,
+    /// The time the response arrived (stated waits are relative to it); default now.
+    #[arg(long, value_parser = parse_at)]
+    pub at: Option<Timestamp>,
+}
+
+pub fn classify(ctx: &Ctx, a: ClassifyArgs) -> Result<i32> {
+    let mut headers = Headers::new();
+    for h in &a.header {
+        headers.parse_line(h)?;
+    }
+    let body = read_body(&a.body)?;
+    let at = a.at.unwrap_or_else(chrono::Utc::now);
+    let err = parse::parse(a.provider, a.status, &headers, &body);
+    let v = err.classify_json(at);
+    if ctx.json {
+        ctx.print_json(&v);
+    } else {
+        let wait = match err.stated_until(at) {
+            Some(t) => format!("wait until {} ({}s)", format_ts(t), v["retry_after_s"]),
+            None => "no stated wait".to_string(),
+        };
+        println!(
+            "{} ({:?} scope{}), {wait}",
+            err.kind.as_str(),
+            err.scope,
+            if err.retryable { ", retry on another account" } else { ", not retryable" }
+        );
+        if let Some(c) = v["code"].as_str() {
+            println!("code: {c}");
+        }
+        if !err.message.is_empty() {
+            println!("message: {}", err.message);
+        }
+    }
+    Ok(0)
+}
