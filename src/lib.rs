@@ -27,3 +27,8 @@ pub use engine::{Engine, EngineBuilder, Lease, NewAccount, NoAccount, Outcome};
 pub use error::{Error, Result};
 pub use ids::{AccountId, Model, Provider, RequestId};
 pub use select::{SelectOpts, Strategy};
+
+/// The README's examples are compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
