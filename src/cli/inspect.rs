@@ -39,33 +39,7 @@ pub fn status(ctx: &Ctx, a: StatusArgs) -> Result<i32> {
         ctx.print_json(&view);
         return Ok(0);
     }
-    println!(
-        "{:<12} {:<20} {:<12} {:<24} {:<16} until",
-        "provider", "account", "status", "model", "block"
-    );
-    for a in &view.accounts {
-        if a.blocks.is_empty() {
-            println!(
-                "{:<12} {:<20} {:<12} {:<24} {:<16} -",
-                a.provider.as_str(),
-                a.label,
-                a.status,
-                "*",
-                "available"
-            );
-        }
-        for b in &a.blocks {
-            println!(
-                "{:<12} {:<20} {:<12} {:<24} {:<16} {}",
-                a.provider.as_str(),
-                a.label,
-                a.status,
-                b.model.as_deref().unwrap_or("(account)"),
-                b.reason.as_str(),
-                b.until.map_or("-".into(), format_ts)
-            );
-        }
-    }
+    print!("{}", crate::status::render(&view));
     Ok(0)
 }
 

@@ -307,3 +307,17 @@ fn status_json_and_replay_timeline_of_a_scripted_history() {
     let o = rotor(&db, &["replay", "--verify"]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
 }
+
+#[test]
+fn human_status_table_of_a_scripted_history() {
+    let (_d, db) = temp_db();
+    scripted_history(&db);
+    let o = rotor(&db, &["status", "--at", "2026-01-01T00:00:20Z"]);
+    assert!(o.status.success(), "{o:?}");
+    let table = stdout(&o);
+    assert!(
+        table.contains("claude      2/3 accounts available: healthy"),
+        "{table}"
+    );
+    snap!(text "status_table_scripted", table);
+}

@@ -1,5 +1,10 @@
-//! Read models for people and scripts: the `status` view (accounts, blocks in force at `at`)
-//! and account lookup by id or label. Pure functions of the projections.
+//! Read models for people and scripts: the `status` view (accounts, blocks in force at `at`,
+//! quota rows) and account lookup by id or label. Pure functions of the projections; the human
+//! table is rendered in `table`.
+
+mod table;
+
+pub use table::{health, render};
 
 use serde::Serialize;
 
