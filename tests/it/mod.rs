@@ -12,6 +12,7 @@ mod import;
 mod log_snapshots;
 mod oauth;
 mod parse_props;
+mod quota_engine;
 mod report_cli;
 mod rotation;
 mod secrets;
