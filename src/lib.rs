@@ -4,6 +4,8 @@
 //! credential, and reports the outcome; rotor classifies errors, blocks accounts, refreshes
 //! tokens, and records every fact in a SQLite event log that replays to the same decisions.
 
+pub mod bench;
+pub mod demo;
 pub mod error;
 pub mod event;
 pub mod ids;
