@@ -2,3 +2,4 @@
 
 #[macro_use]
 pub mod support;
+mod demo_fakes;

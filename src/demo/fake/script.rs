@@ -145,7 +145,7 @@ pub(super) fn hex_token(seed: u64, parts: &[u64], len: usize) -> String {
 }
 
 fn every(n: u32, k: u32) -> bool {
-    k > 0 && n % k == 0
+    k > 0 && n.is_multiple_of(k)
 }
 
 impl World {
