@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
-use super::events::RawRow;
+use super::rows::RawRow;
 
 /// The events table of SPEC §3, as the baseline creates it.
 pub const EVENTS_DDL: &str = "
@@ -42,7 +42,11 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
 
 /// (a) Inserts `rows` in transactions of `batch` rows through one prepared statement.
 /// Only the inserts and commits are timed; the rows were built before.
-pub fn raw_insert(conn: &mut Connection, rows: &[RawRow], batch: usize) -> rusqlite::Result<Throughput> {
+pub fn raw_insert(
+    conn: &mut Connection,
+    rows: &[RawRow],
+    batch: usize,
+) -> rusqlite::Result<Throughput> {
     let start = Instant::now();
     for chunk in rows.chunks(batch.max(1)) {
         let tx = conn.transaction()?;
@@ -51,31 +55,42 @@ pub fn raw_insert(conn: &mut Connection, rows: &[RawRow], batch: usize) -> rusql
                 "INSERT INTO events(at, kind, v, account, model, request, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for r in chunk {
-                st.execute(rusqlite::params![r.at, r.kind, r.v, r.account, r.model, r.request, r.data])?;
+                st.execute(rusqlite::params![
+                    r.at, r.kind, r.v, r.account, r.model, r.request, r.data
+                ])?;
             }
         }
         tx.commit()?;
     }
-    Ok(Throughput { rows: rows.len() as u64, elapsed: start.elapsed() })
+    Ok(Throughput {
+        rows: rows.len() as u64,
+        elapsed: start.elapsed(),
+    })
 }
 
 /// (b) Reads every row in `seq` order and decodes its `data` into a `serde_json::Value`.
 pub fn raw_read_decode(conn: &Connection) -> rusqlite::Result<Throughput> {
     let start = Instant::now();
-    let mut st = conn.prepare("SELECT seq, at, kind, v, account, model, request, data FROM events ORDER BY seq")?;
+    let mut st = conn.prepare(
+        "SELECT seq, at, kind, v, account, model, request, data FROM events ORDER BY seq",
+    )?;
     let mut rows = st.query([])?;
     let (mut n, mut fields) = (0u64, 0usize);
     while let Some(row) = rows.next()? {
         let data = row.get_ref(7)?.as_str()?;
-        let v: serde_json::Value = serde_json::from_str(data)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))?;
+        let v: serde_json::Value = serde_json::from_str(data).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))
+        })?;
         // Touch the other columns and the decoded value so nothing is optimized away.
         fields += row.get_ref(1)?.as_str()?.len() + row.get_ref(2)?.as_str()?.len();
         fields += v.as_object().map_or(0, |o| o.len());
         n += 1;
     }
     std::hint::black_box(fields);
-    Ok(Throughput { rows: n, elapsed: start.elapsed() })
+    Ok(Throughput {
+        rows: n,
+        elapsed: start.elapsed(),
+    })
 }
 
 /// (c) The least a selector can do: per (account, model) a `blocked_until`, per model a cursor;
@@ -96,10 +111,18 @@ impl RoundRobinTable {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                if x % 10 == 0 { i64::MAX } else { 0 }
+                if x.is_multiple_of(10) {
+                    i64::MAX
+                } else {
+                    0
+                }
             })
             .collect();
-        RoundRobinTable { accounts, blocked_until, cursor: vec![0; models.max(1)] }
+        RoundRobinTable {
+            accounts,
+            blocked_until,
+            cursor: vec![0; models.max(1)],
+        }
     }
 
     pub fn models(&self) -> usize {
@@ -123,7 +146,12 @@ impl RoundRobinTable {
 }
 
 /// Median ns per pick over `batches` batches of `per_batch` picks, cycling through the models.
-pub fn round_robin_pick_ns(accounts: usize, models: usize, batches: usize, per_batch: usize) -> f64 {
+pub fn round_robin_pick_ns(
+    accounts: usize,
+    models: usize,
+    batches: usize,
+    per_batch: usize,
+) -> f64 {
     let mut t = RoundRobinTable::new(accounts, models, 42);
     let mut per_pick: Vec<f64> = Vec::with_capacity(batches.max(1));
     let mut i = 0usize;
@@ -150,7 +178,13 @@ pub struct BaselineReport {
 
 /// Runs (a), (b) and (c): inserts `rows` into a fresh `dir/baseline.db`, reads it back, and
 /// picks over an `accounts × models` table.
-pub fn run(dir: &Path, rows: &[RawRow], batch: usize, accounts: usize, models: usize) -> rusqlite::Result<BaselineReport> {
+pub fn run(
+    dir: &Path,
+    rows: &[RawRow],
+    batch: usize,
+    accounts: usize,
+    models: usize,
+) -> rusqlite::Result<BaselineReport> {
     let path = dir.join("baseline.db");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -169,7 +203,8 @@ pub fn run(dir: &Path, rows: &[RawRow], batch: usize, accounts: usize, models: u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::events::{generate, to_rows, MixConfig};
+    use crate::bench::events::{generate, MixConfig};
+    use crate::bench::rows::to_rows;
 
     #[test]
     fn baselines_insert_and_read_every_row() {
@@ -178,9 +213,19 @@ mod tests {
         let rows = to_rows(&generate(&MixConfig::new(10, 3, 1), 1_000));
         let r = run(&dir, &rows, 300, 50, 4).unwrap();
         assert_eq!(r.rows, rows.len() as u64);
-        assert!(r.insert_rows_per_s > 0.0 && r.read_decode_rows_per_s > 0.0 && r.round_robin_pick_ns > 0.0);
+        assert!(
+            r.insert_rows_per_s > 0.0
+                && r.read_decode_rows_per_s > 0.0
+                && r.round_robin_pick_ns > 0.0
+        );
         let conn = open(&dir.join("baseline.db")).unwrap();
-        let n: i64 = conn.query_row("SELECT count(*) FROM events WHERE json_extract(data, '$.kind') = kind", [], |r| r.get(0)).unwrap();
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM events WHERE json_extract(data, '$.kind') = kind",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
         assert_eq!(n as usize, rows.len());
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -191,7 +236,10 @@ mod tests {
         let picks: Vec<_> = (0..20).filter_map(|_| t.pick(0, 0)).collect();
         assert!(picks.windows(2).all(|w| w[0] != w[1]));
         let mut all_blocked = RoundRobinTable::new(3, 1, 3);
-        all_blocked.blocked_until.iter_mut().for_each(|b| *b = i64::MAX);
+        all_blocked
+            .blocked_until
+            .iter_mut()
+            .for_each(|b| *b = i64::MAX);
         assert_eq!(all_blocked.pick(0, 0), None);
     }
 }

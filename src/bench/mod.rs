@@ -4,3 +4,4 @@
 
 pub mod baseline;
 pub mod events;
+pub mod rows;

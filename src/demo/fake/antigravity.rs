@@ -5,11 +5,12 @@
 use serde_json::{json, Value};
 
 use super::script::{Fault, Outcome};
-use super::Reply;
+use super::server::Reply;
 use crate::time::{format_ts, Timestamp};
 
 fn error(code: u16, status: &str, message: &str, details: Value) -> Reply {
-    let body = json!({"error": {"code": code, "message": message, "status": status, "details": details}});
+    let body =
+        json!({"error": {"code": code, "message": message, "status": status, "details": details}});
     Reply::json(code, &body)
 }
 

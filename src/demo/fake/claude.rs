@@ -5,12 +5,13 @@
 use serde_json::json;
 
 use super::script::{Fault, Outcome};
-use super::Reply;
+use super::server::Reply;
 use crate::time::{add, Timestamp};
 use std::time::Duration;
 
 fn error(status: u16, kind: &str, message: &str, id: &str) -> Reply {
-    let body = json!({"type": "error", "error": {"type": kind, "message": message}, "request_id": id});
+    let body =
+        json!({"type": "error", "error": {"type": kind, "message": message}, "request_id": id});
     Reply::json(status, &body).header("request-id", id)
 }
 
@@ -47,9 +48,15 @@ pub(super) fn render(o: &Outcome, now: Timestamp, req_id: &str) -> Reply {
                 .header("anthropic-ratelimit-unified-5h-reset", &reset)
                 .header("anthropic-ratelimit-unified-7d-status", "allowed")
                 .header("anthropic-ratelimit-unified-7d-utilization", "0.12")
-                .header("anthropic-ratelimit-unified-7d-reset", &epoch_in(now, 6 * 86_400))
+                .header(
+                    "anthropic-ratelimit-unified-7d-reset",
+                    &epoch_in(now, 6 * 86_400),
+                )
                 .header("anthropic-ratelimit-unified-reset", &reset)
-                .header("anthropic-ratelimit-unified-representative-claim", "five_hour");
+                .header(
+                    "anthropic-ratelimit-unified-representative-claim",
+                    "five_hour",
+                );
         }
         Outcome::Fault(f) => f,
     };

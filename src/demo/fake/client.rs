@@ -20,11 +20,17 @@ pub struct FakeResponse {
 impl FakeResponse {
     /// First value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     /// The headers as `parse::parse` takes them.
     pub fn parse_headers(&self) -> Headers {
-        self.headers.iter().map(|(k, v)| (k.as_str(), v.clone())).collect()
+        self.headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect()
     }
     /// The body as JSON, when it is JSON.
     pub fn json(&self) -> Option<serde_json::Value> {
@@ -92,8 +98,17 @@ pub async fn call(
     let headers = resp
         .headers()
         .iter()
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let body = resp.bytes().await?;
-    Ok(FakeResponse { status, headers, body })
+    Ok(FakeResponse {
+        status,
+        headers,
+        body,
+    })
 }

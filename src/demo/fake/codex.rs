@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::script::{Fault, Outcome};
-use super::Reply;
+use super::server::Reply;
 use crate::time::Timestamp;
 
 fn error(status: u16, kind: Option<&str>, code: Option<&str>, message: &str) -> Reply {
@@ -71,7 +71,10 @@ pub(super) fn render(o: &Outcome, _now: Timestamp, req_id: &str) -> Reply {
             &format!("Rate limit reached for requests. Please try again in {retry_after_s}s."),
         )
         .header("retry-after", &retry_after_s.to_string()),
-        Fault::Quota { reset_in_s, reset_at } => {
+        Fault::Quota {
+            reset_in_s,
+            reset_at,
+        } => {
             let body = json!({"error": {
                 "type": "usage_limit_reached",
                 "message": "The usage limit has been reached",

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::script::{hex_token, RefreshInfo, TokenInfo, World};
-use super::Reply;
+use super::server::Reply;
 use crate::ids::Provider;
 use crate::time::{add, Timestamp};
 
@@ -28,7 +28,10 @@ fn jwt(payload: &Value) -> String {
 }
 
 pub(super) fn email(label: &str) -> String {
-    format!("{}@example.com", label.replace(|c: char| !c.is_ascii_alphanumeric(), "-"))
+    format!(
+        "{}@example.com",
+        label.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    )
 }
 
 /// The Codex `id_token`: identity claims only (rotor decodes it without checking signatures).
@@ -65,8 +68,19 @@ pub(super) fn issue(w: &mut World, idx: usize, now: Timestamp, rotate_refresh: b
     };
     let expires_at = add(now, w.access_ttl);
     w.access.retain(|_, t| t.account != idx);
-    w.access.insert(access.clone(), TokenInfo { account: idx, expires_at, uses: 0 });
-    let current = w.refresh.iter().find(|(_, r)| r.account == idx && r.live).map(|(k, _)| k.clone());
+    w.access.insert(
+        access.clone(),
+        TokenInfo {
+            account: idx,
+            expires_at,
+            uses: 0,
+        },
+    );
+    let current = w
+        .refresh
+        .iter()
+        .find(|(_, r)| r.account == idx && r.live)
+        .map(|(k, _)| k.clone());
     let refresh = match current {
         Some(old) if !rotate_refresh => old,
         old => {
@@ -75,11 +89,21 @@ pub(super) fn issue(w: &mut World, idx: usize, now: Timestamp, rotate_refresh: b
                     r.live = false;
                 }
             }
-            w.refresh.insert(fresh_refresh.clone(), RefreshInfo { account: idx, live: true });
+            w.refresh.insert(
+                fresh_refresh.clone(),
+                RefreshInfo {
+                    account: idx,
+                    live: true,
+                },
+            );
             fresh_refresh
         }
     };
-    Issued { access, refresh, expires_at }
+    Issued {
+        access,
+        refresh,
+        expires_at,
+    }
 }
 
 /// Decodes `application/x-www-form-urlencoded` (`+` is a space, `%XX` a byte).
@@ -118,7 +142,10 @@ fn form(body: &[u8]) -> Vec<(String, String)> {
 }
 
 fn oauth_error(status: u16, code: &str, description: &str) -> Reply {
-    Reply::json(status, &json!({"error": code, "error_description": description}))
+    Reply::json(
+        status,
+        &json!({"error": code, "error_description": description}),
+    )
 }
 
 /// Answers one token request for `provider` (`Claude`, `Codex`, or `Antigravity` for Google).
@@ -134,9 +161,19 @@ pub(super) fn token(w: &mut World, provider: Provider, body: &[u8], now: Timesta
     } else {
         form(body)
     };
-    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
     if get("grant_type") != "refresh_token" {
-        return oauth_error(400, "unsupported_grant_type", "grant_type must be refresh_token");
+        return oauth_error(
+            400,
+            "unsupported_grant_type",
+            "grant_type must be refresh_token",
+        );
     }
     let client_ok = match provider {
         Provider::Claude => get("client_id") == CLAUDE_CLIENT_ID,
@@ -157,10 +194,15 @@ pub(super) fn token(w: &mut World, provider: Provider, body: &[u8], now: Timesta
             w.accounts[i].stats.refresh_rejected += 1;
         }
         match provider {
-            Provider::Codex if reused => Reply::json(401, &json!({"error": {
+            Provider::Codex if reused => Reply::json(
+                401,
+                &json!({"error": {
                 "message": "Your refresh token has already been used to generate a new access token. Please try signing in again.",
-                "type": "invalid_request_error", "param": null, "code": "refresh_token_reused"}})),
-            Provider::Claude => oauth_error(400, "invalid_grant", "Refresh token not found or invalid"),
+                "type": "invalid_request_error", "param": null, "code": "refresh_token_reused"}}),
+            ),
+            Provider::Claude => {
+                oauth_error(400, "invalid_grant", "Refresh token not found or invalid")
+            }
             Provider::Codex => oauth_error(400, "invalid_grant", "Invalid refresh token"),
             _ => oauth_error(400, "invalid_grant", "Token has been expired or revoked."),
         }

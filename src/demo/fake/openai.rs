@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::antigravity::go_duration;
 use super::script::{Fault, Outcome};
-use super::Reply;
+use super::server::Reply;
 use crate::time::Timestamp;
 
 fn error(status: u16, kind: &str, code: Option<&str>, message: &str) -> Reply {

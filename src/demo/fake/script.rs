@@ -37,14 +37,23 @@ pub struct FakeBehavior {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Fault {
     /// 401. `expired`: a token we issued that has expired or was used up; else unknown/rotated.
-    Unauthorized { expired: bool },
+    Unauthorized {
+        expired: bool,
+    },
     Forbidden,
-    RateLimit { retry_after_s: u64 },
-    Quota { reset_in_s: u64, reset_at: Timestamp },
+    RateLimit {
+        retry_after_s: u64,
+    },
+    Quota {
+        reset_in_s: u64,
+        reset_at: Timestamp,
+    },
     Overloaded,
     BadGateway,
     /// The request itself is malformed (the caller's fault).
-    BadRequest { message: String },
+    BadRequest {
+        message: String,
+    },
 }
 
 /// What a request gets.
@@ -150,7 +159,13 @@ fn every(n: u32, k: u32) -> bool {
 
 impl World {
     /// Decides the answer to one request carrying `bearer` for `model` at `now`.
-    pub fn decide(&mut self, provider: Provider, bearer: &str, model: &str, now: Timestamp) -> Outcome {
+    pub fn decide(
+        &mut self,
+        provider: Provider,
+        bearer: &str,
+        model: &str,
+        now: Timestamp,
+    ) -> Outcome {
         let idx = match self.resolve(provider, bearer, now) {
             Ok(i) => i,
             Err(f) => return Outcome::Fault(f),
@@ -173,7 +188,10 @@ impl World {
         if let Some(&until) = acc.exhausted_until.get(&key) {
             if until > now {
                 let reset_in_s = (until - now).num_seconds().max(1) as u64;
-                return Outcome::Fault(Fault::Quota { reset_in_s, reset_at: until });
+                return Outcome::Fault(Fault::Quota {
+                    reset_in_s,
+                    reset_at: until,
+                });
             }
             acc.exhausted_until.remove(&key);
             acc.window_used.insert(key.clone(), 0);
@@ -183,7 +201,10 @@ impl World {
             let until = add(now, window);
             acc.exhausted_until.insert(key, until);
             let reset_in_s = window.as_secs();
-            return Outcome::Fault(Fault::Quota { reset_in_s, reset_at: until });
+            return Outcome::Fault(Fault::Quota {
+                reset_in_s,
+                reset_at: until,
+            });
         }
         if every(n, b.rate_limit_every) {
             let retry_after_s = b.rate_limit_retry_after_s.max(1);
@@ -214,10 +235,19 @@ impl World {
     }
 
     /// Maps a bearer to its account, or says why it is refused.
-    fn resolve(&mut self, provider: Provider, bearer: &str, now: Timestamp) -> Result<usize, Fault> {
+    fn resolve(
+        &mut self,
+        provider: Provider,
+        bearer: &str,
+        now: Timestamp,
+    ) -> Result<usize, Fault> {
         let unknown = Fault::Unauthorized { expired: false };
         if let Some(&i) = self.api_keys.get(bearer) {
-            return if self.accounts[i].provider == provider { Ok(i) } else { Err(unknown) };
+            return if self.accounts[i].provider == provider {
+                Ok(i)
+            } else {
+                Err(unknown)
+            };
         }
         let Some(tok) = self.access.get_mut(bearer) else {
             self.unknown_bearer += 1;
