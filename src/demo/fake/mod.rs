@@ -40,6 +40,14 @@ pub struct FakeStats {
 }
 
 /// A running fake world. Dropping it stops the server.
+///
+/// How the demo driver uses it: start it with `FakeWorldConfig::demo(seed)` (sharing the
+/// engine's clock), add each `accounts[i]` to rotor with `spec.secrets()` and
+/// `spec.expires_at()`, point `endpoints.<provider>.token_url` at `token_url(provider)` (an
+/// explicit loopback override), and inside `execute`'s call closure run
+/// `call(&client, &world.base_url(provider), provider, model, lease_bearer)`: a 2xx is a
+/// success (usage in the body, quota in the headers), anything else goes to `parse::parse`
+/// with `resp.parse_headers()` and `resp.body`; an `Err` is a network error.
 pub struct FakeWorld {
     root: String,
     pub accounts: Vec<FakeAccountSpec>,

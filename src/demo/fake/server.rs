@@ -89,8 +89,11 @@ pub(super) const TOKEN_PATHS: [(Provider, &str); 3] = [
 fn bearer(headers: &HeaderMap) -> String {
     let get = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).map(str::trim);
     if let Some(a) = get("authorization") {
-        if a.len() > 7 && a[..7].eq_ignore_ascii_case("bearer ") {
-            return a[7..].trim().to_string();
+        // `get` on byte ranges: a header is ASCII here, but never slice blindly.
+        if let (Some(scheme), Some(token)) = (a.get(..7), a.get(7..)) {
+            if scheme.eq_ignore_ascii_case("bearer ") {
+                return token.trim().to_string();
+            }
         }
     }
     get("x-api-key")
