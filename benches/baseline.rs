@@ -65,6 +65,13 @@ fn baselines(c: &mut Criterion) {
             table.pick(std::hint::black_box(i % MODELS), 1_000)
         })
     });
+    let names: Vec<String> = (0..MODELS).map(rotor::bench::events::model_name).collect();
+    g.bench_function("round_robin_pick_named_1000x20", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            table.pick_named(std::hint::black_box(&names[i % MODELS]), 1_000)
+        })
+    });
     g.finish();
 }
 

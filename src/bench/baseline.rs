@@ -99,6 +99,8 @@ pub struct RoundRobinTable {
     accounts: usize,
     blocked_until: Vec<i64>,
     cursor: Vec<usize>,
+    /// Model name → row, because a real `select` is asked by name, not by index.
+    names: std::collections::HashMap<Box<str>, usize>,
 }
 
 impl RoundRobinTable {
@@ -122,7 +124,16 @@ impl RoundRobinTable {
             accounts,
             blocked_until,
             cursor: vec![0; models.max(1)],
+            names: (0..models.max(1))
+                .map(|j| (super::events::model_name(j).into_boxed_str(), j))
+                .collect(),
         }
+    }
+
+    /// Like [`pick`](Self::pick) for a model name (`events::model_name`): one hash lookup more.
+    pub fn pick_named(&mut self, model: &str, now_ms: i64) -> Option<usize> {
+        let m = *self.names.get(model)?;
+        self.pick(m, now_ms)
     }
 
     pub fn models(&self) -> usize {
@@ -145,7 +156,8 @@ impl RoundRobinTable {
     }
 }
 
-/// Median ns per pick over `batches` batches of `per_batch` picks, cycling through the models.
+/// Median ns per pick by model name over `batches` batches of `per_batch` picks, cycling
+/// through the models.
 pub fn round_robin_pick_ns(
     accounts: usize,
     models: usize,
@@ -153,13 +165,15 @@ pub fn round_robin_pick_ns(
     per_batch: usize,
 ) -> f64 {
     let mut t = RoundRobinTable::new(accounts, models, 42);
+    let names: Vec<String> = (0..models.max(1)).map(super::events::model_name).collect();
     let mut per_pick: Vec<f64> = Vec::with_capacity(batches.max(1));
     let mut i = 0usize;
     for _ in 0..batches.max(1) {
         let start = Instant::now();
         for _ in 0..per_batch.max(1) {
             i = i.wrapping_add(1);
-            std::hint::black_box(t.pick(std::hint::black_box(i % models.max(1)), 1_000));
+            let name = std::hint::black_box(names[i % names.len()].as_str());
+            std::hint::black_box(t.pick_named(name, 1_000));
         }
         per_pick.push(start.elapsed().as_nanos() as f64 / per_batch.max(1) as f64);
     }
@@ -241,5 +255,7 @@ mod tests {
             .iter_mut()
             .for_each(|b| *b = i64::MAX);
         assert_eq!(all_blocked.pick(0, 0), None);
+        assert!(t.pick_named("claude-opus-4-1", 0).is_some());
+        assert_eq!(t.pick_named("no-such-model", 0), None);
     }
 }
