@@ -4,8 +4,10 @@
 //! credential, and reports the outcome; rotor classifies errors, blocks accounts, refreshes
 //! tokens, and records every fact in a SQLite event log that replays to the same decisions.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod event;

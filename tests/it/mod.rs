@@ -7,6 +7,7 @@ pub mod fake_oauth;
 
 mod badfiles;
 mod corpus;
+mod demo_fakes;
 mod durability;
 mod import;
 mod log_snapshots;
