@@ -210,12 +210,15 @@ pub fn generate(cfg: &MixConfig, requests: usize) -> Vec<EventRecord> {
         );
         let latency_ms = Some(rng.gen_range(150..9000));
         let event = if rng.gen_range(0..100) < cfg.fail_percent {
+            let error = failure(&mut rng);
+            let block = rotor_block(&error, at);
             Event::RequestFailed(RequestFailed {
                 request: Some(request),
                 account,
                 model,
                 latency_ms,
-                error: failure(&mut rng),
+                error,
+                block,
                 generation: Some(1),
                 quota: Vec::new(),
             })
@@ -308,4 +311,17 @@ mod tests {
         }
         assert_eq!(model_name(23), "gpt-5-v2");
     }
+}
+
+/// The block a generated failure records, as the engine would with default settings.
+fn rotor_block(error: &crate::parse::ParsedError, at: Timestamp) -> Option<crate::event::BlockSet> {
+    let reason = crate::state::rules::reason_for(error.kind)?;
+    let until = crate::state::rules::stated_until(error, at)
+        .unwrap_or_else(|| add(at, std::time::Duration::from_secs(5)));
+    Some(crate::event::BlockSet {
+        scope: error.scope,
+        reason,
+        until,
+        level: 0,
+    })
 }

@@ -207,10 +207,8 @@ async fn quota_window_resets_after_the_stated_time() {
 }
 
 /// The contract between the fakes and the parsers (SPEC §4): every scripted failure classifies
-/// as the SPEC says, with the stated wait. Ignored until the per-provider parsers land (the
-/// status-code fallback alone cannot read scopes or body-stated waits); run with `--ignored`.
+/// as the SPEC says, with the stated wait.
 #[tokio::test]
-
 async fn parsers_classify_every_scripted_failure() {
     use rotor::parse::{parse, ErrorKind::*, Scope::*};
     let clock = ManualClock::at("2026-01-01T00:00:00Z");
