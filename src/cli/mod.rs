@@ -4,6 +4,7 @@
 
 mod account;
 mod classify;
+mod demo;
 mod inspect;
 mod request;
 
@@ -42,6 +43,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// The main job on a fresh machine: fake providers, thousands of requests, a health table.
+    Demo(demo::DemoArgs),
     /// Add, list, import, disable, enable or remove accounts.
     #[command(subcommand)]
     Account(account::AccountCmd),
@@ -91,7 +94,10 @@ fn run(cli: Cli) -> Result<i32> {
         },
         json: cli.json,
     };
+    let db_given = std::env::args().any(|a| a == "--db" || a.starts_with("--db="))
+        || std::env::var_os("ROTOR_DB").is_some();
     match cli.command {
+        Command::Demo(a) => demo::demo(&ctx, a, db_given),
         Command::Account(c) => account::run(&ctx, c),
         Command::Select(a) => request::select(&ctx, a),
         Command::Report(a) => request::report(&ctx, a),

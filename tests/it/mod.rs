@@ -8,6 +8,7 @@ pub mod fake_oauth;
 mod badfiles;
 mod corpus;
 mod demo_fakes;
+mod demo_smoke;
 mod durability;
 mod import;
 mod log_snapshots;
