@@ -31,6 +31,8 @@ pub enum CredentialWrite {
     },
 }
 
+// Appends are nearly every message; boxing them would add an allocation per event.
+#[allow(clippy::large_enum_variant)]
 enum Msg {
     Append(Timestamp, Event, Option<CredentialWrite>),
     Flush(oneshot::Sender<Result<(), String>>),
