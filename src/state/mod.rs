@@ -117,6 +117,10 @@ impl State {
                 let Some(a) = self.accounts.get_mut(&e.account) else { return };
                 if a.account_block.as_ref().is_some_and(|b| is_probe(b, e.request)) {
                     a.account_block = None;
+                }
+                // The account-wide backoff restarts once no account block is in force: a
+                // success inside one (a request leased before it) says nothing about it.
+                if a.account_block.as_ref().is_none_or(|b| !b.in_force(at)) {
                     a.quota_level = 0;
                 }
                 let h = a.health.entry(e.model.clone()).or_default();
@@ -278,14 +282,19 @@ impl State {
         let h = a.health.entry(e.model.clone()).or_default();
         h.requests += 1;
         if e.probe {
+            // The probe belongs to the block `Account::unavailable` reported (the longer one
+            // when both are in force), so that block shows it and takes no second probe.
             let probe = Some((e.request, at));
-            match a.account_block.as_mut().filter(|b| b.in_force(at)) {
-                Some(b) => b.probe = probe,
-                None => {
-                    if let Some(b) = h.block.as_mut() {
-                        b.probe = probe;
-                    }
-                }
+            let model_until = h.block.as_ref().filter(|b| b.in_force(at)).map(|b| b.until);
+            let acct_until = a.account_block.as_ref().filter(|b| b.in_force(at)).map(|b| b.until);
+            let on_model = match (acct_until, model_until) {
+                (Some(au), Some(mu)) => mu > au,
+                (None, Some(_)) => true,
+                _ => false,
+            };
+            let slot = if on_model { h.block.as_mut() } else { a.account_block.as_mut() };
+            if let Some(b) = slot {
+                b.probe = probe;
             }
         }
     }
