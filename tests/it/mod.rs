@@ -8,3 +8,7 @@ mod rotation;
 mod durability;
 mod badfiles;
 mod secrets;
+mod strategies;
+mod transitions;
+mod execute;
+mod probes;
