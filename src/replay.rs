@@ -94,12 +94,35 @@ pub fn explain(records: &[EventRecord], request: RequestId) -> Option<Explanatio
                     format!("session {:?} stays on {} while it is available", session.as_deref().unwrap_or(""), label(acct))
                 } else {
                     let lower = candidates.iter().filter(|c| c.tier < tier).count();
-                    let fallback = if lower > 0 {
-                        format!("tier {tier} is used because every account of the tiers before it is blocked; ")
-                    } else {
-                        String::new()
-                    };
-                    format!("{fallback}{} picked {} in tier {tier}", strategy.as_str(), label(acct))
+                    let mut why = String::new();
+                    // A session whose account could not serve moved: say from where and why.
+                    let prev = session.as_ref().and_then(|s| state.selector.sessions.get(s));
+                    if let (Some(s), Some(prev)) = (&session, prev) {
+                        let cause = candidates.iter().find(|c| c.account == *prev).and_then(|c| c.reason);
+                        why += &format!(
+                            "session {s:?} moved off {} ({}); ",
+                            label(*prev),
+                            cause.map_or("no longer a candidate", |r| r.as_str())
+                        );
+                    }
+                    if lower > 0 {
+                        why += &format!("tier {tier} is used because every account of the tiers before it is blocked; ");
+                    }
+                    why += &format!("{} picked {} in tier {tier}", strategy.as_str(), label(acct));
+                    if strategy == crate::select::Strategy::Weighted {
+                        // Smooth weighted round robin: the highest current weight + weight wins.
+                        let scores: Vec<String> = candidates
+                            .iter()
+                            .filter(|c| c.eligible && c.tier == tier)
+                            .filter_map(|c| state.accounts.get(&c.account))
+                            .map(|a| {
+                                let cur = state.selector.current_weight(provider, &model, a.id);
+                                format!("{} {cur:+} + {} = {}", a.label, a.weight, cur + a.weight as i64)
+                            })
+                            .collect();
+                        why += &format!(" (highest current weight + weight: {})", scores.join(", "));
+                    }
+                    why
                 }
             }
             None => "every candidate was blocked, so no account was leased".to_string(),

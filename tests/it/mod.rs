@@ -12,3 +12,4 @@ mod strategies;
 mod transitions;
 mod execute;
 mod probes;
+mod explain;
