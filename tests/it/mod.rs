@@ -13,3 +13,4 @@ mod transitions;
 mod execute;
 mod probes;
 mod explain;
+mod concurrency;
