@@ -14,3 +14,5 @@ mod execute;
 mod probes;
 mod explain;
 mod concurrency;
+mod fakes;
+mod simday;
