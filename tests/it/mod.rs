@@ -16,3 +16,4 @@ mod explain;
 mod concurrency;
 mod fakes;
 mod simday;
+mod cli_select;
