@@ -186,7 +186,7 @@ impl Config {
     /// Parses TOML text; errors name the offending key.
     pub fn from_toml(text: &str) -> Result<Config> {
         toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             let key = e.span().and_then(|s| key_at(text, s.start));
             let msg = e.message().trim();
             Error::Config(match (key, line) {
