@@ -186,7 +186,7 @@ impl Config {
     /// Parses TOML text; errors name the offending key.
     pub fn from_toml(text: &str) -> Result<Config> {
         toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let line = e.span().map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1);
             let key = e.span().and_then(|s| key_at(text, s.start));
             let msg = e.message().trim();
             Error::Config(match (key, line) {
@@ -231,7 +231,10 @@ impl Config {
 /// The dotted key whose line holds byte `offset`: the text before `=` on that line, under the
 /// nearest `[table]` header above it. A best effort for error messages; `None` when unclear.
 fn key_at(text: &str, offset: usize) -> Option<String> {
-    let offset = offset.min(text.len());
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line = text[start..].lines().next().unwrap_or("");
     let key = line.split('=').next()?.trim();

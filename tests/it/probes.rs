@@ -79,3 +79,20 @@ fn probes_are_taken_only_when_no_other_candidate_exists() {
     }
     let _ = a;
 }
+
+#[test]
+fn a_probe_whose_outcome_never_comes_back_stops_holding_the_block_after_probe_after() {
+    let (clock, e, a) = blocked();
+    clock.advance(Duration::from_secs(15 * 60));
+    let lost = lease(&e, P, M);
+    assert!(lost.probe);
+    clock.advance(Duration::from_secs(15 * 60 - 1));
+    assert!(e.select(P, M, &SelectOpts::default()).is_err(), "still held by the lost probe");
+    clock.advance(Duration::from_secs(1));
+    let next = lease(&e, P, M);
+    assert_eq!((next.account, next.probe), (a, true));
+    // The late report of the lost probe is harmless; the new probe's success clears the block.
+    e.report(&lost, Outcome::failure(500, Headers::new(), "")).unwrap();
+    e.report(&next, Outcome::success()).unwrap();
+    assert_eq!(e.with_state(|s| s.accounts[&a].unavailable(M, clock.now())), None);
+}

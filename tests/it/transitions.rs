@@ -192,3 +192,19 @@ fn clear_lifts_a_block_at_once() {
     e.clear(a, None).unwrap();
     assert_eq!(lease(&e, P, M).account, a);
 }
+
+#[test]
+fn authentication_permission_and_billing_are_always_account_wide() {
+    let clock = ManualClock::at(T0);
+    let e = mem_engine(&clock, Default::default());
+    let ids = add_keys(&e, P, &["a", "b", "c"]);
+    for kind in [ErrorKind::Authentication, ErrorKind::Permission, ErrorKind::Billing] {
+        // Even when a parser says "model", the block covers every model.
+        let l = lease(&e, P, M);
+        let b = e.report_error(&l, perr(kind, Scope::Model)).unwrap().block.unwrap();
+        assert_eq!(b.scope, Scope::Account, "{kind:?}");
+        assert!(until_of(&e, l.account, "another-model", clock.now()).is_some());
+    }
+    assert!(e.select(P, "another-model", &SelectOpts::default()).is_err());
+    let _ = ids;
+}
