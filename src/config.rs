@@ -112,7 +112,10 @@ impl std::fmt::Debug for AntigravitySettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AntigravitySettings")
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -186,7 +189,13 @@ impl Config {
     /// Parses TOML text; errors name the offending key.
     pub fn from_toml(text: &str) -> Result<Config> {
         toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1);
+            let line = e.span().map(|s| {
+                text.as_bytes()[..s.start.min(text.len())]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1
+            });
             let key = e.span().and_then(|s| key_at(text, s.start));
             let msg = e.message().trim();
             Error::Config(match (key, line) {
@@ -273,13 +282,21 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_bad_durations_name_the_key() {
-        let e = Config::from_toml("[cooldown]\nrate_limt = \"5s\"\n").unwrap_err().to_string();
+        let e = Config::from_toml("[cooldown]\nrate_limt = \"5s\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("rate_limt"), "{e}");
-        let e = Config::from_toml("[probe]\nafter = \"soon\"\n").unwrap_err().to_string();
+        let e = Config::from_toml("[probe]\nafter = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`probe.after`") && e.contains("soon"), "{e}");
-        let e = Config::from_toml("[retry]\nmax_attempts = \"x\"\n").unwrap_err().to_string();
+        let e = Config::from_toml("[retry]\nmax_attempts = \"x\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`retry.max_attempts` (line 2)"), "{e}");
-        let e = Config::from_toml("strategy = \"fastest\"\n").unwrap_err().to_string();
+        let e = Config::from_toml("strategy = \"fastest\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`strategy`") && e.contains("fastest"), "{e}");
     }
 }

@@ -24,7 +24,11 @@ pub enum Error {
     },
     /// An event this binary cannot read. Upgrade rotor, or replay with `--skip-unknown`.
     #[error("event seq {seq}: unknown kind {kind:?} version {version}; upgrade rotor or use --skip-unknown")]
-    UnknownEvent { seq: u64, kind: String, version: u32 },
+    UnknownEvent {
+        seq: u64,
+        kind: String,
+        version: u32,
+    },
     /// An event row whose JSON does not match its kind. The log was edited by hand or damaged.
     #[error("event seq {seq} ({kind}): cannot decode: {why}")]
     CorruptEvent { seq: u64, kind: String, why: String },

@@ -93,7 +93,10 @@ impl Provider {
 
     /// Whether accounts of this provider normally hold OAuth tokens that rotor refreshes.
     pub fn uses_oauth(self) -> bool {
-        matches!(self, Provider::Claude | Provider::Codex | Provider::Antigravity)
+        matches!(
+            self,
+            Provider::Claude | Provider::Codex | Provider::Antigravity
+        )
     }
 }
 

@@ -20,7 +20,9 @@ pub mod store;
 pub mod time;
 
 pub use config::Config;
-pub use engine::{Attempt, Engine, EngineBuilder, ExecuteError, Lease, NewAccount, NoAccount, Outcome};
+pub use engine::{
+    Attempt, Engine, EngineBuilder, ExecuteError, Lease, NewAccount, NoAccount, Outcome,
+};
 pub use error::{Error, Result};
 pub use ids::{AccountId, Model, Provider, RequestId};
 pub use select::{SelectOpts, Strategy};

@@ -1,148 +1,17 @@
-//! Reading a log back: the human timeline, `explain` (recompute one decision with every
-//! candidate's eligibility) and `verify` (recompute every logged decision from the events before
-//! it). Pure functions over event records; the CLI only prints them.
+//! Reading a log back: the human timeline and `verify` (recompute every logged decision from
+//! the events before it); `explain` lives in `replay/explain.rs`. Pure functions over event
+//! records; the CLI only prints them. Blocks are recorded on the events, so only `probe.after`
+//! comes from today's configuration: verify with the value the log was written with.
 
-use serde::Serialize;
+mod explain;
 
-use crate::event::{BlockReason, Event, EventRecord};
+pub use explain::{explain, Candidate, Explanation};
+
+use crate::event::{Event, EventRecord};
 use crate::ids::{AccountId, RequestId};
 use crate::select::{decide, Policy, SelectOpts};
 use crate::state::State;
-use crate::time::{format_ts, serde_ts, serde_ts_opt, Timestamp};
-
-/// One decision, explained: every candidate of the provider for that model, eligible or not.
-#[derive(Clone, Debug, Serialize)]
-pub struct Explanation {
-    pub request: RequestId,
-    #[serde(with = "serde_ts")]
-    pub at: Timestamp,
-    pub provider: crate::ids::Provider,
-    pub model: String,
-    /// `None` when no account was available.
-    pub chosen: Option<AccountId>,
-    pub strategy: Option<crate::select::Strategy>,
-    pub tier: Option<u32>,
-    pub probe: bool,
-    pub session: Option<String>,
-    pub candidates: Vec<Candidate>,
-    /// In words: why the chosen one won (or why none could).
-    pub why: String,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Candidate {
-    pub account: AccountId,
-    pub label: String,
-    pub tier: u32,
-    pub eligible: bool,
-    pub reason: Option<BlockReason>,
-    #[serde(with = "serde_ts_opt")]
-    pub until: Option<Timestamp>,
-}
-
-/// Explains the decision for `request`, folding only the events before it.
-pub fn explain(records: &[EventRecord], request: RequestId) -> Option<Explanation> {
-    let mut state = State::default();
-    for rec in records {
-        let decision = match &rec.event {
-            Event::Selected(e) if e.request == request => Some((
-                e.provider,
-                e.model.clone(),
-                Some((e.account, e.strategy, e.tier, e.probe)),
-                e.session.clone(),
-                e.excluded.clone(),
-            )),
-            Event::NoAccount(e) if e.request == request => {
-                Some((e.provider, e.model.clone(), None, e.session.clone(), e.excluded.clone()))
-            }
-            _ => None,
-        };
-        let Some((provider, model, chosen, session, excluded)) = decision else {
-            state.apply(rec);
-            continue;
-        };
-        let candidates: Vec<Candidate> = state
-            .provider_accounts(provider)
-            .filter(|a| a.allows(&model))
-            .map(|a| {
-                let u = if excluded.contains(&a.id) {
-                    Some((BlockReason::Excluded, None))
-                } else {
-                    a.unavailable(&model, rec.at).map(|u| (u.reason, u.until))
-                };
-                Candidate {
-                    account: a.id,
-                    label: a.label.clone(),
-                    tier: a.priority,
-                    eligible: u.is_none(),
-                    reason: u.map(|u| u.0),
-                    until: u.and_then(|u| u.1),
-                }
-            })
-            .collect();
-        let label = |id: AccountId| state.accounts.get(&id).map_or(id.to_string(), |a| a.label.clone());
-        let why = match chosen {
-            Some((acct, _, _, true)) => format!(
-                "every candidate was blocked; {} took a half-open probe (its block is older than probe.after)",
-                label(acct)
-            ),
-            Some((acct, strategy, tier, false)) => {
-                let sticky = session
-                    .as_ref()
-                    .is_some_and(|s| state.selector.sessions.get(s) == Some(&acct));
-                if sticky {
-                    format!("session {:?} stays on {} while it is available", session.as_deref().unwrap_or(""), label(acct))
-                } else {
-                    let lower = candidates.iter().filter(|c| c.tier < tier).count();
-                    let mut why = String::new();
-                    // A session whose account could not serve moved: say from where and why.
-                    let prev = session.as_ref().and_then(|s| state.selector.sessions.get(s));
-                    if let (Some(s), Some(prev)) = (&session, prev) {
-                        let cause = candidates.iter().find(|c| c.account == *prev).and_then(|c| c.reason);
-                        why += &format!(
-                            "session {s:?} moved off {} ({}); ",
-                            label(*prev),
-                            cause.map_or("no longer a candidate", |r| r.as_str())
-                        );
-                    }
-                    if lower > 0 {
-                        why += &format!("tier {tier} is used because every account of the tiers before it is blocked; ");
-                    }
-                    why += &format!("{} picked {} in tier {tier}", strategy.as_str(), label(acct));
-                    if strategy == crate::select::Strategy::Weighted {
-                        // Smooth weighted round robin: the highest current weight + weight wins.
-                        let scores: Vec<String> = candidates
-                            .iter()
-                            .filter(|c| c.eligible && c.tier == tier)
-                            .filter_map(|c| state.accounts.get(&c.account))
-                            .map(|a| {
-                                let cur = state.selector.current_weight(provider, &model, a.id);
-                                format!("{} {cur:+} + {} = {}", a.label, a.weight, cur + a.weight as i64)
-                            })
-                            .collect();
-                        why += &format!(" (highest current weight + weight: {})", scores.join(", "));
-                    }
-                    why
-                }
-            }
-            None => "every candidate was blocked, so no account was leased".to_string(),
-        };
-        return Some(Explanation {
-            request,
-            at: rec.at,
-            provider,
-            model: model.to_string(),
-            chosen: chosen.map(|c| c.0),
-            strategy: chosen.map(|c| c.1),
-            tier: chosen.map(|c| c.2),
-            probe: chosen.is_some_and(|c| c.3),
-            session,
-            candidates,
-            why,
-        });
-    }
-    None
-}
+use crate::time::{format_ts, Timestamp};
 
 /// The first logged decision that a recomputation does not reproduce.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,13 +24,32 @@ pub struct Mismatch {
 
 /// Recomputes every `selected` / `no_account` from the events before it. Returns how many
 /// decisions were checked, or the first that differs.
-pub fn verify(records: &[EventRecord], probe_after: std::time::Duration) -> Result<usize, Mismatch> {
+pub fn verify(
+    records: &[EventRecord],
+    probe_after: std::time::Duration,
+) -> Result<usize, Mismatch> {
     let mut state = State::default();
     let mut checked = 0;
     for rec in records {
         let check = match &rec.event {
-            Event::Selected(e) => Some((e.provider, &e.model, e.strategy, &e.session, &e.excluded, e.request, Some((e.account, e.probe)))),
-            Event::NoAccount(e) => Some((e.provider, &e.model, crate::select::Strategy::RoundRobin, &e.session, &e.excluded, e.request, None)),
+            Event::Selected(e) => Some((
+                e.provider,
+                &e.model,
+                e.strategy,
+                &e.session,
+                &e.excluded,
+                e.request,
+                Some((e.account, e.probe)),
+            )),
+            Event::NoAccount(e) => Some((
+                e.provider,
+                &e.model,
+                crate::select::Strategy::RoundRobin,
+                &e.session,
+                &e.excluded,
+                e.request,
+                None,
+            )),
             _ => None,
         };
         if let Some((provider, model, strategy, session, excluded, request, logged)) = check {
@@ -170,7 +58,10 @@ pub fn verify(records: &[EventRecord], probe_after: std::time::Duration) -> Resu
                 exclude: excluded.clone(),
                 at: Some(rec.at),
             };
-            let policy = Policy { strategy, probe_after };
+            let policy = Policy {
+                strategy,
+                probe_after,
+            };
             let got = decide(&state, provider, model, &opts, rec.at, policy)
                 .ok()
                 .map(|c| (c.account, c.probe));
@@ -195,37 +86,110 @@ pub fn verify(records: &[EventRecord], probe_after: std::time::Duration) -> Resu
 
 /// One line of the human timeline, written with the state before the event (for labels).
 pub fn timeline_line(state: &State, rec: &EventRecord) -> String {
-    let label = |id: &AccountId| state.accounts.get(id).map_or_else(|| id.to_string(), |a| a.label.clone());
+    let label = |id: &AccountId| {
+        state
+            .accounts
+            .get(id)
+            .map_or_else(|| id.to_string(), |a| a.label.clone())
+    };
     let until = |t: Option<Timestamp>| t.map_or("-".to_string(), format_ts);
     let what = match &rec.event {
-        Event::AccountAdded(e) => format!("{} {} added (tier {}, weight {}, {:?})", e.provider, e.label, e.priority, e.weight, e.credential),
+        Event::AccountAdded(e) => format!(
+            "{} {} added (tier {}, weight {}, {:?})",
+            e.provider, e.label, e.priority, e.weight, e.credential
+        ),
         Event::AccountUpdated(e) => format!("{} updated", label(&e.account)),
         Event::AccountRemoved { account } => format!("{} removed", label(account)),
-        Event::AccountDisabled { account, reason } => format!("{} disabled ({reason:?})", label(account)),
+        Event::AccountDisabled { account, reason } => {
+            format!("{} disabled ({reason:?})", label(account))
+        }
         Event::AccountEnabled { account } => format!("{} enabled", label(account)),
         Event::Selected(e) => {
-            let skipped: Vec<String> = e.skipped.iter().map(|s| format!("{} {} until {}", label(&s.account), s.reason.as_str(), until(s.until))).collect();
+            let skipped: Vec<String> = e
+                .skipped
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} {} until {}",
+                        label(&s.account),
+                        s.reason.as_str(),
+                        until(s.until)
+                    )
+                })
+                .collect();
             format!(
                 "{}/{} -> {} ({}, tier {}{}){}",
-                e.provider, e.model, label(&e.account), e.strategy.as_str(), e.tier,
+                e.provider,
+                e.model,
+                label(&e.account),
+                e.strategy.as_str(),
+                e.tier,
                 if e.probe { ", probe" } else { "" },
-                if skipped.is_empty() { String::new() } else { format!("; skipped {}", skipped.join(", ")) }
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!("; skipped {}", skipped.join(", "))
+                }
             )
         }
-        Event::NoAccount(e) => format!("{}/{} -> no account; earliest {}", e.provider, e.model, until(e.earliest_at)),
+        Event::NoAccount(e) => format!(
+            "{}/{} -> no account; earliest {}",
+            e.provider,
+            e.model,
+            until(e.earliest_at)
+        ),
         Event::RequestSucceeded(e) => format!("{} {} ok", label(&e.account), e.model),
         Event::RequestFailed(e) => {
             let block = e.block.as_ref().map_or(String::new(), |b| {
-                format!("; blocked {} ({:?}) until {}", b.reason.as_str(), b.scope, format_ts(b.until))
+                format!(
+                    "; blocked {} ({:?}) until {}",
+                    b.reason.as_str(),
+                    b.scope,
+                    format_ts(b.until)
+                )
             });
-            format!("{} {} failed {} {}{}", label(&e.account), e.model, e.error.status.map_or("-".into(), |s| s.to_string()), e.error.kind.as_str(), block)
+            format!(
+                "{} {} failed {} {}{}",
+                label(&e.account),
+                e.model,
+                e.error.status.map_or("-".into(), |s| s.to_string()),
+                e.error.kind.as_str(),
+                block
+            )
         }
-        Event::RequestCancelled { account, model, .. } => format!("{} {model} cancelled", label(account)),
-        Event::QuotaObserved(e) => format!("{} quota {} observed", label(&e.account), e.observation.window),
-        Event::RefreshDue { account, why, .. } => format!("{} refresh due ({why:?})", label(account)),
-        Event::RefreshSucceeded(e) => format!("{} refreshed, expires {}", label(&e.account), until(e.expires_at)),
-        Event::RefreshFailed(e) => format!("{} refresh failed ({:?}), next {}", label(&e.account), e.error, until(e.next_attempt_at)),
-        Event::StateCleared { account, model } => format!("{} cleared {}", label(account), model.as_deref().unwrap_or("(all models)")),
+        Event::RequestCancelled { account, model, .. } => {
+            format!("{} {model} cancelled", label(account))
+        }
+        Event::QuotaObserved(e) => format!(
+            "{} quota {} observed",
+            label(&e.account),
+            e.observation.window
+        ),
+        Event::RefreshDue { account, why, .. } => {
+            format!("{} refresh due ({why:?})", label(account))
+        }
+        Event::RefreshSucceeded(e) => format!(
+            "{} refreshed, expires {}",
+            label(&e.account),
+            until(e.expires_at)
+        ),
+        Event::RefreshFailed(e) => format!(
+            "{} refresh failed ({:?}), next {}",
+            label(&e.account),
+            e.error,
+            until(e.next_attempt_at)
+        ),
+        Event::StateCleared { account, model } => format!(
+            "{} cleared {}",
+            label(account),
+            model.as_deref().unwrap_or("(all models)")
+        ),
     };
-    format!("{:>6}  {}  {:<17} {}", rec.seq, format_ts(rec.at), rec.event.kind(), what)
+    format!(
+        "{:>6}  {}  {:<17} {}",
+        rec.seq,
+        format_ts(rec.at),
+        rec.event.kind(),
+        what
+    )
 }

@@ -79,7 +79,10 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_value() {
-        let s = Secrets::oauth("sk-ant-oat01-supersecretvalue", Some("sk-ant-ort01-refreshvalue".into()));
+        let s = Secrets::oauth(
+            "sk-ant-oat01-supersecretvalue",
+            Some("sk-ant-ort01-refreshvalue".into()),
+        );
         let dbg = format!("{s:?}");
         assert!(!dbg.contains("supersecret"), "{dbg}");
         assert!(!dbg.contains("refreshvalue"), "{dbg}");

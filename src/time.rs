@@ -25,7 +25,9 @@ pub fn parse_ts(s: &str) -> Result<Timestamp, Error> {
 
 /// Truncates to whole milliseconds, so a time survives a round trip through the log unchanged.
 pub fn trunc_ms(t: Timestamp) -> Timestamp {
-    Utc.timestamp_millis_opt(t.timestamp_millis()).single().unwrap_or(t)
+    Utc.timestamp_millis_opt(t.timestamp_millis())
+        .single()
+        .unwrap_or(t)
 }
 
 /// Adds a duration, saturating at the far future instead of overflowing.
@@ -184,7 +186,10 @@ mod tests {
         assert_eq!(parse_duration("6m0s"), Some(Duration::from_secs(360)));
         assert_eq!(parse_duration("20ms"), Some(Duration::from_millis(20)));
         assert_eq!(parse_duration("1.5s"), Some(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("3h5m10.5s"), Some(Duration::from_millis(11_110_500)));
+        assert_eq!(
+            parse_duration("3h5m10.5s"),
+            Some(Duration::from_millis(11_110_500))
+        );
         assert_eq!(parse_duration("30"), Some(Duration::from_secs(30)));
         assert_eq!(parse_duration("2d"), Some(Duration::from_secs(172_800)));
         assert_eq!(parse_duration("soon"), None);

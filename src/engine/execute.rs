@@ -162,11 +162,18 @@ impl Engine {
                 None if cancelled => return Err(ExecuteError::Cancelled { attempts }),
                 // A success without a value: recorded as such, nothing to retry.
                 None => {
-                    let e = ParsedError::new(ErrorKind::Transient, Some(200), "success without a value");
+                    let e = ParsedError::new(
+                        ErrorKind::Transient,
+                        Some(200),
+                        "success without a value",
+                    );
                     return Err(ExecuteError::Failed { error: e, attempts });
                 }
             };
-            if !error.retryable || error.kind == ErrorKind::InvalidRequest || attempts >= max_attempts {
+            if !error.retryable
+                || error.kind == ErrorKind::InvalidRequest
+                || attempts >= max_attempts
+            {
                 return Err(ExecuteError::Failed { error, attempts });
             }
             sel.exclude.push(account);

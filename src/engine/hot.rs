@@ -29,7 +29,12 @@ pub struct Reported {
 
 impl Engine {
     /// Chooses an account for (provider, model) and records the decision.
-    pub fn select(&self, provider: Provider, model: &str, opts: &SelectOpts) -> Result<Lease, NoAccount> {
+    pub fn select(
+        &self,
+        provider: Provider,
+        model: &str,
+        opts: &SelectOpts,
+    ) -> Result<Lease, NoAccount> {
         let at = opts.at.unwrap_or_else(|| self.now());
         let policy = Policy {
             strategy: self.inner.config.strategy,
@@ -128,7 +133,15 @@ impl Engine {
         let at = self.now();
         let latency = (at - lease.issued_at).to_std().ok();
         let (account, model) = (lease.account, lease.model.to_string());
-        self.record_report(account, model, Some(lease.request), Some(lease.generation), Classified::Failed(error, vec![]), at, latency)
+        self.record_report(
+            account,
+            model,
+            Some(lease.request),
+            Some(lease.generation),
+            Classified::Failed(error, vec![]),
+            at,
+            latency,
+        )
     }
 
     /// Reports an outcome for (account, model) without a lease (CLI, proxies that select
@@ -149,14 +162,31 @@ impl Engine {
             .ok_or_else(|| Error::UnknownAccount(account.to_string()))?;
         // Classification is pure and may read up to 64 KiB: done before taking the lock.
         let classified = match &outcome {
-            Outcome::Success { usage, headers, .. } => Classified::Succeeded(*usage, observations(provider, headers, at)),
-            Outcome::Failure { status, headers, body } => {
-                Classified::Failed(parse::parse(provider, *status, headers, body), observations(provider, headers, at))
+            Outcome::Success { usage, headers, .. } => {
+                Classified::Succeeded(*usage, observations(provider, headers, at))
             }
-            Outcome::Network { message } => Classified::Failed(ParsedError::network(message.as_str()), vec![]),
+            Outcome::Failure {
+                status,
+                headers,
+                body,
+            } => Classified::Failed(
+                parse::parse(provider, *status, headers, body),
+                observations(provider, headers, at),
+            ),
+            Outcome::Network { message } => {
+                Classified::Failed(ParsedError::network(message.as_str()), vec![])
+            }
             Outcome::Cancelled => Classified::Cancelled,
         };
-        self.record_report(account, model.to_string(), request, generation, classified, at, latency)
+        self.record_report(
+            account,
+            model.to_string(),
+            request,
+            generation,
+            classified,
+            at,
+            latency,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -98,7 +98,11 @@ pub struct AccountUpdated {
     /// Set when new credentials were imported (stored in the same transaction).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
-    #[serde(default, with = "serde_ts_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "serde_ts_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expires_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<u64>,
@@ -198,7 +202,11 @@ pub struct RefreshFailed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     pub message: String,
-    #[serde(default, with = "serde_ts_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "serde_ts_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_attempt_at: Option<Timestamp>,
 }
 
@@ -245,7 +253,10 @@ impl Event {
 
     /// Newest schema version of a kind this binary knows, or `None` for an unknown kind.
     pub fn known_version(kind: &str) -> Option<u32> {
-        Self::KINDS.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v)
+        Self::KINDS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, v)| *v)
     }
 
     /// The `v` column for this event.

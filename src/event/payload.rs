@@ -108,7 +108,11 @@ pub struct QuotaObservation {
     pub limit: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_minutes: Option<u64>,
-    #[serde(default, with = "serde_ts_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "serde_ts_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reset_at: Option<Timestamp>,
     /// The header (or body field) this came from.
     pub source: String,
@@ -175,6 +179,9 @@ pub enum RefreshErrorClass {
 impl RefreshErrorClass {
     /// Whether this failure makes the account `needs_reauth`.
     pub fn needs_reauth(self) -> bool {
-        matches!(self, RefreshErrorClass::InvalidGrant | RefreshErrorClass::Rejected)
+        matches!(
+            self,
+            RefreshErrorClass::InvalidGrant | RefreshErrorClass::Rejected
+        )
     }
 }

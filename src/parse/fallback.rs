@@ -38,16 +38,26 @@ pub fn kind_for_status(status: u16, html: bool) -> ErrorKind {
 pub fn looks_like_html(text: &str) -> bool {
     let t = text.trim_start().get(..64).unwrap_or(text.trim_start());
     let t = t.to_ascii_lowercase();
-    t.starts_with("<!doctype") || t.starts_with("<html") || t.starts_with("<head") || t.starts_with("<body")
+    t.starts_with("<!doctype")
+        || t.starts_with("<html")
+        || t.starts_with("<head")
+        || t.starts_with("<body")
 }
 
 fn first_line(text: &str) -> String {
-    text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string()
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+        .to_string()
 }
 
 /// `Retry-After` as delta-seconds or HTTP-date, plus `retry-after-ms`.
 pub fn apply_retry_after(e: &mut ParsedError, headers: &Headers) {
-    if let Some(ms) = headers.get("retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
+    if let Some(ms) = headers
+        .get("retry-after-ms")
+        .and_then(|v| v.trim().parse::<f64>().ok())
+    {
         if ms.is_finite() && ms >= 0.0 {
             e.retry_after_ms = Some(ms as u64);
             return;
@@ -78,7 +88,10 @@ mod tests {
         assert_eq!(k(401, ""), ErrorKind::Authentication);
         assert_eq!(k(529, ""), ErrorKind::Overloaded);
         assert_eq!(k(502, "<html>bad gateway</html>"), ErrorKind::Transient);
-        assert_eq!(k(403, "<!DOCTYPE html><title>Attention Required</title>"), ErrorKind::Transient);
+        assert_eq!(
+            k(403, "<!DOCTYPE html><title>Attention Required</title>"),
+            ErrorKind::Transient
+        );
         assert_eq!(k(403, "{}"), ErrorKind::Permission);
         assert_eq!(k(400, ""), ErrorKind::InvalidRequest);
     }
@@ -86,9 +99,17 @@ mod tests {
     #[test]
     fn retry_after_seconds_and_http_date() {
         let h: Headers = [("Retry-After", "120")].into_iter().collect();
-        assert_eq!(parse(Provider::Claude, 429, &h, b"").retry_after_ms, Some(120_000));
-        let h: Headers = [("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")].into_iter().collect();
+        assert_eq!(
+            parse(Provider::Claude, 429, &h, b"").retry_after_ms,
+            Some(120_000)
+        );
+        let h: Headers = [("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]
+            .into_iter()
+            .collect();
         let e = parse(Provider::Claude, 429, &h, b"");
-        assert_eq!(e.reset_at.unwrap().to_rfc3339(), "2015-10-21T07:28:00+00:00");
+        assert_eq!(
+            e.reset_at.unwrap().to_rfc3339(),
+            "2015-10-21T07:28:00+00:00"
+        );
     }
 }

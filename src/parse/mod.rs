@@ -48,7 +48,9 @@ impl ErrorKind {
     /// The scope a kind has when the payload says nothing more specific.
     pub fn default_scope(self) -> Scope {
         match self {
-            ErrorKind::Authentication | ErrorKind::Permission | ErrorKind::Billing => Scope::Account,
+            ErrorKind::Authentication | ErrorKind::Permission | ErrorKind::Billing => {
+                Scope::Account
+            }
             _ => Scope::Model,
         }
     }
@@ -86,7 +88,11 @@ pub struct ParsedError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_ms: Option<u64>,
     /// An absolute reset time the payload states.
-    #[serde(default, with = "serde_ts_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "serde_ts_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reset_at: Option<Timestamp>,
     /// Whether another account may succeed.
     pub retryable: bool,
@@ -130,7 +136,8 @@ impl Headers {
         Headers(Vec::new())
     }
     pub fn insert(&mut self, name: &str, value: impl Into<String>) {
-        self.0.push((name.trim().to_ascii_lowercase(), value.into()));
+        self.0
+            .push((name.trim().to_ascii_lowercase(), value.into()));
     }
     /// First value of a header, by case-insensitive name.
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -169,7 +176,9 @@ impl<K: AsRef<str>, V: Into<String>> FromIterator<(K, V)> for Headers {
 /// names so that a stray `authorization` echo cannot leak.
 impl std::fmt::Debug for Headers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.0.iter().map(|(k, _)| k)).finish()
+        f.debug_list()
+            .entries(self.0.iter().map(|(k, _)| k))
+            .finish()
     }
 }
 
@@ -199,7 +208,9 @@ pub fn scrub_message(msg: &str) -> String {
 }
 
 fn looks_like_secret(w: &str) -> bool {
-    const PREFIXES: [&str; 8] = ["sk-", "sess-", "ya29.", "1//", "eyJ", "Bearer", "rt_", "AIza"];
+    const PREFIXES: [&str; 8] = [
+        "sk-", "sess-", "ya29.", "1//", "eyJ", "Bearer", "rt_", "AIza",
+    ];
     if w.len() < 16 || w.contains("****") {
         return false;
     }
@@ -225,9 +236,15 @@ mod tests {
         assert_eq!(m, "bad key [redacted] given");
         let jwt = "token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc123def456 expired";
         assert!(!scrub_message(jwt).contains("eyJ"));
-        assert_eq!(scrub_message(&"x".repeat(2000)).chars().count(), MAX_MESSAGE);
+        assert_eq!(
+            scrub_message(&"x".repeat(2000)).chars().count(),
+            MAX_MESSAGE
+        );
         // Masked keys the provider already hid are kept (they help a person).
-        assert!(scrub_message("Incorrect API key provided: sk-proj-****abcd.").contains("sk-proj-****abcd"));
+        assert!(
+            scrub_message("Incorrect API key provided: sk-proj-****abcd.")
+                .contains("sk-proj-****abcd")
+        );
     }
 
     #[test]

@@ -66,7 +66,11 @@ pub fn decide(
         a.unavailable(model, now)
     };
 
-    if let Some(id) = opts.session.as_ref().and_then(|s| state.selector.sessions.get(s)) {
+    if let Some(id) = opts
+        .session
+        .as_ref()
+        .and_then(|s| state.selector.sessions.get(s))
+    {
         if let Some(a) = state.accounts.get(id) {
             if a.provider == provider && a.allows(model) && check(a).is_none() {
                 return Ok(Choice {
@@ -192,7 +196,9 @@ fn walk<'s>(
 ) -> Option<&'s Account> {
     let n = accounts.len();
     for k in 0..n {
-        let Some(a) = state.accounts.get(&accounts[(first + k) % n]) else { continue };
+        let Some(a) = state.accounts.get(&accounts[(first + k) % n]) else {
+            continue;
+        };
         if !a.allows(model) {
             continue;
         }

@@ -64,7 +64,9 @@ impl State {
         match event {
             Event::AccountAdded(e) => self.add_account(e),
             Event::AccountUpdated(e) => {
-                let Some(a) = self.accounts.get_mut(&e.account) else { return };
+                let Some(a) = self.accounts.get_mut(&e.account) else {
+                    return;
+                };
                 if let Some(l) = &e.label {
                     a.label = l.clone();
                 }
@@ -114,8 +116,13 @@ impl State {
             Event::Selected(e) => self.apply_selected(at, e),
             Event::NoAccount(_) => {}
             Event::RequestSucceeded(e) => {
-                let Some(a) = self.accounts.get_mut(&e.account) else { return };
-                if a.account_block.as_ref().is_some_and(|b| is_probe(b, e.request)) {
+                let Some(a) = self.accounts.get_mut(&e.account) else {
+                    return;
+                };
+                if a.account_block
+                    .as_ref()
+                    .is_some_and(|b| is_probe(b, e.request))
+                {
                     a.account_block = None;
                 }
                 // The account-wide backoff restarts once no account block is in force: a
@@ -129,7 +136,9 @@ impl State {
                 h.quota_level = 0;
             }
             Event::RequestFailed(e) => {
-                let Some(a) = self.accounts.get_mut(&e.account) else { return };
+                let Some(a) = self.accounts.get_mut(&e.account) else {
+                    return;
+                };
                 let h = a.health.entry(e.model.clone()).or_default();
                 h.consecutive_failures += 1;
                 h.failures += 1;
@@ -151,7 +160,9 @@ impl State {
                 }
                 release_probe(a, e.request);
             }
-            Event::RequestCancelled { account, request, .. } => {
+            Event::RequestCancelled {
+                account, request, ..
+            } => {
                 if let Some(a) = self.accounts.get_mut(account) {
                     release_probe(a, *request);
                 }
@@ -164,7 +175,9 @@ impl State {
                 }
             }
             Event::RefreshSucceeded(e) => {
-                let Some(a) = self.accounts.get_mut(&e.account) else { return };
+                let Some(a) = self.accounts.get_mut(&e.account) else {
+                    return;
+                };
                 a.refresh = RefreshState::default();
                 a.expires_at = e.expires_at;
                 a.generation = e.generation;
@@ -172,12 +185,17 @@ impl State {
                 if !e.identity.is_empty() {
                     a.identity = e.identity.clone();
                 }
-                if a.account_block.as_ref().is_some_and(|b| b.reason == BlockReason::Authentication) {
+                if a.account_block
+                    .as_ref()
+                    .is_some_and(|b| b.reason == BlockReason::Authentication)
+                {
                     a.account_block = None;
                 }
             }
             Event::RefreshFailed(e) => {
-                let Some(a) = self.accounts.get_mut(&e.account) else { return };
+                let Some(a) = self.accounts.get_mut(&e.account) else {
+                    return;
+                };
                 let was_blocking = a.refresh.blocking;
                 a.refresh.in_flight = false;
                 a.refresh.blocking = false;
@@ -197,7 +215,9 @@ impl State {
                 }
             }
             Event::StateCleared { account, model } => {
-                let Some(a) = self.accounts.get_mut(account) else { return };
+                let Some(a) = self.accounts.get_mut(account) else {
+                    return;
+                };
                 match model {
                     Some(m) => {
                         if let Some(h) = a.health.get_mut(&**m) {
@@ -248,7 +268,9 @@ impl State {
 
     fn reorder(&mut self, provider: Provider) {
         let accounts = &self.accounts;
-        let Some(o) = self.order.get_mut(&provider) else { return };
+        let Some(o) = self.order.get_mut(&provider) else {
+            return;
+        };
         o.sort_by_key(|id| accounts.get(id).map(|a| (a.priority, a.added_seq)));
         let mut tiers: Vec<(u32, usize, usize)> = Vec::new();
         for (i, id) in o.iter().enumerate() {
@@ -278,7 +300,9 @@ impl State {
             self.selector
                 .weighted_step(e.provider, &e.model, &candidates, e.account);
         }
-        let Some(a) = self.accounts.get_mut(&e.account) else { return };
+        let Some(a) = self.accounts.get_mut(&e.account) else {
+            return;
+        };
         let h = a.health.entry(e.model.clone()).or_default();
         h.requests += 1;
         if e.probe {
@@ -286,13 +310,21 @@ impl State {
             // when both are in force), so that block shows it and takes no second probe.
             let probe = Some((e.request, at));
             let model_until = h.block.as_ref().filter(|b| b.in_force(at)).map(|b| b.until);
-            let acct_until = a.account_block.as_ref().filter(|b| b.in_force(at)).map(|b| b.until);
+            let acct_until = a
+                .account_block
+                .as_ref()
+                .filter(|b| b.in_force(at))
+                .map(|b| b.until);
             let on_model = match (acct_until, model_until) {
                 (Some(au), Some(mu)) => mu > au,
                 (None, Some(_)) => true,
                 _ => false,
             };
-            let slot = if on_model { h.block.as_mut() } else { a.account_block.as_mut() };
+            let slot = if on_model {
+                h.block.as_mut()
+            } else {
+                a.account_block.as_mut()
+            };
             if let Some(b) = slot {
                 b.probe = probe;
             }
@@ -306,7 +338,12 @@ fn is_probe(b: &Block, request: Option<crate::ids::RequestId>) -> bool {
 
 /// Puts a new block in force without ever shortening one already in force. A failed probe
 /// renews the block (it begins again now, so the next probe waits a full `probe.after`).
-fn merge_block(slot: &mut Option<Block>, new: &BlockSet, at: Timestamp, request: Option<crate::ids::RequestId>) {
+fn merge_block(
+    slot: &mut Option<Block>,
+    new: &BlockSet,
+    at: Timestamp,
+    request: Option<crate::ids::RequestId>,
+) {
     match slot {
         Some(old) if old.in_force(at) => {
             if is_probe(old, request) {

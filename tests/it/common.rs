@@ -13,7 +13,11 @@ pub fn t(s: &str) -> Timestamp {
 }
 
 pub fn engine_at(path: &Path, clock: &ManualClock) -> Engine {
-    Engine::builder().path(path).clock(clock.clone()).open().unwrap()
+    Engine::builder()
+        .path(path)
+        .clock(clock.clone())
+        .open()
+        .unwrap()
 }
 
 pub fn temp_db() -> (tempfile::TempDir, PathBuf) {
@@ -26,8 +30,12 @@ pub fn add_keys(e: &Engine, provider: Provider, labels: &[&str]) -> Vec<rotor::A
     labels
         .iter()
         .map(|l| {
-            e.add_account(NewAccount::api_key(provider, l, &format!("sk-test-{l}-0123456789abcdef0123")))
-                .unwrap()
+            e.add_account(NewAccount::api_key(
+                provider,
+                l,
+                &format!("sk-test-{l}-0123456789abcdef0123"),
+            ))
+            .unwrap()
         })
         .collect()
 }
@@ -53,18 +61,29 @@ pub fn stdout(o: &Output) -> String {
 
 pub fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}\nstderr: {}", stdout(o), String::from_utf8_lossy(&o.stderr))
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            stdout(o),
+            String::from_utf8_lossy(&o.stderr)
+        )
     })
 }
 
 /// An in-memory engine on `clock` with `cfg`.
 pub fn mem_engine(clock: &ManualClock, cfg: rotor::Config) -> Engine {
-    Engine::builder().clock(clock.clone()).config(cfg).open().unwrap()
+    Engine::builder()
+        .clock(clock.clone())
+        .config(cfg)
+        .open()
+        .unwrap()
 }
 
 /// The default configuration with another strategy.
 pub fn with_strategy(s: rotor::Strategy) -> rotor::Config {
-    rotor::Config { strategy: s, ..Default::default() }
+    rotor::Config {
+        strategy: s,
+        ..Default::default()
+    }
 }
 
 /// Selects with no options; panics when nothing is available (tests that expect a lease).
@@ -73,7 +92,10 @@ pub fn lease(e: &Engine, p: Provider, m: &str) -> rotor::Lease {
 }
 
 /// A classified failure of `kind` at `scope` with no stated wait.
-pub fn perr(kind: rotor::parse::ErrorKind, scope: rotor::parse::Scope) -> rotor::parse::ParsedError {
+pub fn perr(
+    kind: rotor::parse::ErrorKind,
+    scope: rotor::parse::Scope,
+) -> rotor::parse::ParsedError {
     let mut e = rotor::parse::ParsedError::new(kind, Some(429), "test");
     e.scope = scope;
     e

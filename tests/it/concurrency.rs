@@ -29,11 +29,17 @@ async fn eight_tasks_ten_thousand_calls_each_one_event_per_call() {
             while calls < CALLS {
                 match pending.take() {
                     None => {
-                        pending = e.select(Provider::Openai, model, &SelectOpts::default()).ok();
+                        pending = e
+                            .select(Provider::Openai, model, &SelectOpts::default())
+                            .ok();
                     }
                     Some(l) => {
                         let outcome = if calls % 13 == 0 {
-                            Outcome::failure(429, [("retry-after", "1")].into_iter().collect::<Headers>(), "")
+                            Outcome::failure(
+                                429,
+                                [("retry-after", "1")].into_iter().collect::<Headers>(),
+                                "",
+                            )
                         } else {
                             Outcome::success()
                         };
@@ -57,7 +63,9 @@ async fn eight_tasks_ten_thousand_calls_each_one_event_per_call() {
         }
         total
     };
-    let total = tokio::time::timeout(Duration::from_secs(300), run).await.expect("deadlock");
+    let total = tokio::time::timeout(Duration::from_secs(300), run)
+        .await
+        .expect("deadlock");
     e.flush().await.unwrap();
     let conn = rusqlite::Connection::open(&db).unwrap();
     let n: i64 = conn
@@ -69,12 +77,21 @@ async fn eight_tasks_ten_thousand_calls_each_one_event_per_call() {
         .unwrap();
     assert_eq!(total, TASKS * CALLS);
     assert_eq!(n as usize, total, "one event per call");
-    let other: i64 = conn.query_row("SELECT count(*) FROM events WHERE kind <> 'account_added'", [], |r| r.get(0)).unwrap();
+    let other: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM events WHERE kind <> 'account_added'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(other as usize, total, "and nothing else");
     // The live projections equal a fresh fold of what was written.
     let mut live = e.state();
     let mut folded = rotor::state::State::fold(&records(&db));
     live.last_seq = 0;
     folded.last_seq = 0;
-    assert!(live == folded, "live state differs from the fold of the log");
+    assert!(
+        live == folded,
+        "live state differs from the fold of the log"
+    );
 }

@@ -16,13 +16,21 @@ const M: &str = "claude-sonnet-4-5";
 
 fn engine(labels: &[&str]) -> (Engine, TokioClock, Vec<rotor::AccountId>) {
     let clock = TokioClock::new(t(T0));
-    let e = Engine::builder().clock(clock).jitter_seed(7).open().unwrap();
+    let e = Engine::builder()
+        .clock(clock)
+        .jitter_seed(7)
+        .open()
+        .unwrap();
     let ids = add_keys(&e, P, labels);
     (e, clock, ids)
 }
 
 fn overloaded() -> Attempt<&'static str> {
-    Attempt::failed(529, Headers::new(), r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#)
+    Attempt::failed(
+        529,
+        Headers::new(),
+        r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+    )
 }
 
 #[tokio::test(start_paused = true)]
@@ -33,7 +41,13 @@ async fn a_retryable_failure_moves_the_request_to_another_account() {
         .execute(P, M, SelectOpts::default(), |l| {
             seen.push(l.account);
             let first = seen.len() == 1;
-            async move { if first { overloaded() } else { Attempt::ok("hello") } }
+            async move {
+                if first {
+                    overloaded()
+                } else {
+                    Attempt::ok("hello")
+                }
+            }
         })
         .await
         .unwrap();
@@ -67,10 +81,17 @@ async fn at_most_max_attempts_calls_then_the_last_error() {
     let r: Result<(), _> = e
         .execute(P, M, SelectOpts::default(), |_| {
             calls.fetch_add(1, Ordering::SeqCst);
-            async { Attempt::Failure(Outcome::Network { message: "connection reset".into() }) }
+            async {
+                Attempt::Failure(Outcome::Network {
+                    message: "connection reset".into(),
+                })
+            }
         })
         .await;
-    assert!(matches!(r, Err(ExecuteError::Failed { attempts: 3, ref error }) if error.kind == ErrorKind::Transient), "{r:?}");
+    assert!(
+        matches!(r, Err(ExecuteError::Failed { attempts: 3, ref error }) if error.kind == ErrorKind::Transient),
+        "{r:?}"
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 3);
 }
 
@@ -96,20 +117,34 @@ async fn a_lone_blocked_account_is_waited_for_within_max_wait() {
     assert_eq!(got, 42);
     let waited = start.elapsed();
     // 4 s stated, plus at most min(4 s / 4, 2 s) of jitter.
-    assert!(waited >= Duration::from_secs(4) && waited <= Duration::from_secs(5), "{waited:?}");
+    assert!(
+        waited >= Duration::from_secs(4) && waited <= Duration::from_secs(5),
+        "{waited:?}"
+    );
     assert_eq!(at[1].0, ids[0]);
-    assert!(at[1].1 >= t("2026-01-01T00:00:04Z"), "the engine clock moved with the sleep");
+    assert!(
+        at[1].1 >= t("2026-01-01T00:00:04Z"),
+        "the engine clock moved with the sleep"
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_block_longer_than_max_wait_returns_no_account_without_sleeping() {
     let (e, _c, _ids) = engine(&["a"]);
     let l = e.select(P, M, &SelectOpts::default()).unwrap();
-    e.report(&l, Outcome::failure(429, [("retry-after", "120")].into_iter().collect(), "")).unwrap();
+    e.report(
+        &l,
+        Outcome::failure(429, [("retry-after", "120")].into_iter().collect(), ""),
+    )
+    .unwrap();
     let start = tokio::time::Instant::now();
-    let r: Result<(), _> = e.execute(P, M, SelectOpts::default(), |_| async { Attempt::ok(()) }).await;
+    let r: Result<(), _> = e
+        .execute(P, M, SelectOpts::default(), |_| async { Attempt::ok(()) })
+        .await;
     match r {
-        Err(ExecuteError::NoAccount(no)) => assert_eq!(no.earliest_at, Some(t("2026-01-01T00:02:00Z"))),
+        Err(ExecuteError::NoAccount(no)) => {
+            assert_eq!(no.earliest_at, Some(t("2026-01-01T00:02:00Z")))
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(start.elapsed(), Duration::ZERO);
@@ -118,7 +153,17 @@ async fn a_block_longer_than_max_wait_returns_no_account_without_sleeping() {
 #[tokio::test(start_paused = true)]
 async fn a_cancelled_call_is_recorded_and_blocks_nothing() {
     let (e, _c, ids) = engine(&["a"]);
-    let r: Result<(), _> = e.execute(P, M, SelectOpts::default(), |_| async { Attempt::Failure(Outcome::Cancelled) }).await;
-    assert!(matches!(r, Err(ExecuteError::Cancelled { attempts: 1 })), "{r:?}");
-    assert_eq!(e.select(P, M, &SelectOpts::default()).unwrap().account, ids[0]);
+    let r: Result<(), _> = e
+        .execute(P, M, SelectOpts::default(), |_| async {
+            Attempt::Failure(Outcome::Cancelled)
+        })
+        .await;
+    assert!(
+        matches!(r, Err(ExecuteError::Cancelled { attempts: 1 })),
+        "{r:?}"
+    );
+    assert_eq!(
+        e.select(P, M, &SelectOpts::default()).unwrap().account,
+        ids[0]
+    );
 }

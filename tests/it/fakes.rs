@@ -46,22 +46,49 @@ pub struct Fake {
 
 impl Fake {
     pub fn new(script: Script) -> Self {
-        Fake { script, minute: HashMap::new(), windows: HashMap::new(), stated: HashMap::new(), served: 0 }
+        Fake {
+            script,
+            minute: HashMap::new(),
+            windows: HashMap::new(),
+            stated: HashMap::new(),
+            served: 0,
+        }
     }
 
     /// Answers one request for `model` arriving at `now`, with a latency to wait before it.
-    pub fn answer(&mut self, model: &str, now: Timestamp, rng: &mut StdRng) -> (Attempt<()>, Duration) {
+    pub fn answer(
+        &mut self,
+        model: &str,
+        now: Timestamp,
+        rng: &mut StdRng,
+    ) -> (Attempt<()>, Duration) {
         let latency = Duration::from_millis(rng.gen_range(200..2500));
         let p = self.script.provider;
         let draw = rng.gen_range(0..1000u32);
-        if self.script.revoked.is_some_and(|(a, b)| now >= a && now < b) {
+        if self
+            .script
+            .revoked
+            .is_some_and(|(a, b)| now >= a && now < b)
+        {
             return (unauthorized(p), Duration::from_millis(80));
         }
         if self.script.denied_from.is_some_and(|t| now >= t) {
-            return (fail(403, &[], r#"{"error":{"code":403,"message":"The caller does not have permission","status":"PERMISSION_DENIED"}}"#), latency);
+            return (
+                fail(
+                    403,
+                    &[],
+                    r#"{"error":{"code":403,"message":"The caller does not have permission","status":"PERMISSION_DENIED"}}"#,
+                ),
+                latency,
+            );
         }
         if draw < self.script.network_pm {
-            return (Attempt::Failure(Outcome::Network { message: "connection reset by peer".into() }), latency);
+            return (
+                Attempt::Failure(Outcome::Network {
+                    message: "connection reset by peer".into(),
+                }),
+                latency,
+            );
         }
         if draw < self.script.network_pm + self.script.gateway_pm {
             return (fail(504, &[("content-type", "text/html")], "<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n</body></html>"), latency);
@@ -70,7 +97,11 @@ impl Fake {
             return (overloaded(p), latency);
         }
         // Usage window: account-wide except Google's per-model quotas.
-        let key = if p == Provider::Antigravity { model.to_string() } else { "*".to_string() };
+        let key = if p == Provider::Antigravity {
+            model.to_string()
+        } else {
+            "*".to_string()
+        };
         let reset_after = self.script.early_reset.unwrap_or(self.script.window);
         let w = self.windows.entry(key).or_insert((now, 0));
         if add(w.0, reset_after) <= now {
@@ -88,7 +119,10 @@ impl Fake {
         }
         if m.1 >= self.script.per_minute {
             let secs = 60 - now.timestamp() % 60;
-            self.stated.insert(model.to_string(), add(now, Duration::from_secs(secs as u64)));
+            self.stated.insert(
+                model.to_string(),
+                add(now, Duration::from_secs(secs as u64)),
+            );
             return (throttled(p, secs), Duration::from_millis(50));
         }
         m.1 += 1;
@@ -96,8 +130,19 @@ impl Fake {
         // Served: whatever it stated before for this model no longer holds (an early reset).
         self.stated.remove(model);
         self.served += 1;
-        let usage = rotor::event::Usage { input_tokens: Some(1200), output_tokens: Some(300), total_tokens: None };
-        (Attempt::Success { value: (), usage: Some(usage), headers: Headers::new() }, latency)
+        let usage = rotor::event::Usage {
+            input_tokens: Some(1200),
+            output_tokens: Some(300),
+            total_tokens: None,
+        };
+        (
+            Attempt::Success {
+                value: (),
+                usage: Some(usage),
+                headers: Headers::new(),
+            },
+            latency,
+        )
     }
 
     /// The provider's "usage window spent" answer, with its reset hint.
@@ -106,16 +151,36 @@ impl Fake {
         match self.script.provider {
             // corpus claude: 429 rate_limit_error + unified window headers (account scope)
             Provider::Claude => {
-                self.stated.insert(model.to_string(), add(now, Duration::from_secs(secs as u64)));
+                self.stated.insert(
+                    model.to_string(),
+                    add(now, Duration::from_secs(secs as u64)),
+                );
                 let (s, r) = (secs.to_string(), reset.timestamp().to_string());
-                fail(429, &[("retry-after", &s), ("anthropic-ratelimit-unified-status", "rejected"), ("anthropic-ratelimit-unified-reset", &r)],
-                    r#"{"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed your account's rate limit. Please try again later."}}"#)
+                fail(
+                    429,
+                    &[
+                        ("retry-after", &s),
+                        ("anthropic-ratelimit-unified-status", "rejected"),
+                        ("anthropic-ratelimit-unified-reset", &r),
+                    ],
+                    r#"{"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed your account's rate limit. Please try again later."}}"#,
+                )
             }
             // corpus codex/usage-limit-resets-in.json, with the x-codex-primary-* headers
             Provider::Codex => {
                 let s = secs.to_string();
-                let body = format!(r#"{{"error":{{"type":"usage_limit_reached","message":"The usage limit has been reached","plan_type":"pro","resets_in_seconds":{secs}}}}}"#);
-                fail(429, &[("x-codex-primary-used-percent", "100"), ("x-codex-primary-window-minutes", "300"), ("x-codex-primary-reset-after-seconds", &s)], &body)
+                let body = format!(
+                    r#"{{"error":{{"type":"usage_limit_reached","message":"The usage limit has been reached","plan_type":"pro","resets_in_seconds":{secs}}}}}"#
+                );
+                fail(
+                    429,
+                    &[
+                        ("x-codex-primary-used-percent", "100"),
+                        ("x-codex-primary-window-minutes", "300"),
+                        ("x-codex-primary-reset-after-seconds", &s),
+                    ],
+                    &body,
+                )
             }
             // corpus antigravity/quota-reset-timestamp.json
             _ => {
@@ -130,34 +195,79 @@ impl Fake {
 }
 
 fn fail(status: u16, headers: &[(&str, &str)], body: &str) -> Attempt<()> {
-    Attempt::failed(status, headers.iter().copied().collect(), body.as_bytes().to_vec())
+    Attempt::failed(
+        status,
+        headers.iter().copied().collect(),
+        body.as_bytes().to_vec(),
+    )
 }
 
 fn throttled(p: Provider, secs: i64) -> Attempt<()> {
     let s = secs.to_string();
     match p {
-        Provider::Claude => fail(429, &[("retry-after", &s)], r#"{"type":"error","error":{"type":"rate_limit_error","message":"Number of requests has exceeded your per-minute rate limit"}}"#),
-        Provider::Codex => fail(429, &[("retry-after", &s), ("x-ratelimit-reset-requests", &format!("{secs}s"))], r#"{"error":{"message":"Rate limit reached for requests","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#),
-        _ => fail(429, &[("retry-after", &s)], &format!(r#"{{"error":{{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED","details":[{{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"RATE_LIMIT_EXCEEDED","domain":"cloudcode-pa.googleapis.com"}},{{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"{secs}s"}}]}}}}"#)),
+        Provider::Claude => fail(
+            429,
+            &[("retry-after", &s)],
+            r#"{"type":"error","error":{"type":"rate_limit_error","message":"Number of requests has exceeded your per-minute rate limit"}}"#,
+        ),
+        Provider::Codex => fail(
+            429,
+            &[
+                ("retry-after", &s),
+                ("x-ratelimit-reset-requests", &format!("{secs}s")),
+            ],
+            r#"{"error":{"message":"Rate limit reached for requests","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#,
+        ),
+        _ => fail(
+            429,
+            &[("retry-after", &s)],
+            &format!(
+                r#"{{"error":{{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED","details":[{{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"RATE_LIMIT_EXCEEDED","domain":"cloudcode-pa.googleapis.com"}},{{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"{secs}s"}}]}}}}"#
+            ),
+        ),
     }
 }
 
 fn overloaded(p: Provider) -> Attempt<()> {
     match p {
         // corpus claude/overloaded-529.json
-        Provider::Claude => fail(529, &[], r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#),
-        Provider::Codex => fail(500, &[], r#"{"error":{"message":"The server is overloaded or not ready yet.","type":"server_error","code":"server_is_overloaded"}}"#),
+        Provider::Claude => fail(
+            529,
+            &[],
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+        ),
+        Provider::Codex => fail(
+            500,
+            &[],
+            r#"{"error":{"message":"The server is overloaded or not ready yet.","type":"server_error","code":"server_is_overloaded"}}"#,
+        ),
         // corpus antigravity/model-capacity.json
-        _ => fail(429, &[], r#"{"error":{"code":429,"message":"No capacity available for model gemini-3-pro-preview on the server","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"MODEL_CAPACITY_EXHAUSTED","domain":"cloudcode-pa.googleapis.com","metadata":{"model":"gemini-3-pro-preview"}}]}}"#),
+        _ => fail(
+            429,
+            &[],
+            r#"{"error":{"code":429,"message":"No capacity available for model gemini-3-pro-preview on the server","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"MODEL_CAPACITY_EXHAUSTED","domain":"cloudcode-pa.googleapis.com","metadata":{"model":"gemini-3-pro-preview"}}]}}"#,
+        ),
     }
 }
 
 fn unauthorized(p: Provider) -> Attempt<()> {
     match p {
-        Provider::Claude => fail(401, &[], r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#),
+        Provider::Claude => fail(
+            401,
+            &[],
+            r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#,
+        ),
         // corpus codex/token-expired.json
-        Provider::Codex => fail(401, &[], r#"{"error":{"message":"Provided authentication token is expired. Please try signing in again.","type":null,"code":"token_expired","param":null},"status":401}"#),
+        Provider::Codex => fail(
+            401,
+            &[],
+            r#"{"error":{"message":"Provided authentication token is expired. Please try signing in again.","type":null,"code":"token_expired","param":null},"status":401}"#,
+        ),
         // corpus antigravity/unauthenticated.json shape
-        _ => fail(401, &[], r#"{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}"#),
+        _ => fail(
+            401,
+            &[],
+            r#"{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}"#,
+        ),
     }
 }

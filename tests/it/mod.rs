@@ -4,16 +4,17 @@
 pub mod support;
 pub mod common;
 
-mod rotation;
-mod durability;
 mod badfiles;
+mod cli_select;
+mod concurrency;
+mod durability;
+mod execute;
+mod explain;
+mod fakes;
+mod probes;
+mod quota_backoff;
+mod rotation;
 mod secrets;
+mod simday;
 mod strategies;
 mod transitions;
-mod execute;
-mod probes;
-mod explain;
-mod concurrency;
-mod fakes;
-mod simday;
-mod cli_select;

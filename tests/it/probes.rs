@@ -16,8 +16,11 @@ const M: &str = "gpt-4o";
 fn blocked() -> (ManualClock, rotor::Engine, rotor::AccountId) {
     let clock = ManualClock::at(T0);
     let e = mem_engine(&clock, Default::default());
-    let [a] = add_keys(&e, P, &["a"])[..] else { unreachable!() };
-    e.report(&lease(&e, P, M), Outcome::failure(402, Headers::new(), "")).unwrap();
+    let [a] = add_keys(&e, P, &["a"])[..] else {
+        unreachable!()
+    };
+    e.report(&lease(&e, P, M), Outcome::failure(402, Headers::new(), ""))
+        .unwrap();
     (clock, e, a)
 }
 
@@ -25,7 +28,10 @@ fn blocked() -> (ManualClock, rotor::Engine, rotor::AccountId) {
 fn no_probe_before_probe_after_then_exactly_one_at_a_time() {
     let (clock, e, a) = blocked();
     clock.advance(Duration::from_secs(15 * 60 - 1));
-    assert!(e.select(P, M, &SelectOpts::default()).is_err(), "too early to probe");
+    assert!(
+        e.select(P, M, &SelectOpts::default()).is_err(),
+        "too early to probe"
+    );
     clock.advance(Duration::from_secs(1));
     let probe = lease(&e, P, M);
     assert_eq!((probe.account, probe.probe), (a, true));
@@ -42,7 +48,10 @@ fn a_successful_probe_clears_the_block() {
     e.report(&probe, Outcome::success()).unwrap();
     let next = lease(&e, P, M);
     assert_eq!((next.account, next.probe), (a, false));
-    assert_eq!(e.with_state(|s| s.accounts[&a].unavailable(M, clock.now())), None);
+    assert_eq!(
+        e.with_state(|s| s.accounts[&a].unavailable(M, clock.now())),
+        None
+    );
 }
 
 #[test]
@@ -50,11 +59,16 @@ fn a_failed_probe_renews_the_block_and_the_next_probe_waits_a_full_period() {
     let (clock, e, _a) = blocked();
     clock.advance(Duration::from_secs(15 * 60));
     let probe = lease(&e, P, M);
-    e.report(&probe, Outcome::failure(402, Headers::new(), "")).unwrap();
+    e.report(&probe, Outcome::failure(402, Headers::new(), ""))
+        .unwrap();
     // Renewed: never shortened, and half-open again only 15 min after the failed probe.
     clock.advance(Duration::from_secs(14 * 60));
     let no = e.select(P, M, &SelectOpts::default()).unwrap_err();
-    assert_eq!(no.earliest_at, Some(t("2026-01-02T00:15:00Z")), "extended by the probe's own 24 h");
+    assert_eq!(
+        no.earliest_at,
+        Some(t("2026-01-02T00:15:00Z")),
+        "extended by the probe's own 24 h"
+    );
     clock.advance(Duration::from_secs(60));
     assert!(lease(&e, P, M).probe);
 }
@@ -71,7 +85,9 @@ fn a_cancelled_probe_frees_the_slot_for_another() {
 #[test]
 fn probes_are_taken_only_when_no_other_candidate_exists() {
     let (clock, e, a) = blocked();
-    let [b] = add_keys(&e, P, &["b"])[..] else { unreachable!() };
+    let [b] = add_keys(&e, P, &["b"])[..] else {
+        unreachable!()
+    };
     clock.advance(Duration::from_secs(3600));
     for _ in 0..3 {
         let l = lease(&e, P, M);
@@ -87,12 +103,19 @@ fn a_probe_whose_outcome_never_comes_back_stops_holding_the_block_after_probe_af
     let lost = lease(&e, P, M);
     assert!(lost.probe);
     clock.advance(Duration::from_secs(15 * 60 - 1));
-    assert!(e.select(P, M, &SelectOpts::default()).is_err(), "still held by the lost probe");
+    assert!(
+        e.select(P, M, &SelectOpts::default()).is_err(),
+        "still held by the lost probe"
+    );
     clock.advance(Duration::from_secs(1));
     let next = lease(&e, P, M);
     assert_eq!((next.account, next.probe), (a, true));
     // The late report of the lost probe is harmless; the new probe's success clears the block.
-    e.report(&lost, Outcome::failure(500, Headers::new(), "")).unwrap();
+    e.report(&lost, Outcome::failure(500, Headers::new(), ""))
+        .unwrap();
     e.report(&next, Outcome::success()).unwrap();
-    assert_eq!(e.with_state(|s| s.accounts[&a].unavailable(M, clock.now())), None);
+    assert_eq!(
+        e.with_state(|s| s.accounts[&a].unavailable(M, clock.now())),
+        None
+    );
 }

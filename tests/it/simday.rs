@@ -12,7 +12,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rotor::event::{Event, EventRecord};
 use rotor::parse::Scope;
-use rotor::time::{add, Clock, TokioClock, Timestamp};
+use rotor::time::{add, Clock, Timestamp, TokioClock};
 use rotor::{AccountId, Engine, ExecuteError, NewAccount, Provider, SelectOpts};
 
 use super::common::*;
@@ -55,7 +55,11 @@ fn accounts(e: &Engine) -> HashMap<AccountId, Fake> {
             8..=13 => (Provider::Codex, i - 8),
             _ => (Provider::Antigravity, i - 14),
         };
-        let mut acct = NewAccount::api_key(p, &format!("{p}-{n}"), &format!("sk-test-sim-{i:02}-0123456789abcdef"));
+        let mut acct = NewAccount::api_key(
+            p,
+            &format!("{p}-{n}"),
+            &format!("sk-test-sim-{i:02}-0123456789abcdef"),
+        );
         let mut s = script(p, if p == Provider::Claude { 100 } else { 75 });
         if p == Provider::Claude && n >= 6 {
             acct.priority = 1;
@@ -64,7 +68,9 @@ fn accounts(e: &Engine) -> HashMap<AccountId, Fake> {
         match (p, n) {
             (Provider::Claude, 3) => s.early_reset = Some(Duration::from_secs(3 * 3600)),
             (Provider::Claude, 5) => s.revoked = Some((at(6), at(7))),
-            (Provider::Codex, 5) => s.revoked = Some((at(12), at(12) + chrono::Duration::minutes(30))),
+            (Provider::Codex, 5) => {
+                s.revoked = Some((at(12), at(12) + chrono::Duration::minutes(30)))
+            }
             (Provider::Antigravity, 2) => s.denied_from = Some(at(18)),
             _ => {}
         }
@@ -86,8 +92,17 @@ const MODELS: [(Provider, &str); 5] = [
 async fn a_simulated_day_of_ten_thousand_requests() {
     let (_d, db) = temp_db();
     let clock = TokioClock::new(t(T0));
-    let e = Engine::builder().path(&db).clock(clock).jitter_seed(11).open().unwrap();
-    let world = Mutex::new(World { fakes: accounts(&e), rng: StdRng::seed_from_u64(2026), ignored_retry_after: 0 });
+    let e = Engine::builder()
+        .path(&db)
+        .clock(clock)
+        .jitter_seed(11)
+        .open()
+        .unwrap();
+    let world = Mutex::new(World {
+        fakes: accounts(&e),
+        rng: StdRng::seed_from_u64(2026),
+        ignored_retry_after: 0,
+    });
     let mut tally: HashMap<&str, u32> = HashMap::new();
     // Steady traffic (a request every 0-18 s), with bursts of 60 quick requests to one model.
     let mut burst: Option<((Provider, &str), u32)> = None;
@@ -106,13 +121,20 @@ async fn a_simulated_day_of_ten_thousand_requests() {
                     }
                     (Duration::from_millis(w.rng.gen_range(100..500)), pm)
                 }
-                None => (Duration::from_millis(w.rng.gen_range(0..18_000)), MODELS[w.rng.gen_range(0..MODELS.len())]),
+                None => (
+                    Duration::from_millis(w.rng.gen_range(0..18_000)),
+                    MODELS[w.rng.gen_range(0..MODELS.len())],
+                ),
             };
-            let session = (w.rng.gen_range(0..5) == 0).then(|| format!("conv-{}", w.rng.gen_range(0..40)));
+            let session =
+                (w.rng.gen_range(0..5) == 0).then(|| format!("conv-{}", w.rng.gen_range(0..40)));
             (gap, pm, session)
         };
         tokio::time::sleep(gap).await;
-        let opts = SelectOpts { session, ..Default::default() };
+        let opts = SelectOpts {
+            session,
+            ..Default::default()
+        };
         let r = e
             .execute(p, model, opts, |lease| {
                 let now = clock.now();
@@ -141,28 +163,67 @@ async fn a_simulated_day_of_ten_thousand_requests() {
     e.flush().await.unwrap();
     let recs = records(&db);
     let ignored = world.lock().unwrap().ignored_retry_after;
-    let probes = recs.iter().filter(|r| matches!(&r.event, Event::Selected(s) if s.probe)).count();
+    let probes = recs
+        .iter()
+        .filter(|r| matches!(&r.event, Event::Selected(s) if s.probe))
+        .count();
     let mut kinds: HashMap<String, u32> = HashMap::new();
     for r in &recs {
         if let Event::RequestFailed(f) = &r.event {
-            *kinds.entry(format!("{}/{}", f.error.kind.as_str(), f.error.status.map_or(0, |s| s))).or_default() += 1;
+            *kinds
+                .entry(format!(
+                    "{}/{}",
+                    f.error.kind.as_str(),
+                    f.error.status.map_or(0, |s| s)
+                ))
+                .or_default() += 1;
         }
     }
-    eprintln!("simulated day: {tally:?}; {} events; {probes} probes; failures {kinds:?}; ended {}", recs.len(), e.now());
+    eprintln!(
+        "simulated day: {tally:?}; {} events; {probes} probes; failures {kinds:?}; ended {}",
+        recs.len(),
+        e.now()
+    );
 
     assert_eq!(tally.values().sum::<u32>() as usize, REQUESTS);
-    assert!(tally["ok"] as usize > REQUESTS * 7 / 10, "most requests succeed: {tally:?}");
-    assert!(probes > 0 && tally.get("no_account").is_some(), "the day blocked whole providers at times");
-    assert!(kinds.len() >= 5, "the fakes answered with many kinds of failure: {kinds:?}");
-    assert_eq!(blocked_leases(&recs), Vec::<u64>::new(), "leases inside a stated block");
-    assert_eq!(ignored, 0, "requests sent before a retry-after the provider stated");
+    assert!(
+        tally["ok"] as usize > REQUESTS * 7 / 10,
+        "most requests succeed: {tally:?}"
+    );
+    assert!(
+        probes > 0 && tally.contains_key("no_account"),
+        "the day blocked whole providers at times"
+    );
+    assert!(
+        kinds.len() >= 5,
+        "the fakes answered with many kinds of failure: {kinds:?}"
+    );
+    assert_eq!(
+        blocked_leases(&recs),
+        Vec::<u64>::new(),
+        "leases inside a stated block"
+    );
+    assert_eq!(
+        ignored, 0,
+        "requests sent before a retry-after the provider stated"
+    );
 
-    let decisions = recs.iter().filter(|r| matches!(r.event, Event::Selected(_) | Event::NoAccount(_))).count();
-    assert_eq!(rotor::replay::verify(&recs, e.config().probe.after.0), Ok(decisions));
+    let decisions = recs
+        .iter()
+        .filter(|r| matches!(r.event, Event::Selected(_) | Event::NoAccount(_)))
+        .count();
+    assert_eq!(
+        rotor::replay::verify(&recs, e.config().probe.after.0),
+        Ok(decisions)
+    );
     drop(e);
     let o = rotor(&db, &["replay", "--verify"]);
     assert!(o.status.success(), "{o:?}");
-    assert!(stdout(&o).contains(&format!("verified {decisions} decisions")), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(&format!("verified {decisions} decisions")),
+        "{}",
+        stdout(&o)
+    );
 }
 
 /// Seqs of `selected` events (not probes) whose account was inside a block that an earlier
@@ -189,7 +250,10 @@ fn blocked_leases(recs: &[EventRecord]) -> Vec<u64> {
             }
             Event::RequestFailed(f) => {
                 if let Some(b) = &f.block {
-                    let key = (f.account, (b.scope == Scope::Model).then(|| f.model.to_string()));
+                    let key = (
+                        f.account,
+                        (b.scope == Scope::Model).then(|| f.model.to_string()),
+                    );
                     let slot = blocks.entry(key).or_insert(b.until);
                     if *slot <= r.at || b.until > *slot {
                         *slot = b.until;
@@ -203,7 +267,9 @@ fn blocked_leases(recs: &[EventRecord]) -> Vec<u64> {
                 }
             }
             Event::StateCleared { account, model } => {
-                blocks.retain(|(a, m), _| !(a == account && (model.is_none() || m.as_deref() == model.as_deref())));
+                blocks.retain(|(a, m), _| {
+                    !(a == account && (model.is_none() || m.as_deref() == model.as_deref()))
+                });
             }
             Event::AccountDisabled { account, .. } => {
                 disabled.insert(*account);

@@ -38,7 +38,9 @@ fn round_robin_skips_a_blocked_account_and_keeps_its_turn_order() {
     // Given three accounts in round robin, b blocked for 10 s
     let clock = ManualClock::at(T0);
     let e = mem_engine(&clock, with_strategy(Strategy::RoundRobin));
-    let [a, b, c] = add_keys(&e, P, &["a", "b", "c"])[..] else { unreachable!() };
+    let [a, b, c] = add_keys(&e, P, &["a", "b", "c"])[..] else {
+        unreachable!()
+    };
     block_for(&e, b, 10);
     // When selecting, then b is skipped and a, c alternate
     let got = picks(&e, 4);
@@ -59,7 +61,11 @@ fn fill_first_stays_on_the_first_until_it_is_blocked() {
     block_for(&e, ids[0], 30);
     assert_eq!(picks(&e, 3), vec![ids[1]; 3]);
     clock.advance(Duration::from_secs(30));
-    assert_eq!(picks(&e, 2), vec![ids[0]; 2], "back on the first once it frees");
+    assert_eq!(
+        picks(&e, 2),
+        vec![ids[0]; 2],
+        "back on the first once it frees"
+    );
 }
 
 #[test]
@@ -88,13 +94,21 @@ fn weighted_splits_exactly_three_to_one_over_forty_picks() {
     let mut heavy = NewAccount::api_key(P, "heavy", "sk-test-heavy-0123456789abcdef");
     heavy.weight = 3;
     let heavy = e.add_account(heavy).unwrap();
-    let light = e.add_account(NewAccount::api_key(P, "light", "sk-test-light-0123456789abcdef")).unwrap();
+    let light = e
+        .add_account(NewAccount::api_key(
+            P,
+            "light",
+            "sk-test-light-0123456789abcdef",
+        ))
+        .unwrap();
     let got = picks(&e, 40);
     assert_eq!(got.iter().filter(|a| **a == heavy).count(), 30);
     assert_eq!(got.iter().filter(|a| **a == light).count(), 10);
     // Smooth: the light account is interleaved, never starved for a run of 4+.
     assert_eq!(&got[..4], &[heavy, heavy, light, heavy]);
-    assert!(got.chunks(4).all(|c| c.iter().filter(|a| **a == light).count() == 1));
+    assert!(got
+        .chunks(4)
+        .all(|c| c.iter().filter(|a| **a == light).count() == 1));
 }
 
 #[test]
@@ -105,14 +119,21 @@ fn a_lower_tier_is_used_only_when_every_account_of_the_first_is_blocked() {
     let mut spare = NewAccount::api_key(P, "spare", "sk-test-spare-0123456789abcdef");
     spare.priority = 1;
     let spare = e.add_account(spare).unwrap();
-    assert!(!picks(&e, 4).contains(&spare), "tier 1 unused while tier 0 has a candidate");
+    assert!(
+        !picks(&e, 4).contains(&spare),
+        "tier 1 unused while tier 0 has a candidate"
+    );
     block_for(&e, ids[0], 20);
     assert!(!picks(&e, 2).contains(&spare));
     block_for(&e, ids[1], 40);
     let l = lease(&e, P, M);
     assert_eq!((l.account, l.probe), (spare, false));
     clock.advance(Duration::from_secs(20));
-    assert_eq!(lease(&e, P, M).account, ids[0], "back to tier 0 as soon as one frees");
+    assert_eq!(
+        lease(&e, P, M).account,
+        ids[0],
+        "back to tier 0 as soon as one frees"
+    );
 }
 
 #[test]
@@ -120,7 +141,10 @@ fn a_session_keeps_its_account_and_moves_only_when_it_is_blocked() {
     let clock = ManualClock::at(T0);
     let e = mem_engine(&clock, Default::default());
     let ids = add_keys(&e, P, &["a", "b", "c"]);
-    let s = SelectOpts { session: Some("conv-1".into()), ..Default::default() };
+    let s = SelectOpts {
+        session: Some("conv-1".into()),
+        ..Default::default()
+    };
     let first = e.select(P, M, &s).unwrap().account;
     // Other traffic moves the cursor; the session stays.
     for _ in 0..4 {
@@ -147,11 +171,20 @@ fn no_account_names_the_earliest_time_and_every_skip_reason() {
     let no = e.select(P, M, &SelectOpts::default()).unwrap_err();
     assert_eq!(no.earliest_at, Some(t("2026-01-01T00:00:10Z")));
     assert_eq!(no.skipped.len(), 2);
-    assert!(no.skipped.iter().all(|s| s.reason == BlockReason::RateLimit));
+    assert!(no
+        .skipped
+        .iter()
+        .all(|s| s.reason == BlockReason::RateLimit));
     // Excluded accounts say why, but never make up an earliest time.
     clock.advance(Duration::from_secs(10));
-    let ex = SelectOpts { exclude: vec![ids[1]], ..Default::default() };
+    let ex = SelectOpts {
+        exclude: vec![ids[1]],
+        ..Default::default()
+    };
     let no = e.select(P, M, &ex).unwrap_err();
     assert_eq!(no.earliest_at, Some(t("2026-01-01T00:00:30Z")));
-    assert!(no.skipped.iter().any(|s| s.account == ids[1] && s.reason == BlockReason::Excluded));
+    assert!(no
+        .skipped
+        .iter()
+        .any(|s| s.account == ids[1] && s.reason == BlockReason::Excluded));
 }
