@@ -38,9 +38,10 @@ pub struct Fake {
     pub script: Script,
     minute: HashMap<String, (i64, u32)>,
     windows: HashMap<String, (Timestamp, u32)>,
-    /// Waits stated in a `retry-after` header, per model: a request before then is one the
-    /// provider told the client not to send.
-    pub stated: HashMap<String, Timestamp>,
+    /// Waits stated in a `retry-after` header on a response for a model (`w:<model>` when the
+    /// statement is about the account's whole window): a request for that model before then is
+    /// one the provider told the client not to send, whatever the client's parser knows.
+    stated: HashMap<String, Timestamp>,
     pub served: u64,
 }
 
@@ -53,6 +54,13 @@ impl Fake {
             stated: HashMap::new(),
             served: 0,
         }
+    }
+
+    /// Whether the provider had told the client to wait before sending this request.
+    pub fn told_to_wait(&self, model: &str, now: Timestamp) -> bool {
+        [model.to_string(), format!("w:{model}")]
+            .iter()
+            .any(|k| self.stated.get(k).is_some_and(|u| now < *u))
     }
 
     /// Answers one request for `model` arriving at `now`, with a latency to wait before it.
@@ -127,8 +135,9 @@ impl Fake {
         }
         m.1 += 1;
         w.1 += 1;
-        // Served: whatever it stated before for this model no longer holds (an early reset).
+        // Served: whatever it stated before no longer holds (an early reset).
         self.stated.remove(model);
+        self.stated.retain(|k, _| !k.starts_with("w:"));
         self.served += 1;
         let usage = rotor::event::Usage {
             input_tokens: Some(1200),
@@ -151,10 +160,11 @@ impl Fake {
         match self.script.provider {
             // corpus claude: 429 rate_limit_error + unified window headers (account scope)
             Provider::Claude => {
-                self.stated.insert(
-                    model.to_string(),
-                    add(now, Duration::from_secs(secs as u64)),
-                );
+                // Account-wide; the unified reset (whole seconds) is the moment that counts.
+                let whole = chrono::DateTime::from_timestamp(reset.timestamp(), 0).unwrap_or(reset);
+                let by_header = add(now, Duration::from_secs(secs as u64));
+                self.stated
+                    .insert(format!("w:{model}"), whole.min(by_header));
                 let (s, r) = (secs.to_string(), reset.timestamp().to_string());
                 fail(
                     429,

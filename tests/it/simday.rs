@@ -141,7 +141,7 @@ async fn a_simulated_day_of_ten_thousand_requests() {
                 let mut guard = world.lock().unwrap();
                 let w = &mut *guard;
                 let fake = w.fakes.get_mut(&lease.account).expect("a fake per account");
-                if !lease.probe && fake.stated.get(model).is_some_and(|u| now < *u) {
+                if !lease.probe && fake.told_to_wait(model, now) {
                     w.ignored_retry_after += 1;
                 }
                 let (answer, latency) = fake.answer(model, now, &mut w.rng);
