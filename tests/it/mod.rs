@@ -5,6 +5,7 @@ pub mod support;
 pub mod common;
 
 mod badfiles;
+mod cli_replay;
 mod cli_select;
 mod concurrency;
 mod durability;
