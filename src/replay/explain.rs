@@ -133,7 +133,20 @@ pub fn explain(records: &[EventRecord], request: RequestId) -> Option<Explanatio
                     why
                 }
             }
-            None => "every candidate was blocked, so no account was leased".to_string(),
+            None => {
+                // The log states when the first one frees: the caller's honest Retry-After.
+                let earliest = match &rec.event {
+                    Event::NoAccount(e) => e.earliest_at,
+                    _ => None,
+                };
+                match earliest {
+                    Some(t) => format!(
+                        "every candidate was blocked, so no account was leased; the first frees at {}",
+                        crate::time::format_ts(t)
+                    ),
+                    None => "every candidate was blocked, and none frees by itself (disabled, refreshing or excluded)".to_string(),
+                }
+            }
         };
         return Some(Explanation {
             request,
