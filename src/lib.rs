@@ -3,6 +3,7 @@
 //! A service asks [`Engine::select`] for an account, calls the provider with the lease's
 //! credential, and reports the outcome; rotor classifies errors, blocks accounts, refreshes
 //! tokens, and records every fact in a SQLite event log that replays to the same decisions.
+//! [`Engine::execute`] does select / call / report / retry in one call.
 
 pub mod cli;
 pub mod config;

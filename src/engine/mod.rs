@@ -1,6 +1,7 @@
 //! The `Engine` handle services embed: open a log (folding it into projections), manage
-//! accounts, `select` and `report` (in `hot.rs`), `flush` and `close`. Cheap to clone; all
-//! clones share one state and one writer. Decisions live in `select`, rules in `state::rules`.
+//! accounts, `select` and `report` (in `hot.rs`), `execute` (in `execute.rs`), `flush` and
+//! `close`. Cheap to clone; all clones share one state and one writer. Decisions live in
+//! `select`, rules in `state::rules`.
 
 mod accounts;
 mod execute;

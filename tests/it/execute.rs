@@ -167,3 +167,17 @@ async fn a_cancelled_call_is_recorded_and_blocks_nothing() {
         ids[0]
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn execute_runs_in_a_spawned_task() {
+    // The future is Send: services call execute from tokio::spawn.
+    let (e, _c, _ids) = engine(&["a"]);
+    let h = tokio::spawn(async move {
+        e.execute(P, M, SelectOpts::default(), |l| async move {
+            Attempt::ok(l.model.to_string())
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(h.await.unwrap(), M);
+}
