@@ -285,11 +285,21 @@ impl State {
     }
 
     fn apply_selected(&mut self, at: Timestamp, e: &Selected) {
-        self.selector.set_cursor(e.provider, &e.model, e.account);
+        // A session that stays on its account is affinity, not a strategy decision: it leaves
+        // the round-robin cursor and the weights alone, so sessions do not skew the split of
+        // the other traffic. (The decision kept it exactly when the session's previous account
+        // is the chosen one: a strategy can never pick it otherwise, as it was unavailable.)
+        let sticky = !e.probe
+            && e.session
+                .as_ref()
+                .is_some_and(|s| self.selector.sessions.get(s) == Some(&e.account));
+        if !sticky {
+            self.selector.set_cursor(e.provider, &e.model, e.account);
+        }
         if let Some(s) = &e.session {
             self.selector.sessions.insert(s.clone(), e.account);
         }
-        if e.strategy == crate::select::Strategy::Weighted && !e.probe {
+        if e.strategy == crate::select::Strategy::Weighted && !e.probe && !sticky {
             // The candidates were the tier's accounts allowing the model, less those skipped.
             let candidates: Vec<(AccountId, u32)> = self
                 .provider_accounts(e.provider)

@@ -188,3 +188,42 @@ fn no_account_names_the_earliest_time_and_every_skip_reason() {
         .iter()
         .any(|s| s.account == ids[1] && s.reason == BlockReason::Excluded));
 }
+
+#[test]
+fn sticky_session_picks_do_not_skew_the_rotation_of_other_traffic() {
+    let clock = ManualClock::at(T0);
+    let e = mem_engine(&clock, with_strategy(Strategy::Weighted));
+    let mut heavy = NewAccount::api_key(P, "heavy", "sk-test-heavy-0123456789abcdef");
+    heavy.weight = 3;
+    let heavy = e.add_account(heavy).unwrap();
+    let light = e
+        .add_account(NewAccount::api_key(
+            P,
+            "light",
+            "sk-test-light-0123456789abcdef",
+        ))
+        .unwrap();
+    let s = SelectOpts {
+        session: Some("conv".into()),
+        ..Default::default()
+    };
+    let mut plain = vec![];
+    for _ in 0..40 {
+        plain.push(lease(&e, P, M).account);
+        e.select(P, M, &s).unwrap();
+    }
+    assert_eq!(plain.iter().filter(|a| **a == heavy).count(), 30);
+    assert_eq!(plain.iter().filter(|a| **a == light).count(), 10);
+
+    let clock = ManualClock::at(T0);
+    let e = mem_engine(&clock, Default::default());
+    let ids = add_keys(&e, P, &["a", "b", "c"]);
+    // The session's first pick is the strategy's (a); staying on a afterwards moves nothing.
+    assert_eq!(e.select(P, M, &s).unwrap().account, ids[0]);
+    let mut rr = vec![];
+    for _ in 0..6 {
+        rr.push(lease(&e, P, M).account);
+        assert_eq!(e.select(P, M, &s).unwrap().account, ids[0]);
+    }
+    assert_eq!(rr, [ids[1], ids[2], ids[0], ids[1], ids[2], ids[0]]);
+}
