@@ -130,10 +130,22 @@ impl State {
                 if a.account_block.as_ref().is_none_or(|b| !b.in_force(at)) {
                     a.quota_level = 0;
                 }
+                // A request leased before the model's block began was in flight when the
+                // provider said stop: its success says nothing about the block, which stays.
+                // Later requests (only probes can be leased into a block) clear it. Without a
+                // latency (a report with no lease) the success counts as fresh.
+                let leased = e.latency_ms.and_then(|ms| {
+                    at.checked_sub_signed(chrono::Duration::milliseconds(ms as i64))
+                });
                 let h = a.health.entry(e.model.clone()).or_default();
-                h.block = None;
+                let keep = h.block.as_ref().is_some_and(|b| {
+                    b.in_force(at) && !is_probe(b, e.request) && leased.is_some_and(|t| t < b.since)
+                });
+                if !keep {
+                    h.block = None;
+                    h.quota_level = 0;
+                }
                 h.consecutive_failures = 0;
-                h.quota_level = 0;
             }
             Event::RequestFailed(e) => {
                 let Some(a) = self.accounts.get_mut(&e.account) else {

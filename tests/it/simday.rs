@@ -229,7 +229,8 @@ async fn a_simulated_day_of_ten_thousand_requests() {
 /// Seqs of `selected` events (not probes) whose account was inside a block that an earlier
 /// `request_failed` stated, recomputed from the log independently of rotor's fold: a block
 /// lasts until its `until` (never shortened), and ends early only by a success on that model
-/// (a probe's success also ends the account-wide one) or `state_cleared`.
+/// (a probe's success also ends the account-wide one) or `state_cleared`. (Lenient where rotor
+/// is strict: rotor also keeps a block against successes of requests leased before it.)
 fn blocked_leases(recs: &[EventRecord]) -> Vec<u64> {
     let mut blocks: HashMap<(AccountId, Option<String>), Timestamp> = HashMap::new();
     let mut disabled: HashSet<AccountId> = HashSet::new();

@@ -39,13 +39,38 @@ fn a_success_clears_the_model_block_and_resets_the_counters() {
     let [a] = add_keys(&e, P, &["a"])[..] else {
         unreachable!()
     };
-    // Given two requests in flight on a, the first fails with a 429
-    let (l1, l2) = (lease(&e, P, M), lease(&e, P, M));
-    e.report(&l1, Outcome::failure(429, ra("60"), "")).unwrap();
+    // Given a 429 for 60 s on a
+    e.report(&lease(&e, P, M), Outcome::failure(429, ra("60"), ""))
+        .unwrap();
     assert!(until_of(&e, a, M, clock.now()).is_some());
-    // When the second succeeds, then the block and the consecutive failures are gone
-    e.report(&l2, Outcome::success()).unwrap();
+    // When a success is reported for (a, model) with no lease (a proxy, `rotor report`)
+    clock.advance(Duration::from_secs(5));
+    e.report_for(a, M, None, None, Outcome::success(), clock.now(), None)
+        .unwrap();
+    // Then the block and the consecutive failures are gone
     assert_eq!(until_of(&e, a, M, clock.now()), None);
+    e.with_state(|s| assert_eq!(s.accounts[&a].health[M].consecutive_failures, 0));
+}
+
+#[test]
+fn a_success_of_a_request_leased_before_the_block_leaves_it_in_force() {
+    let clock = ManualClock::at(T0);
+    let e = mem_engine(&clock, Default::default());
+    let [a] = add_keys(&e, P, &["a"])[..] else {
+        unreachable!()
+    };
+    // Given two requests in flight on a; a second later the first comes back 429 for 60 s
+    let (l1, l2) = (lease(&e, P, M), lease(&e, P, M));
+    clock.advance(Duration::from_secs(1));
+    e.report(&l1, Outcome::failure(429, ra("60"), "")).unwrap();
+    // When the second, sent before the provider said stop, succeeds
+    clock.advance(Duration::from_secs(1));
+    e.report(&l2, Outcome::success()).unwrap();
+    // Then the block stands (only the failure streak is reset)
+    assert_eq!(
+        until_of(&e, a, M, clock.now()),
+        Some((BlockReason::RateLimit, t("2026-01-01T00:01:01Z")))
+    );
     e.with_state(|s| assert_eq!(s.accounts[&a].health[M].consecutive_failures, 0));
 }
 
