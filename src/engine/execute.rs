@@ -139,7 +139,13 @@ impl Engine {
             };
             attempts += 1;
             let account = lease.account;
-            let outcome = match call(lease.clone()).await {
+            let guard = InFlight {
+                engine: self,
+                lease: Some(lease.clone()),
+            };
+            let attempt = call(lease.clone()).await;
+            guard.disarm();
+            let outcome = match attempt {
                 Attempt::Success {
                     value,
                     usage,
@@ -185,5 +191,29 @@ impl Engine {
     fn jitter(&self, wait: Duration) -> Duration {
         let cap = (wait / 4).min(MAX_JITTER).as_millis() as u64;
         Duration::from_millis(self.inner.jitter.lock().gen_range(0..=cap))
+    }
+}
+
+/// A lease whose call is running. If the `execute` future is dropped meanwhile (the caller
+/// gave up, a timeout fired), the request is reported cancelled: no fault of the account, and a
+/// probe it held is released at once instead of after `probe.after`.
+struct InFlight<'a> {
+    engine: &'a Engine,
+    lease: Option<Lease>,
+}
+
+impl InFlight<'_> {
+    fn disarm(mut self) {
+        self.lease = None;
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Some(lease) = self.lease.take() {
+            if let Err(e) = self.engine.report(&lease, Outcome::Cancelled) {
+                tracing::warn!(%e, request = %lease.request, "recording a dropped request failed");
+            }
+        }
     }
 }

@@ -181,3 +181,19 @@ async fn execute_runs_in_a_spawned_task() {
     });
     assert_eq!(h.await.unwrap(), M);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_execute_reports_its_request_cancelled() {
+    let (e, _c, ids) = engine(&["a"]);
+    let slow = e.execute(P, M, SelectOpts::default(), |_| async {
+        tokio::time::sleep(Duration::from_secs(600)).await;
+        Attempt::ok(())
+    });
+    assert!(tokio::time::timeout(Duration::from_secs(5), slow)
+        .await
+        .is_err());
+    let st = e.state();
+    let h = &st.accounts[&ids[0]].health[M];
+    assert_eq!((h.requests, h.failures, h.block.clone()), (1, 0, None));
+    assert_eq!(st.last_seq, 3, "account_added, selected, request_cancelled");
+}
