@@ -188,7 +188,22 @@ impl Default for RetrySettings {
 impl Config {
     /// Parses TOML text; errors name the offending key.
     pub fn from_toml(text: &str) -> Result<Config> {
-        toml::from_str(text).map_err(|e| Error::Config(e.to_string().trim().to_string()))
+        toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| {
+                text.as_bytes()[..s.start.min(text.len())]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1
+            });
+            let key = e.span().and_then(|s| key_at(text, s.start));
+            let msg = e.message().trim();
+            Error::Config(match (key, line) {
+                (Some(k), Some(n)) => format!("key `{k}` (line {n}): {msg}"),
+                (None, Some(n)) => format!("line {n}: {msg}"),
+                _ => msg.to_string(),
+            })
+        })
     }
 
     /// Reads `path`; a missing file is an error (use [`Config::load_default`] for the optional
@@ -196,7 +211,10 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
-        Self::from_toml(&text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))
+        Self::from_toml(&text).map_err(|e| match e {
+            Error::Config(m) => Error::Config(format!("{}: {m}", path.display())),
+            e => e,
+        })
     }
 
     /// `./rotor.toml` when present, else the defaults.
@@ -217,6 +235,31 @@ impl Config {
             .map(|d| d.0)
             .unwrap_or(Duration::from_secs(300))
     }
+}
+
+/// The dotted key whose line holds byte `offset`: the text before `=` on that line, under the
+/// nearest `[table]` header above it. A best effort for error messages; `None` when unclear.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next().unwrap_or("");
+    let key = line.split('=').next()?.trim();
+    if key.is_empty() || key.starts_with('[') || line.find('=').is_none() {
+        return None;
+    }
+    let table = text[..start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    Some(match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -246,6 +289,14 @@ mod tests {
         let e = Config::from_toml("[probe]\nafter = \"soon\"\n")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("after") && e.contains("soon"), "{e}");
+        assert!(e.contains("`probe.after`") && e.contains("soon"), "{e}");
+        let e = Config::from_toml("[retry]\nmax_attempts = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`retry.max_attempts` (line 2)"), "{e}");
+        let e = Config::from_toml("strategy = \"fastest\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`strategy`") && e.contains("fastest"), "{e}");
     }
 }

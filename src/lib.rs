@@ -3,6 +3,7 @@
 //! A service asks [`Engine::select`] for an account, calls the provider with the lease's
 //! credential, and reports the outcome; rotor classifies errors, blocks accounts, refreshes
 //! tokens, and records every fact in a SQLite event log that replays to the same decisions.
+//! [`Engine::execute`] does select / call / report / retry in one call.
 
 pub mod bench;
 pub mod cli;
@@ -25,7 +26,9 @@ pub mod store;
 pub mod time;
 
 pub use config::Config;
-pub use engine::{Engine, EngineBuilder, Lease, NewAccount, NoAccount, Outcome};
+pub use engine::{
+    Attempt, Engine, EngineBuilder, ExecuteError, Lease, NewAccount, NoAccount, Outcome,
+};
 pub use error::{Error, Result};
 pub use ids::{AccountId, Model, Provider, RequestId};
 pub use select::{SelectOpts, Strategy};

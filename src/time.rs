@@ -151,6 +151,32 @@ impl Clock for ManualClock {
     }
 }
 
+/// A clock that follows tokio's clock: a start time plus the `tokio::time::Instant` elapsed
+/// since the clock was made. Under `tokio::time::pause()` it moves exactly as far as tokio's
+/// sleeps do, so [`crate::Engine::execute`]'s waits and the engine's notion of "now" agree in
+/// paused-time tests; in a normal runtime it is a monotonic wall clock anchored at `start`.
+#[derive(Debug, Clone, Copy)]
+pub struct TokioClock {
+    start: Timestamp,
+    origin: tokio::time::Instant,
+}
+
+impl TokioClock {
+    /// Call inside the runtime (after `pause()` when testing) so both clocks start together.
+    pub fn new(start: Timestamp) -> Self {
+        TokioClock {
+            start: trunc_ms(start),
+            origin: tokio::time::Instant::now(),
+        }
+    }
+}
+
+impl Clock for TokioClock {
+    fn now(&self) -> Timestamp {
+        trunc_ms(add(self.start, self.origin.elapsed()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

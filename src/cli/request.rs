@@ -230,7 +230,17 @@ pub struct ClearArgs {
 
 pub fn clear(ctx: &Ctx, a: ClearArgs) -> Result<i32> {
     let engine = ctx.engine()?;
-    engine.clear(engine.resolve(&a.account)?, a.model.as_deref())?;
+    let account = engine.resolve(&a.account)?;
+    engine.clear(account, a.model.as_deref())?;
     engine.flush_blocking()?;
+    if ctx.json {
+        ctx.print_json(&json!({"account": account, "model": a.model, "cleared": true}));
+    } else {
+        println!(
+            "cleared {} of {}",
+            a.model.as_deref().unwrap_or("every block"),
+            a.account
+        );
+    }
     Ok(0)
 }

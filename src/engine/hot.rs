@@ -127,6 +127,23 @@ impl Engine {
         )
     }
 
+    /// Reports a failure the caller has already classified (a proxy with its own parser, or
+    /// tests of the rules): the same path as [`Engine::report`] after parsing.
+    pub fn report_error(&self, lease: &Lease, error: ParsedError) -> Result<Reported> {
+        let at = self.now();
+        let latency = (at - lease.issued_at).to_std().ok();
+        let (account, model) = (lease.account, lease.model.to_string());
+        self.record_report(
+            account,
+            model,
+            Some(lease.request),
+            Some(lease.generation),
+            Classified::Failed(error, vec![]),
+            at,
+            latency,
+        )
+    }
+
     /// Reports an outcome for (account, model) without a lease (CLI, proxies that select
     /// elsewhere). `generation` is the credential generation used, when known.
     #[allow(clippy::too_many_arguments)]
@@ -143,34 +160,61 @@ impl Engine {
         let provider = self
             .with_state(|s| s.accounts.get(&account).map(|a| a.provider))
             .ok_or_else(|| Error::UnknownAccount(account.to_string()))?;
-        let model = Model::from(model);
-        let latency_ms = latency.map(|d| d.as_millis() as u64);
         // Classification is pure and may read up to 64 KiB: done before taking the lock.
-        let (error, quota, usage) = match &outcome {
+        let classified = match &outcome {
             Outcome::Success {
                 usage,
                 headers,
                 body,
             } => {
+                // The caller's usage, else what the provider's body (or stream) says.
                 let usage = usage.or_else(|| {
                     body.as_deref()
                         .and_then(|b| crate::quota::extract_usage(provider, b))
                 });
-                (None, observations(provider, headers, at), usage)
+                Classified::Succeeded(usage, observations(provider, headers, at))
             }
             Outcome::Failure {
                 status,
                 headers,
                 body,
-            } => (
-                Some(parse::parse(provider, *status, headers, body)),
+            } => Classified::Failed(
+                parse::parse(provider, *status, headers, body),
                 observations(provider, headers, at),
-                None,
             ),
             Outcome::Network { message } => {
-                (Some(ParsedError::network(message.as_str())), vec![], None)
+                Classified::Failed(ParsedError::network(message.as_str()), vec![])
             }
-            Outcome::Cancelled => (None, vec![], None),
+            Outcome::Cancelled => Classified::Cancelled,
+        };
+        self.record_report(
+            account,
+            model.to_string(),
+            request,
+            generation,
+            classified,
+            at,
+            latency,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record_report(
+        &self,
+        account: AccountId,
+        model: String,
+        request: Option<RequestId>,
+        generation: Option<u64>,
+        classified: Classified,
+        at: Timestamp,
+        latency: Option<Duration>,
+    ) -> Result<Reported> {
+        let model = Model::from(model.as_str());
+        let latency_ms = latency.map(|d| d.as_millis() as u64);
+        let (error, quota, usage, cancelled) = match classified {
+            Classified::Succeeded(usage, quota) => (None, quota, usage, false),
+            Classified::Failed(e, quota) => (Some(e), quota, None, false),
+            Classified::Cancelled => (None, vec![], None, true),
         };
 
         let mut core = self.inner.core.lock();
@@ -182,8 +226,8 @@ impl Engine {
             block: None,
             refresh_due: false,
         };
-        let event = match (outcome, error) {
-            (Outcome::Cancelled, _) => Event::RequestCancelled {
+        let event = match (cancelled, error) {
+            (true, _) => Event::RequestCancelled {
                 request,
                 account,
                 model,
@@ -265,6 +309,13 @@ impl Engine {
     fn refresh_requested(&self, account: AccountId) {
         tracing::debug!(%account, "refresh requested after a 401");
     }
+}
+
+/// An outcome after classification.
+enum Classified {
+    Succeeded(Option<event::Usage>, Vec<QuotaObservation>),
+    Failed(ParsedError, Vec<QuotaObservation>),
+    Cancelled,
 }
 
 /// Quota observations from response headers (success and failure alike).

@@ -1,9 +1,12 @@
 //! The `Engine` handle services embed: open a log (folding it into projections), manage
-//! accounts, `select` and `report` (in `hot.rs`), `flush` and `close`. Cheap to clone; all
-//! clones share one state and one writer. Decisions live in `select`, rules in `state::rules`.
+//! accounts, `select` and `report` (in `hot.rs`), `execute` (in `execute.rs`), `flush` and
+//! `close`. Cheap to clone; all clones share one state and one writer. Decisions live in
+//! `select`, rules in `state::rules`.
 
 mod accounts;
+mod execute;
 mod hot;
+pub use execute::{Attempt, ExecuteError};
 pub use hot::Reported;
 mod lease;
 
@@ -37,6 +40,8 @@ struct Inner {
     join: Mutex<Option<JoinHandle<()>>>,
     clock: Arc<dyn Clock>,
     config: Config,
+    /// Jitter for `execute`'s waits; seedable so tests and demos are reproducible.
+    jitter: Mutex<rand::rngs::StdRng>,
     path: Option<PathBuf>,
     _lock: Option<WriterLock>,
 }
@@ -62,6 +67,7 @@ pub struct EngineBuilder {
     path: Option<PathBuf>,
     config: Config,
     clock: Arc<dyn Clock>,
+    jitter_seed: Option<u64>,
 }
 
 impl Default for EngineBuilder {
@@ -70,6 +76,7 @@ impl Default for EngineBuilder {
             path: None,
             config: Config::default(),
             clock: Arc::new(SystemClock),
+            jitter_seed: None,
         }
     }
 }
@@ -86,6 +93,13 @@ impl EngineBuilder {
     }
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Seeds the jitter `execute` adds to its waits (default: from the OS), for reproducible
+    /// runs. The jitter never reaches the log: only the times of later events depend on it.
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = Some(seed);
         self
     }
 
@@ -112,6 +126,10 @@ impl EngineBuilder {
                 join: Mutex::new(Some(thread.join)),
                 clock: self.clock,
                 config: self.config,
+                jitter: Mutex::new(match self.jitter_seed {
+                    Some(seed) => rand::SeedableRng::seed_from_u64(seed),
+                    None => rand::SeedableRng::from_entropy(),
+                }),
                 path: log.path,
                 _lock: log.lock,
             }),

@@ -167,12 +167,24 @@ pub fn decide(
         }
     }
 
-    // Nothing available: a block that is old enough may take one half-open probe.
+    // Nothing available: a block that is old enough may take one half-open probe, unless
+    // another probe is out. A probe whose outcome never came back (the caller crashed or lost
+    // it) stops holding the block after `probe.after`, so a lost report cannot wedge it.
+    let probe_out = |id: AccountId| {
+        state.accounts.get(&id).is_some_and(|a| {
+            let acct = a.account_block.iter();
+            let model_block = a.health.get(model).and_then(|h| h.block.as_ref());
+            acct.chain(model_block)
+                .filter(|b| b.in_force(now))
+                .filter_map(|b| b.probe)
+                .any(|(_, leased)| add(leased, policy.probe_after) > now)
+        })
+    };
     let probe = skipped
         .iter()
         .enumerate()
         .filter(|(_, (s, since, probing, _))| {
-            !probing
+            !(*probing && probe_out(s.account))
                 && s.reason != BlockReason::Excluded
                 && s.until.is_some()
                 && since.is_some_and(|t| add(t, policy.probe_after) <= now)

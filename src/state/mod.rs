@@ -124,12 +124,28 @@ impl State {
                     .is_some_and(|b| is_probe(b, e.request))
                 {
                     a.account_block = None;
+                }
+                // The account-wide backoff restarts once no account block is in force: a
+                // success inside one (a request leased before it) says nothing about it.
+                if a.account_block.as_ref().is_none_or(|b| !b.in_force(at)) {
                     a.quota_level = 0;
                 }
+                // A request leased before the model's block began was in flight when the
+                // provider said stop: its success says nothing about the block, which stays.
+                // Later requests (only probes can be leased into a block) clear it. Without a
+                // latency (a report with no lease) the success counts as fresh.
+                let leased = e.latency_ms.and_then(|ms| {
+                    at.checked_sub_signed(chrono::Duration::milliseconds(ms as i64))
+                });
                 let h = a.health.entry(e.model.clone()).or_default();
-                h.block = None;
+                let keep = h.block.as_ref().is_some_and(|b| {
+                    b.in_force(at) && !is_probe(b, e.request) && leased.is_some_and(|t| t < b.since)
+                });
+                if !keep {
+                    h.block = None;
+                    h.quota_level = 0;
+                }
                 h.consecutive_failures = 0;
-                h.quota_level = 0;
                 a.quota.on_success(at, &e.model, e.usage.as_ref());
                 for o in &e.quota {
                     a.quota.on_observation(at, o);
@@ -302,11 +318,21 @@ impl State {
     }
 
     fn apply_selected(&mut self, at: Timestamp, e: &Selected) {
-        self.selector.set_cursor(e.provider, &e.model, e.account);
+        // A session that stays on its account is affinity, not a strategy decision: it leaves
+        // the round-robin cursor and the weights alone, so sessions do not skew the split of
+        // the other traffic. (The decision kept it exactly when the session's previous account
+        // is the chosen one: a strategy can never pick it otherwise, as it was unavailable.)
+        let sticky = !e.probe
+            && e.session
+                .as_ref()
+                .is_some_and(|s| self.selector.sessions.get(s) == Some(&e.account));
+        if !sticky {
+            self.selector.set_cursor(e.provider, &e.model, e.account);
+        }
         if let Some(s) = &e.session {
             self.selector.sessions.insert(s.clone(), e.account);
         }
-        if e.strategy == crate::select::Strategy::Weighted && !e.probe {
+        if e.strategy == crate::select::Strategy::Weighted && !e.probe && !sticky {
             // The candidates were the tier's accounts allowing the model, less those skipped.
             let candidates: Vec<(AccountId, u32)> = self
                 .provider_accounts(e.provider)
@@ -323,14 +349,27 @@ impl State {
         let h = a.health.entry(e.model.clone()).or_default();
         h.requests += 1;
         if e.probe {
+            // The probe belongs to the block `Account::unavailable` reported (the longer one
+            // when both are in force), so that block shows it and takes no second probe.
             let probe = Some((e.request, at));
-            match a.account_block.as_mut().filter(|b| b.in_force(at)) {
-                Some(b) => b.probe = probe,
-                None => {
-                    if let Some(b) = h.block.as_mut() {
-                        b.probe = probe;
-                    }
-                }
+            let model_until = h.block.as_ref().filter(|b| b.in_force(at)).map(|b| b.until);
+            let acct_until = a
+                .account_block
+                .as_ref()
+                .filter(|b| b.in_force(at))
+                .map(|b| b.until);
+            let on_model = match (acct_until, model_until) {
+                (Some(au), Some(mu)) => mu > au,
+                (None, Some(_)) => true,
+                _ => false,
+            };
+            let slot = if on_model {
+                h.block.as_mut()
+            } else {
+                a.account_block.as_mut()
+            };
+            if let Some(b) = slot {
+                b.probe = probe;
             }
         }
     }

@@ -50,7 +50,11 @@ pub fn block_for_failure(
     if err.kind == ErrorKind::Authentication && refresh_will_run {
         return None;
     }
-    let scope = err.scope;
+    // SPEC §5: these are always the account's, whatever scope a parser reported.
+    let scope = match err.kind {
+        ErrorKind::Authentication | ErrorKind::Permission | ErrorKind::Billing => Scope::Account,
+        _ => err.scope,
+    };
     let stated = stated_until(err, at);
     let cd = &cfg.cooldown;
     let mut level = 0;

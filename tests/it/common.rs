@@ -68,3 +68,41 @@ pub fn json(o: &Output) -> serde_json::Value {
         )
     })
 }
+
+/// An in-memory engine on `clock` with `cfg`.
+pub fn mem_engine(clock: &ManualClock, cfg: rotor::Config) -> Engine {
+    Engine::builder()
+        .clock(clock.clone())
+        .config(cfg)
+        .open()
+        .unwrap()
+}
+
+/// The default configuration with another strategy.
+pub fn with_strategy(s: rotor::Strategy) -> rotor::Config {
+    rotor::Config {
+        strategy: s,
+        ..Default::default()
+    }
+}
+
+/// Selects with no options; panics when nothing is available (tests that expect a lease).
+pub fn lease(e: &Engine, p: Provider, m: &str) -> rotor::Lease {
+    e.select(p, m, &rotor::SelectOpts::default()).unwrap()
+}
+
+/// A classified failure of `kind` at `scope` with no stated wait.
+pub fn perr(
+    kind: rotor::parse::ErrorKind,
+    scope: rotor::parse::Scope,
+) -> rotor::parse::ParsedError {
+    let mut e = rotor::parse::ParsedError::new(kind, Some(429), "test");
+    e.scope = scope;
+    e
+}
+
+/// Every event of the log at `db` (read-only, beside a writer).
+pub fn records(db: &Path) -> Vec<rotor::event::EventRecord> {
+    let conn = rotor::store::open_read_only(db).unwrap();
+    rotor::store::read::all_events(&conn, rotor::store::Unknown::Fail).unwrap()
+}

@@ -1,20 +1,32 @@
-//! Integration test modules, plus the shared helpers in `support`, `common` and `fake_oauth`.
+//! Integration test modules, plus the shared helpers in `support`, `common`, `fake_oauth` and
+//! `fakes`.
 
 #[macro_use]
 pub mod support;
 pub mod common;
 pub mod fake_oauth;
+pub mod fakes;
 
 mod badfiles;
+mod cli_replay;
+mod cli_select;
+mod concurrency;
 mod corpus;
 mod demo_fakes;
 mod demo_smoke;
 mod durability;
+mod execute;
+mod explain;
 mod import;
 mod log_snapshots;
 mod oauth;
 mod parse_props;
+mod probes;
+mod quota_backoff;
 mod quota_engine;
 mod report_cli;
 mod rotation;
 mod secrets;
+mod simday;
+mod strategies;
+mod transitions;

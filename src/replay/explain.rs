@@ -1,0 +1,166 @@
+//! `replay --explain`: recompute one logged decision from the events before it, with every
+//! candidate's eligibility and a sentence saying why the chosen account won (tier fallback,
+//! session failover, probe, weighted scores). Pure; the CLI prints it.
+
+use serde::Serialize;
+
+use crate::event::{BlockReason, Event, EventRecord};
+use crate::ids::{AccountId, RequestId};
+use crate::state::State;
+use crate::time::{serde_ts, serde_ts_opt, Timestamp};
+
+/// One decision, explained: every candidate of the provider for that model, eligible or not.
+#[derive(Clone, Debug, Serialize)]
+pub struct Explanation {
+    pub request: RequestId,
+    #[serde(with = "serde_ts")]
+    pub at: Timestamp,
+    pub provider: crate::ids::Provider,
+    pub model: String,
+    /// `None` when no account was available.
+    pub chosen: Option<AccountId>,
+    pub strategy: Option<crate::select::Strategy>,
+    pub tier: Option<u32>,
+    pub probe: bool,
+    pub session: Option<String>,
+    pub candidates: Vec<Candidate>,
+    /// In words: why the chosen one won (or why none could).
+    pub why: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Candidate {
+    pub account: AccountId,
+    pub label: String,
+    pub tier: u32,
+    pub eligible: bool,
+    pub reason: Option<BlockReason>,
+    #[serde(with = "serde_ts_opt")]
+    pub until: Option<Timestamp>,
+}
+
+/// Explains the decision for `request`, folding only the events before it.
+pub fn explain(records: &[EventRecord], request: RequestId) -> Option<Explanation> {
+    let mut state = State::default();
+    for rec in records {
+        let decision = match &rec.event {
+            Event::Selected(e) if e.request == request => Some((
+                e.provider,
+                e.model.clone(),
+                Some((e.account, e.strategy, e.tier, e.probe)),
+                e.session.clone(),
+                e.excluded.clone(),
+            )),
+            Event::NoAccount(e) if e.request == request => Some((
+                e.provider,
+                e.model.clone(),
+                None,
+                e.session.clone(),
+                e.excluded.clone(),
+            )),
+            _ => None,
+        };
+        let Some((provider, model, chosen, session, excluded)) = decision else {
+            state.apply(rec);
+            continue;
+        };
+        let candidates: Vec<Candidate> = state
+            .provider_accounts(provider)
+            .filter(|a| a.allows(&model))
+            .map(|a| {
+                let u = if excluded.contains(&a.id) {
+                    Some((BlockReason::Excluded, None))
+                } else {
+                    a.unavailable(&model, rec.at).map(|u| (u.reason, u.until))
+                };
+                Candidate {
+                    account: a.id,
+                    label: a.label.clone(),
+                    tier: a.priority,
+                    eligible: u.is_none(),
+                    reason: u.map(|u| u.0),
+                    until: u.and_then(|u| u.1),
+                }
+            })
+            .collect();
+        let label = |id: AccountId| {
+            state
+                .accounts
+                .get(&id)
+                .map_or(id.to_string(), |a| a.label.clone())
+        };
+        let why = match chosen {
+            Some((acct, _, _, true)) => format!(
+                "every candidate was blocked; {} took a half-open probe (its block is older than probe.after)",
+                label(acct)
+            ),
+            Some((acct, strategy, tier, false)) => {
+                let sticky = session
+                    .as_ref()
+                    .is_some_and(|s| state.selector.sessions.get(s) == Some(&acct));
+                if sticky {
+                    format!("session {:?} stays on {} while it is available", session.as_deref().unwrap_or(""), label(acct))
+                } else {
+                    let lower = candidates.iter().filter(|c| c.tier < tier).count();
+                    let mut why = String::new();
+                    // A session whose account could not serve moved: say from where and why.
+                    let prev = session.as_ref().and_then(|s| state.selector.sessions.get(s));
+                    if let (Some(s), Some(prev)) = (&session, prev) {
+                        let cause = candidates.iter().find(|c| c.account == *prev).and_then(|c| c.reason);
+                        why += &format!(
+                            "session {s:?} moved off {} ({}); ",
+                            label(*prev),
+                            cause.map_or("no longer a candidate", |r| r.as_str())
+                        );
+                    }
+                    if lower > 0 {
+                        why += &format!("tier {tier} is used because every account of the tiers before it is blocked; ");
+                    }
+                    why += &format!("{} picked {} in tier {tier}", strategy.as_str(), label(acct));
+                    if strategy == crate::select::Strategy::Weighted {
+                        // Smooth weighted round robin: the highest current weight + weight wins.
+                        let scores: Vec<String> = candidates
+                            .iter()
+                            .filter(|c| c.eligible && c.tier == tier)
+                            .filter_map(|c| state.accounts.get(&c.account))
+                            .map(|a| {
+                                let cur = state.selector.current_weight(provider, &model, a.id);
+                                format!("{} {cur:+} + {} = {}", a.label, a.weight, cur + a.weight as i64)
+                            })
+                            .collect();
+                        why += &format!(" (highest current weight + weight: {})", scores.join(", "));
+                    }
+                    why
+                }
+            }
+            None => {
+                // The log states when the first one frees: the caller's honest Retry-After.
+                let earliest = match &rec.event {
+                    Event::NoAccount(e) => e.earliest_at,
+                    _ => None,
+                };
+                match earliest {
+                    Some(t) => format!(
+                        "every candidate was blocked, so no account was leased; the first frees at {}",
+                        crate::time::format_ts(t)
+                    ),
+                    None => "every candidate was blocked, and none frees by itself (disabled, refreshing or excluded)".to_string(),
+                }
+            }
+        };
+        return Some(Explanation {
+            request,
+            at: rec.at,
+            provider,
+            model: model.to_string(),
+            chosen: chosen.map(|c| c.0),
+            strategy: chosen.map(|c| c.1),
+            tier: chosen.map(|c| c.2),
+            probe: chosen.is_some_and(|c| c.3),
+            session,
+            candidates,
+            why,
+        });
+    }
+    None
+}
