@@ -148,7 +148,14 @@ pub fn decide(
                     let score = if policy.strategy == Strategy::Weighted {
                         state.selector.current_weight(provider, model, a.id) + a.weight as i64
                     } else {
-                        -(a.quota.requests_in_window(now, model) as i64)
+                        {
+                            // Requests served in the quota window first, then every lease so
+                            // far, so concurrent picks spread before any report comes back.
+                            let served = a.quota.requests_in_window(now, model).min(1 << 30) as i64;
+                            let leased =
+                                a.health.get(model).map_or(0, |h| h.requests).min(1 << 30) as i64;
+                            -((served << 31) + leased)
+                        }
                     };
                     if best.is_none_or(|(_, s)| score > s) {
                         best = Some((a, score));
