@@ -3,7 +3,7 @@
 //! progress bar. Summarizing the log afterwards lives in `summary`.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,11 +12,11 @@ use parking_lot::Mutex;
 
 use super::fake::{call, FakeWorld, FakeWorldConfig};
 use crate::config::{Config, Dur, EndpointSettings};
+use crate::engine::{Attempt, ExecuteError};
 use crate::ids::{Model, Provider};
-use crate::parse::ParsedError;
 use crate::select::SelectOpts;
 use crate::time::{Clock, ManualClock, SystemClock};
-use crate::{Engine, NewAccount, Outcome, Result};
+use crate::{Engine, NewAccount, Result};
 
 /// What a demo run does.
 #[derive(Clone, Debug)]
@@ -180,8 +180,9 @@ pub async fn run(opts: &DemoOptions) -> Result<(Engine, DemoRun)> {
     Ok((engine, run))
 }
 
-/// One request with up to `retry.max_attempts` tries on different accounts. Returns rotor's own
-/// time spent (select + report) and whether it was served; `Err(())` when no account was left.
+/// One request through `execute` (select, call, report, retry elsewhere). Returns rotor's own
+/// time (the whole `execute` minus the time spent in the provider call) and whether it was
+/// served; `Err(())` when no account was available at all.
 async fn one_request(
     engine: &Engine,
     world: &FakeWorld,
@@ -190,50 +191,38 @@ async fn one_request(
     model: &Model,
     session: Option<String>,
 ) -> Result<Result<u64, u64>, ()> {
-    let mut opts = SelectOpts {
+    let opts = SelectOpts {
         session,
         ..Default::default()
     };
-    let mut overhead = 0u64;
-    for _ in 0..engine.config().retry.max_attempts.max(1) {
-        let t = Instant::now();
-        let lease = match engine.select(provider, model, &opts) {
-            Ok(l) => l,
-            Err(_) => {
-                return if overhead == 0 {
-                    Err(())
-                } else {
-                    Ok(Err(overhead))
-                }
+    let in_call = AtomicU64::new(0);
+    let started = Instant::now();
+    let result = engine
+        .execute(provider, model, opts, |lease| {
+            let in_call = &in_call;
+            async move {
+                let t = Instant::now();
+                let bearer = lease.bearer().unwrap_or_default().to_string();
+                let attempt =
+                    match call(client, &world.base_url(provider), provider, model, &bearer).await {
+                        Ok(r) if r.is_success() => Attempt::Success {
+                            usage: crate::quota::extract_usage(provider, &r.body),
+                            headers: r.parse_headers(),
+                            value: (),
+                        },
+                        Ok(r) => Attempt::failed(r.status, r.parse_headers(), r.body.to_vec()),
+                        Err(e) => Attempt::network(e.to_string()),
+                    };
+                in_call.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                attempt
             }
-        };
-        overhead += t.elapsed().as_nanos() as u64;
-        let bearer = lease.bearer().unwrap_or_default().to_string();
-        let outcome = match call(client, &world.base_url(provider), provider, model, &bearer).await
-        {
-            Ok(r) if r.is_success() => Outcome::Success {
-                usage: None,
-                headers: r.parse_headers(),
-                body: Some(r.body.to_vec()),
-            },
-            Ok(r) => Outcome::failure(r.status, r.parse_headers(), r.body.to_vec()),
-            Err(e) => Outcome::Network {
-                message: ParsedError::network(e.to_string()).message,
-            },
-        };
-        let t = Instant::now();
-        let served = matches!(outcome, Outcome::Success { .. });
-        let reported = engine.report(&lease, outcome);
-        overhead += t.elapsed().as_nanos() as u64;
-        if served {
-            return Ok(Ok(overhead));
-        }
-        match reported {
-            Ok(r) if r.error.as_ref().is_some_and(|e| e.retryable) => {
-                opts.exclude.push(lease.account)
-            }
-            _ => return Ok(Err(overhead)),
-        }
+        })
+        .await;
+    let overhead =
+        (started.elapsed().as_nanos() as u64).saturating_sub(in_call.load(Ordering::Relaxed));
+    match result {
+        Ok(()) => Ok(Ok(overhead)),
+        Err(ExecuteError::NoAccount(_)) => Err(()),
+        Err(_) => Ok(Err(overhead)),
     }
-    Ok(Err(overhead))
 }
