@@ -3,6 +3,7 @@
 //! Block durations are decided at report time (`rules`) and arrive on the events.
 
 mod account;
+mod outcome;
 pub mod rules;
 mod selector;
 
@@ -15,7 +16,6 @@ pub use selector::SelectorState;
 
 use crate::event::*;
 use crate::ids::{AccountId, Provider};
-use crate::parse::Scope;
 use crate::time::Timestamp;
 
 /// Every projection rotor keeps.
@@ -116,78 +116,20 @@ impl State {
             Event::Selected(e) => self.apply_selected(at, e),
             Event::NoAccount(_) => {}
             Event::RequestSucceeded(e) => {
-                let Some(a) = self.accounts.get_mut(&e.account) else {
-                    return;
-                };
-                if a.account_block
-                    .as_ref()
-                    .is_some_and(|b| is_probe(b, e.request))
-                {
-                    a.account_block = None;
-                }
-                // The account-wide backoff restarts once no account block is in force: a
-                // success inside one (a request leased before it) says nothing about it.
-                if a.account_block.as_ref().is_none_or(|b| !b.in_force(at)) {
-                    a.quota_level = 0;
-                }
-                // A request leased before the model's block began was in flight when the
-                // provider said stop: its success says nothing about the block, which stays.
-                // Later requests (only probes can be leased into a block) clear it. Without a
-                // latency (a report with no lease) the success counts as fresh.
-                let leased = e.latency_ms.and_then(|ms| {
-                    at.checked_sub_signed(chrono::Duration::milliseconds(ms as i64))
-                });
-                let h = a.health.entry(e.model.clone()).or_default();
-                let keep = h.block.as_ref().is_some_and(|b| {
-                    b.in_force(at) && !is_probe(b, e.request) && leased.is_some_and(|t| t < b.since)
-                });
-                if !keep {
-                    h.block = None;
-                    h.quota_level = 0;
-                }
-                h.consecutive_failures = 0;
-                a.quota.on_success(at, &e.model, e.usage.as_ref());
-                for o in &e.quota {
-                    a.quota.on_observation(at, o);
+                if let Some(a) = self.accounts.get_mut(&e.account) {
+                    outcome::succeeded(a, at, e);
                 }
             }
             Event::RequestFailed(e) => {
-                let Some(a) = self.accounts.get_mut(&e.account) else {
-                    return;
-                };
-                let h = a.health.entry(e.model.clone()).or_default();
-                h.consecutive_failures += 1;
-                h.failures += 1;
-                if let Some(b) = &e.block {
-                    match b.scope {
-                        Scope::Model => {
-                            if b.reason == BlockReason::QuotaExceeded {
-                                h.quota_level = b.level;
-                            }
-                            merge_block(&mut h.block, b, at, e.request);
-                        }
-                        Scope::Account => {
-                            if b.reason == BlockReason::QuotaExceeded {
-                                a.quota_level = b.level;
-                            }
-                            merge_block(&mut a.account_block, b, at, e.request);
-                        }
-                    }
-                }
-                release_probe(a, e.request);
-                if e.error.kind == crate::parse::ErrorKind::QuotaExceeded {
-                    let reset = crate::quota::quota_reset(at, &e.error);
-                    a.quota.on_quota_error(at, &e.model, e.error.scope, reset);
-                }
-                for o in &e.quota {
-                    a.quota.on_observation(at, o);
+                if let Some(a) = self.accounts.get_mut(&e.account) {
+                    outcome::failed(a, at, e);
                 }
             }
             Event::RequestCancelled {
                 account, request, ..
             } => {
                 if let Some(a) = self.accounts.get_mut(account) {
-                    release_probe(a, *request);
+                    outcome::release_probe(a, *request);
                 }
             }
             Event::QuotaObserved(e) => {
@@ -202,67 +144,18 @@ impl State {
                 }
             }
             Event::RefreshSucceeded(e) => {
-                let Some(a) = self.accounts.get_mut(&e.account) else {
-                    return;
-                };
-                a.refresh = RefreshState::default();
-                a.expires_at = e.expires_at;
-                a.generation = e.generation;
-                a.fingerprint = e.fingerprint.clone();
-                if !e.identity.is_empty() {
-                    a.identity = e.identity.clone();
-                }
-                if a.account_block
-                    .as_ref()
-                    .is_some_and(|b| b.reason == BlockReason::Authentication)
-                {
-                    a.account_block = None;
+                if let Some(a) = self.accounts.get_mut(&e.account) {
+                    outcome::refresh_succeeded(a, e);
                 }
             }
             Event::RefreshFailed(e) => {
-                let Some(a) = self.accounts.get_mut(&e.account) else {
-                    return;
-                };
-                let was_blocking = a.refresh.blocking;
-                a.refresh.in_flight = false;
-                a.refresh.blocking = false;
-                a.refresh.consecutive_failures += 1;
-                a.refresh.next_attempt_at = e.next_attempt_at;
-                a.refresh.last_error = Some(e.message.clone());
-                // A 401 proved the token dead: keep it out until the next attempt.
-                if was_blocking {
-                    let until = e.next_attempt_at.unwrap_or(at);
-                    let b = BlockSet {
-                        scope: Scope::Account,
-                        reason: BlockReason::Authentication,
-                        until,
-                        level: 0,
-                    };
-                    merge_block(&mut a.account_block, &b, at, None);
+                if let Some(a) = self.accounts.get_mut(&e.account) {
+                    outcome::refresh_failed(a, at, e);
                 }
             }
             Event::StateCleared { account, model } => {
-                let Some(a) = self.accounts.get_mut(account) else {
-                    return;
-                };
-                a.quota.on_cleared(model.as_ref());
-                match model {
-                    Some(m) => {
-                        if let Some(h) = a.health.get_mut(&**m) {
-                            h.block = None;
-                            h.consecutive_failures = 0;
-                            h.quota_level = 0;
-                        }
-                    }
-                    None => {
-                        a.account_block = None;
-                        a.quota_level = 0;
-                        for h in a.health.values_mut() {
-                            h.block = None;
-                            h.consecutive_failures = 0;
-                            h.quota_level = 0;
-                        }
-                    }
+                if let Some(a) = self.accounts.get_mut(account) {
+                    outcome::cleared(a, model);
                 }
             }
         }
@@ -370,58 +263,6 @@ impl State {
             };
             if let Some(b) = slot {
                 b.probe = probe;
-            }
-        }
-    }
-}
-
-fn is_probe(b: &Block, request: Option<crate::ids::RequestId>) -> bool {
-    request.is_some() && b.probe.map(|(r, _)| r) == request
-}
-
-/// Puts a new block in force without ever shortening one already in force. A failed probe
-/// renews the block (it begins again now, so the next probe waits a full `probe.after`).
-fn merge_block(
-    slot: &mut Option<Block>,
-    new: &BlockSet,
-    at: Timestamp,
-    request: Option<crate::ids::RequestId>,
-) {
-    match slot {
-        Some(old) if old.in_force(at) => {
-            if is_probe(old, request) {
-                old.since = at;
-                old.probe = None;
-            }
-            if new.until > old.until {
-                old.until = new.until;
-                old.reason = new.reason;
-            }
-        }
-        _ => {
-            *slot = Some(Block {
-                reason: new.reason,
-                since: at,
-                until: new.until,
-                probe: None,
-            })
-        }
-    }
-}
-
-fn release_probe(a: &mut Account, request: Option<crate::ids::RequestId>) {
-    if request.is_none() {
-        return;
-    }
-    if let Some(b) = a.account_block.as_mut() {
-        if is_probe(b, request) {
-            b.probe = None;
-        }
-    }
-    for h in a.health.values_mut() {
-        if let Some(b) = h.block.as_mut() {
-            if is_probe(b, request) {
-                b.probe = None;
             }
         }
     }
