@@ -189,3 +189,105 @@ pub(super) fn release_probe(a: &mut Account, request: Option<RequestId>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_ts;
+
+    fn t(s: &str) -> Timestamp {
+        parse_ts(&format!("2026-01-01T{s}Z")).unwrap()
+    }
+
+    fn set(reason: BlockReason, until: &str) -> BlockSet {
+        BlockSet {
+            scope: Scope::Model,
+            reason,
+            until: t(until),
+            level: 0,
+        }
+    }
+
+    #[test]
+    fn a_shorter_wait_never_pulls_a_block_in_force_earlier() {
+        // Given a block until 00:10
+        let mut slot = None;
+        merge_block(
+            &mut slot,
+            &set(BlockReason::QuotaExceeded, "00:10:00"),
+            t("00:00:00"),
+            None,
+        );
+        // When a later failure states a wait until 00:01
+        merge_block(
+            &mut slot,
+            &set(BlockReason::RateLimit, "00:01:00"),
+            t("00:00:30"),
+            None,
+        );
+        // Then the block still ends at 00:10, for the first reason, begun at 00:00
+        let b = slot.unwrap();
+        assert_eq!(
+            (b.until, b.reason, b.since),
+            (t("00:10:00"), BlockReason::QuotaExceeded, t("00:00:00"))
+        );
+    }
+
+    #[test]
+    fn a_longer_wait_extends_and_an_expired_block_is_replaced() {
+        let mut slot = None;
+        merge_block(
+            &mut slot,
+            &set(BlockReason::RateLimit, "00:01:00"),
+            t("00:00:00"),
+            None,
+        );
+        merge_block(
+            &mut slot,
+            &set(BlockReason::QuotaExceeded, "00:30:00"),
+            t("00:00:10"),
+            None,
+        );
+        assert_eq!(slot.as_ref().unwrap().until, t("00:30:00"));
+        assert_eq!(slot.as_ref().unwrap().reason, BlockReason::QuotaExceeded);
+        // After it expired, a new failure starts a new block that begins now.
+        merge_block(
+            &mut slot,
+            &set(BlockReason::Overloaded, "00:31:00"),
+            t("00:30:30"),
+            None,
+        );
+        let b = slot.unwrap();
+        assert_eq!(
+            (b.since, b.until, b.reason),
+            (t("00:30:30"), t("00:31:00"), BlockReason::Overloaded)
+        );
+    }
+
+    #[test]
+    fn a_failed_probe_renews_the_block_from_now() {
+        let probe = RequestId(uuid::Uuid::from_u128(7));
+        let mut slot = None;
+        merge_block(
+            &mut slot,
+            &set(BlockReason::QuotaExceeded, "02:00:00"),
+            t("00:00:00"),
+            None,
+        );
+        slot.as_mut().unwrap().probe = Some((probe, t("00:20:00")));
+        // When the probe fails
+        merge_block(
+            &mut slot,
+            &set(BlockReason::QuotaExceeded, "00:25:00"),
+            t("00:20:05"),
+            Some(probe),
+        );
+        // Then the block begins again now (the next probe waits a full probe.after), no probe
+        // is in flight, and the longer until stays.
+        let b = slot.unwrap();
+        assert_eq!(
+            (b.since, b.probe, b.until),
+            (t("00:20:05"), None, t("02:00:00"))
+        );
+    }
+}
