@@ -23,7 +23,7 @@ pub mod store;
 pub mod time;
 
 pub use config::Config;
-pub use engine::{Engine, EngineBuilder, Lease, NewAccount, NoAccount, Outcome};
+pub use engine::{Engine, EngineBuilder, Lease, NewAccount, NoAccount, Outcome, RefreshOutcome};
 pub use error::{Error, Result};
 pub use ids::{AccountId, Model, Provider, RequestId};
 pub use select::{SelectOpts, Strategy};

@@ -6,6 +6,8 @@ mod accounts;
 mod hot;
 pub use hot::Reported;
 mod lease;
+mod refresh;
+mod scheduler;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +17,8 @@ use std::thread::JoinHandle;
 use parking_lot::Mutex;
 
 pub use lease::{Lease, NewAccount, NoAccount, Outcome};
+pub use refresh::{RefreshOutcome, RefreshSkip};
+pub use scheduler::DueScan;
 
 use crate::config::Config;
 use crate::event::Event;
@@ -37,6 +41,7 @@ struct Inner {
     join: Mutex<Option<JoinHandle<()>>>,
     clock: Arc<dyn Clock>,
     config: Config,
+    refresh: refresh::Refreshers,
     path: Option<PathBuf>,
     _lock: Option<WriterLock>,
 }
@@ -62,6 +67,8 @@ pub struct EngineBuilder {
     path: Option<PathBuf>,
     config: Config,
     clock: Arc<dyn Clock>,
+    endpoints: Option<crate::refresh::RefreshEndpoints>,
+    refreshers: Vec<Arc<dyn crate::refresh::TokenRefresher>>,
 }
 
 impl Default for EngineBuilder {
@@ -70,6 +77,8 @@ impl Default for EngineBuilder {
             path: None,
             config: Config::default(),
             clock: Arc::new(SystemClock),
+            endpoints: None,
+            refreshers: Vec::new(),
         }
     }
 }
@@ -89,8 +98,21 @@ impl EngineBuilder {
         self
     }
 
+    /// Token endpoints to use instead of those the config names (validated at open).
+    pub fn endpoints(mut self, endpoints: crate::refresh::RefreshEndpoints) -> Self {
+        self.endpoints = Some(endpoints);
+        self
+    }
+    /// A refresher replacing the built one of its provider (tests, custom HTTP clients).
+    pub fn refresher(mut self, refresher: Arc<dyn crate::refresh::TokenRefresher>) -> Self {
+        self.refreshers.push(refresher);
+        self
+    }
+
     /// Opens the log for writing (exclusively), folds it, and starts the writer thread.
     pub fn open(self) -> Result<Engine> {
+        // Bad token URLs fail here, before the log is touched.
+        let refresh = refresh::Refreshers::build(&self.config, self.endpoints, self.refreshers)?;
         let log = match &self.path {
             Some(p) => store::open_writable(p)?,
             None => store::open_in_memory()?,
@@ -112,6 +134,7 @@ impl EngineBuilder {
                 join: Mutex::new(Some(thread.join)),
                 clock: self.clock,
                 config: self.config,
+                refresh,
                 path: log.path,
                 _lock: log.lock,
             }),
