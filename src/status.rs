@@ -46,8 +46,7 @@ pub fn status(state: &State, at: Timestamp) -> StatusView {
     for provider in Provider::ALL {
         for a in state.provider_accounts(provider) {
             let mut blocks = Vec::new();
-            if a.refresh.in_flight && (a.refresh.blocking || a.expires_at.is_some_and(|t| t <= at))
-            {
+            if a.refresh.in_flight && (a.refresh.blocking || a.expires_at.is_some_and(|t| t <= at)) {
                 blocks.push(BlockView {
                     model: None,
                     reason: BlockReason::Refreshing,

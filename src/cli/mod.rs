@@ -21,11 +21,7 @@ pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_NO_ACCOUNT: i32 = 3;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "rotor",
-    version,
-    about = "Event-sourced rotation engine for LLM-provider accounts"
-)]
+#[command(name = "rotor", version, about = "Event-sourced rotation engine for LLM-provider accounts")]
 pub struct Cli {
     /// The SQLite event log.
     #[arg(long, global = true, env = "ROTOR_DB", default_value = "rotor.db")]
@@ -114,17 +110,11 @@ pub struct Ctx {
 impl Ctx {
     /// Opens the log for writing (exclusive).
     pub fn engine(&self) -> Result<Engine> {
-        Engine::builder()
-            .path(&self.db)
-            .config(self.config.clone())
-            .open()
+        Engine::builder().path(&self.db).config(self.config.clone()).open()
     }
 
     pub fn print_json(&self, v: &impl serde::Serialize) {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into())
-        );
+        println!("{}", serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into()));
     }
 }
 
@@ -143,8 +133,6 @@ pub fn read_body(path: &Option<PathBuf>) -> Result<Vec<u8>> {
             std::io::stdin().take(16 << 20).read_to_end(&mut buf)?;
             Ok(buf)
         }
-        Some(p) => {
-            std::fs::read(p).map_err(|e| Error::InvalidInput(format!("{}: {e}", p.display())))
-        }
+        Some(p) => std::fs::read(p).map_err(|e| Error::InvalidInput(format!("{}: {e}", p.display()))),
     }
 }

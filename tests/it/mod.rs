@@ -11,6 +11,6 @@ mod durability;
 mod import;
 mod oauth;
 mod parse_props;
-mod report_cli;
 mod rotation;
+mod report_cli;
 mod secrets;
