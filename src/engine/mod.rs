@@ -5,6 +5,7 @@
 mod accounts;
 mod hot;
 pub use hot::Reported;
+mod import;
 mod lease;
 mod refresh;
 mod scheduler;
@@ -16,6 +17,7 @@ use std::thread::JoinHandle;
 
 use parking_lot::Mutex;
 
+pub use import::ImportAction;
 pub use lease::{Lease, NewAccount, NoAccount, Outcome};
 pub use refresh::{RefreshOutcome, RefreshSkip};
 pub use scheduler::DueScan;
