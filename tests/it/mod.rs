@@ -11,6 +11,8 @@ mod durability;
 mod import;
 mod oauth;
 mod parse_props;
+mod refresh_engine;
 mod rotation;
 mod report_cli;
+mod scheduler;
 mod secrets;
