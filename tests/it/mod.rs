@@ -9,6 +9,7 @@ mod badfiles;
 mod corpus;
 mod durability;
 mod import;
+mod import_cli;
 mod oauth;
 mod parse_props;
 mod refresh_engine;
