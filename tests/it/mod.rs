@@ -13,6 +13,7 @@ mod import_cli;
 mod oauth;
 mod parse_props;
 mod refresh_engine;
+mod refresh_leak;
 mod rotation;
 mod report_cli;
 mod scheduler;
