@@ -80,7 +80,7 @@ async fn no_refresh_token_leaks_into_events_export_traces_or_debug() {
 
     let mut out = String::new();
     let c = conf.display().to_string();
-    let mut run = |args: Vec<String>, ok: bool| {
+    let run = |args: Vec<String>, ok: bool| {
         let (db, c) = (db.clone(), c.clone());
         async move {
             let mut full = vec!["--config".to_owned(), c];
