@@ -112,7 +112,10 @@ impl std::fmt::Debug for AntigravitySettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AntigravitySettings")
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -236,9 +239,13 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_bad_durations_name_the_key() {
-        let e = Config::from_toml("[cooldown]\nrate_limt = \"5s\"\n").unwrap_err().to_string();
+        let e = Config::from_toml("[cooldown]\nrate_limt = \"5s\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("rate_limt"), "{e}");
-        let e = Config::from_toml("[probe]\nafter = \"soon\"\n").unwrap_err().to_string();
+        let e = Config::from_toml("[probe]\nafter = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("after") && e.contains("soon"), "{e}");
     }
 }

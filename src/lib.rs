@@ -4,8 +4,10 @@
 //! credential, and reports the outcome; rotor classifies errors, blocks accounts, refreshes
 //! tokens, and records every fact in a SQLite event log that replays to the same decisions.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod event;
@@ -27,3 +29,8 @@ pub use engine::{Engine, EngineBuilder, Lease, NewAccount, NoAccount, Outcome, R
 pub use error::{Error, Result};
 pub use ids::{AccountId, Model, Provider, RequestId};
 pub use select::{SelectOpts, Strategy};
+
+/// The README's examples are compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

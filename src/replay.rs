@@ -52,9 +52,13 @@ pub fn explain(records: &[EventRecord], request: RequestId) -> Option<Explanatio
                 e.session.clone(),
                 e.excluded.clone(),
             )),
-            Event::NoAccount(e) if e.request == request => {
-                Some((e.provider, e.model.clone(), None, e.session.clone(), e.excluded.clone()))
-            }
+            Event::NoAccount(e) if e.request == request => Some((
+                e.provider,
+                e.model.clone(),
+                None,
+                e.session.clone(),
+                e.excluded.clone(),
+            )),
             _ => None,
         };
         let Some((provider, model, chosen, session, excluded)) = decision else {
@@ -80,7 +84,12 @@ pub fn explain(records: &[EventRecord], request: RequestId) -> Option<Explanatio
                 }
             })
             .collect();
-        let label = |id: AccountId| state.accounts.get(&id).map_or(id.to_string(), |a| a.label.clone());
+        let label = |id: AccountId| {
+            state
+                .accounts
+                .get(&id)
+                .map_or(id.to_string(), |a| a.label.clone())
+        };
         let why = match chosen {
             Some((acct, _, _, true)) => format!(
                 "every candidate was blocked; {} took a half-open probe (its block is older than probe.after)",
@@ -132,13 +141,32 @@ pub struct Mismatch {
 
 /// Recomputes every `selected` / `no_account` from the events before it. Returns how many
 /// decisions were checked, or the first that differs.
-pub fn verify(records: &[EventRecord], probe_after: std::time::Duration) -> Result<usize, Mismatch> {
+pub fn verify(
+    records: &[EventRecord],
+    probe_after: std::time::Duration,
+) -> Result<usize, Mismatch> {
     let mut state = State::default();
     let mut checked = 0;
     for rec in records {
         let check = match &rec.event {
-            Event::Selected(e) => Some((e.provider, &e.model, e.strategy, &e.session, &e.excluded, e.request, Some((e.account, e.probe)))),
-            Event::NoAccount(e) => Some((e.provider, &e.model, crate::select::Strategy::RoundRobin, &e.session, &e.excluded, e.request, None)),
+            Event::Selected(e) => Some((
+                e.provider,
+                &e.model,
+                e.strategy,
+                &e.session,
+                &e.excluded,
+                e.request,
+                Some((e.account, e.probe)),
+            )),
+            Event::NoAccount(e) => Some((
+                e.provider,
+                &e.model,
+                crate::select::Strategy::RoundRobin,
+                &e.session,
+                &e.excluded,
+                e.request,
+                None,
+            )),
             _ => None,
         };
         if let Some((provider, model, strategy, session, excluded, request, logged)) = check {
@@ -147,7 +175,10 @@ pub fn verify(records: &[EventRecord], probe_after: std::time::Duration) -> Resu
                 exclude: excluded.clone(),
                 at: Some(rec.at),
             };
-            let policy = Policy { strategy, probe_after };
+            let policy = Policy {
+                strategy,
+                probe_after,
+            };
             let got = decide(&state, provider, model, &opts, rec.at, policy)
                 .ok()
                 .map(|c| (c.account, c.probe));
@@ -172,37 +203,110 @@ pub fn verify(records: &[EventRecord], probe_after: std::time::Duration) -> Resu
 
 /// One line of the human timeline, written with the state before the event (for labels).
 pub fn timeline_line(state: &State, rec: &EventRecord) -> String {
-    let label = |id: &AccountId| state.accounts.get(id).map_or_else(|| id.to_string(), |a| a.label.clone());
+    let label = |id: &AccountId| {
+        state
+            .accounts
+            .get(id)
+            .map_or_else(|| id.to_string(), |a| a.label.clone())
+    };
     let until = |t: Option<Timestamp>| t.map_or("-".to_string(), format_ts);
     let what = match &rec.event {
-        Event::AccountAdded(e) => format!("{} {} added (tier {}, weight {}, {:?})", e.provider, e.label, e.priority, e.weight, e.credential),
+        Event::AccountAdded(e) => format!(
+            "{} {} added (tier {}, weight {}, {:?})",
+            e.provider, e.label, e.priority, e.weight, e.credential
+        ),
         Event::AccountUpdated(e) => format!("{} updated", label(&e.account)),
         Event::AccountRemoved { account } => format!("{} removed", label(account)),
-        Event::AccountDisabled { account, reason } => format!("{} disabled ({reason:?})", label(account)),
+        Event::AccountDisabled { account, reason } => {
+            format!("{} disabled ({reason:?})", label(account))
+        }
         Event::AccountEnabled { account } => format!("{} enabled", label(account)),
         Event::Selected(e) => {
-            let skipped: Vec<String> = e.skipped.iter().map(|s| format!("{} {} until {}", label(&s.account), s.reason.as_str(), until(s.until))).collect();
+            let skipped: Vec<String> = e
+                .skipped
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} {} until {}",
+                        label(&s.account),
+                        s.reason.as_str(),
+                        until(s.until)
+                    )
+                })
+                .collect();
             format!(
                 "{}/{} -> {} ({}, tier {}{}){}",
-                e.provider, e.model, label(&e.account), e.strategy.as_str(), e.tier,
+                e.provider,
+                e.model,
+                label(&e.account),
+                e.strategy.as_str(),
+                e.tier,
                 if e.probe { ", probe" } else { "" },
-                if skipped.is_empty() { String::new() } else { format!("; skipped {}", skipped.join(", ")) }
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!("; skipped {}", skipped.join(", "))
+                }
             )
         }
-        Event::NoAccount(e) => format!("{}/{} -> no account; earliest {}", e.provider, e.model, until(e.earliest_at)),
+        Event::NoAccount(e) => format!(
+            "{}/{} -> no account; earliest {}",
+            e.provider,
+            e.model,
+            until(e.earliest_at)
+        ),
         Event::RequestSucceeded(e) => format!("{} {} ok", label(&e.account), e.model),
         Event::RequestFailed(e) => {
             let block = e.block.as_ref().map_or(String::new(), |b| {
-                format!("; blocked {} ({:?}) until {}", b.reason.as_str(), b.scope, format_ts(b.until))
+                format!(
+                    "; blocked {} ({:?}) until {}",
+                    b.reason.as_str(),
+                    b.scope,
+                    format_ts(b.until)
+                )
             });
-            format!("{} {} failed {} {}{}", label(&e.account), e.model, e.error.status.map_or("-".into(), |s| s.to_string()), e.error.kind.as_str(), block)
+            format!(
+                "{} {} failed {} {}{}",
+                label(&e.account),
+                e.model,
+                e.error.status.map_or("-".into(), |s| s.to_string()),
+                e.error.kind.as_str(),
+                block
+            )
         }
-        Event::RequestCancelled { account, model, .. } => format!("{} {model} cancelled", label(account)),
-        Event::QuotaObserved(e) => format!("{} quota {} observed", label(&e.account), e.observation.window),
-        Event::RefreshDue { account, why, .. } => format!("{} refresh due ({why:?})", label(account)),
-        Event::RefreshSucceeded(e) => format!("{} refreshed, expires {}", label(&e.account), until(e.expires_at)),
-        Event::RefreshFailed(e) => format!("{} refresh failed ({:?}), next {}", label(&e.account), e.error, until(e.next_attempt_at)),
-        Event::StateCleared { account, model } => format!("{} cleared {}", label(account), model.as_deref().unwrap_or("(all models)")),
+        Event::RequestCancelled { account, model, .. } => {
+            format!("{} {model} cancelled", label(account))
+        }
+        Event::QuotaObserved(e) => format!(
+            "{} quota {} observed",
+            label(&e.account),
+            e.observation.window
+        ),
+        Event::RefreshDue { account, why, .. } => {
+            format!("{} refresh due ({why:?})", label(account))
+        }
+        Event::RefreshSucceeded(e) => format!(
+            "{} refreshed, expires {}",
+            label(&e.account),
+            until(e.expires_at)
+        ),
+        Event::RefreshFailed(e) => format!(
+            "{} refresh failed ({:?}), next {}",
+            label(&e.account),
+            e.error,
+            until(e.next_attempt_at)
+        ),
+        Event::StateCleared { account, model } => format!(
+            "{} cleared {}",
+            label(account),
+            model.as_deref().unwrap_or("(all models)")
+        ),
     };
-    format!("{:>6}  {}  {:<17} {}", rec.seq, format_ts(rec.at), rec.event.kind(), what)
+    format!(
+        "{:>6}  {}  {:<17} {}",
+        rec.seq,
+        format_ts(rec.at),
+        rec.event.kind(),
+        what
+    )
 }

@@ -80,8 +80,9 @@ pub fn run(ctx: &Ctx, cmd: AccountCmd) -> Result<i32> {
 fn add(ctx: &Ctx, a: AddArgs) -> Result<i32> {
     let secrets = match (&a.api_key_env, &a.access_token) {
         (Some(var), None) => {
-            let key = std::env::var(var)
-                .map_err(|_| Error::InvalidInput(format!("environment variable {var} is not set")))?;
+            let key = std::env::var(var).map_err(|_| {
+                Error::InvalidInput(format!("environment variable {var} is not set"))
+            })?;
             Secrets::api_key(key.trim())
         }
         (None, Some(access)) => Secrets::oauth(access.clone(), a.refresh_token.clone()),
@@ -98,7 +99,9 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<i32> {
         label: a.label.clone(),
         priority: a.priority,
         weight: a.weight,
-        models: a.models.map(|m| m.iter().map(|s| Model::from(s.trim())).collect()),
+        models: a
+            .models
+            .map(|m| m.iter().map(|s| Model::from(s.trim())).collect()),
         secrets,
         expires_at,
         identity: Default::default(),
@@ -126,12 +129,21 @@ fn list(ctx: &Ctx) -> Result<i32> {
             .collect();
         ctx.print_json(&out);
     } else {
-        println!("{:<36}  {:<12} {:<20} {:<12} {:>4} {:>6}  {:<24} fingerprint", "id", "provider", "label", "status", "tier", "weight", "expires_at");
+        println!(
+            "{:<36}  {:<12} {:<20} {:<12} {:>4} {:>6}  {:<24} fingerprint",
+            "id", "provider", "label", "status", "tier", "weight", "expires_at"
+        );
         for a in rows {
             println!(
                 "{:<36}  {:<12} {:<20} {:<12} {:>4} {:>6}  {:<24} {}",
-                a.id.to_string(), a.provider.as_str(), a.label, a.status, a.priority, a.weight,
-                a.expires_at.map_or("-".into(), format_ts), a.fingerprint
+                a.id.to_string(),
+                a.provider.as_str(),
+                a.label,
+                a.status,
+                a.priority,
+                a.weight,
+                a.expires_at.map_or("-".into(), format_ts),
+                a.fingerprint
             );
         }
     }

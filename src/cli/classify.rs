@@ -48,7 +48,11 @@ pub fn classify(ctx: &Ctx, a: ClassifyArgs) -> Result<i32> {
             "{} ({:?} scope{}), {wait}",
             err.kind.as_str(),
             err.scope,
-            if err.retryable { ", retry on another account" } else { ", not retryable" }
+            if err.retryable {
+                ", retry on another account"
+            } else {
+                ", not retryable"
+            }
         );
         if let Some(c) = v["code"].as_str() {
             println!("code: {c}");

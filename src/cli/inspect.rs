@@ -17,7 +17,11 @@ use crate::{Error, Result};
 /// Folds the whole log read-only; returns the state and the records.
 pub fn fold_read_only(ctx: &Ctx, skip_unknown: bool) -> Result<(State, Vec<EventRecord>)> {
     let conn = store::open_read_only(&ctx.db)?;
-    let unknown = if skip_unknown { Unknown::Skip } else { Unknown::Fail };
+    let unknown = if skip_unknown {
+        Unknown::Skip
+    } else {
+        Unknown::Fail
+    };
     let records = store::read::all_events(&conn, unknown)?;
     Ok((State::fold(&records), records))
 }
@@ -35,19 +39,7 @@ pub fn status(ctx: &Ctx, a: StatusArgs) -> Result<i32> {
         ctx.print_json(&view);
         return Ok(0);
     }
-    println!("{:<12} {:<20} {:<12} {:<24} {:<16} until", "provider", "account", "status", "model", "block");
-    for a in &view.accounts {
-        if a.blocks.is_empty() {
-            println!("{:<12} {:<20} {:<12} {:<24} {:<16} -", a.provider.as_str(), a.label, a.status, "*", "available");
-        }
-        for b in &a.blocks {
-            println!(
-                "{:<12} {:<20} {:<12} {:<24} {:<16} {}",
-                a.provider.as_str(), a.label, a.status, b.model.as_deref().unwrap_or("(account)"),
-                b.reason.as_str(), b.until.map_or("-".into(), format_ts)
-            );
-        }
-    }
+    print!("{}", crate::status::render(&view));
     Ok(0)
 }
 
@@ -82,8 +74,9 @@ pub fn replay(ctx: &Ctx, a: ReplayArgs) -> Result<i32> {
         }
     }
     if let Some(req) = a.explain {
-        let ex = replay::explain(&records, req)
-            .ok_or_else(|| Error::InvalidInput(format!("no decision for request {req} in the log")))?;
+        let ex = replay::explain(&records, req).ok_or_else(|| {
+            Error::InvalidInput(format!("no decision for request {req} in the log"))
+        })?;
         if ctx.json {
             ctx.print_json(&ex);
         } else {
@@ -106,7 +99,11 @@ pub fn replay(ctx: &Ctx, a: ReplayArgs) -> Result<i32> {
             }
         };
     }
-    let only: Option<AccountId> = a.account.as_deref().map(|s| crate::status::resolve_account(&full, s)).transpose()?;
+    let only: Option<AccountId> = a
+        .account
+        .as_deref()
+        .map(|s| crate::status::resolve_account(&full, s))
+        .transpose()?;
     let mut state = State::default();
     for rec in &records {
         if only.is_none() || rec.event.account() == only {
@@ -119,12 +116,26 @@ pub fn replay(ctx: &Ctx, a: ReplayArgs) -> Result<i32> {
 
 /// The human form of an explanation.
 pub fn explain_text(ex: &replay::Explanation) -> String {
-    let mut out = format!("request {} at {}: {}/{}\n", ex.request, format_ts(ex.at), ex.provider, ex.model);
+    let mut out = format!(
+        "request {} at {}: {}/{}\n",
+        ex.request,
+        format_ts(ex.at),
+        ex.provider,
+        ex.model
+    );
     for c in &ex.candidates {
-        let mark = if Some(c.account) == ex.chosen { "->" } else { "  " };
+        let mark = if Some(c.account) == ex.chosen {
+            "->"
+        } else {
+            "  "
+        };
         let state = match c.reason {
             None => "eligible".to_string(),
-            Some(r) => format!("{} until {}", r.as_str(), c.until.map_or("-".into(), format_ts)),
+            Some(r) => format!(
+                "{} until {}",
+                r.as_str(),
+                c.until.map_or("-".into(), format_ts)
+            ),
         };
         out += &format!("{mark} tier {} {:<20} {state}\n", c.tier, c.label);
     }
@@ -147,9 +158,18 @@ pub fn events(ctx: &Ctx, a: EventsArgs) -> Result<i32> {
             last = rec.seq;
             let data = serde_json::to_value(&rec.event).unwrap_or_default();
             if ctx.json {
-                println!("{}", serde_json::json!({"seq": rec.seq, "at": format_ts(rec.at), "kind": rec.event.kind(), "data": data}));
+                println!(
+                    "{}",
+                    serde_json::json!({"seq": rec.seq, "at": format_ts(rec.at), "kind": rec.event.kind(), "data": data})
+                );
             } else {
-                println!("{:>6}  {}  {:<17} {}", rec.seq, format_ts(rec.at), rec.event.kind(), data);
+                println!(
+                    "{:>6}  {}  {:<17} {}",
+                    rec.seq,
+                    format_ts(rec.at),
+                    rec.event.kind(),
+                    data
+                );
             }
             Ok(())
         })?;
@@ -171,7 +191,10 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<i32> {
     if ctx.json {
         ctx.print_json(&serde_json::json!({"out": a.out, "events": n}));
     } else {
-        println!("exported {n} events to {} (no credentials)", a.out.display());
+        println!(
+            "exported {n} events to {} (no credentials)",
+            a.out.display()
+        );
     }
     Ok(0)
 }

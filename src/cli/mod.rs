@@ -4,6 +4,7 @@
 
 mod account;
 mod classify;
+mod demo;
 mod import;
 mod inspect;
 mod refresh;
@@ -23,7 +24,11 @@ pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_NO_ACCOUNT: i32 = 3;
 
 #[derive(Parser, Debug)]
-#[command(name = "rotor", version, about = "Event-sourced rotation engine for LLM-provider accounts")]
+#[command(
+    name = "rotor",
+    version,
+    about = "Event-sourced rotation engine for LLM-provider accounts"
+)]
 pub struct Cli {
     /// The SQLite event log.
     #[arg(long, global = true, env = "ROTOR_DB", default_value = "rotor.db")]
@@ -40,6 +45,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// The main job on a fresh machine: fake providers, thousands of requests, a health table.
+    Demo(demo::DemoArgs),
     /// Add, list, import, disable, enable or remove accounts.
     #[command(subcommand)]
     Account(account::AccountCmd),
@@ -91,7 +98,10 @@ fn run(cli: Cli) -> Result<i32> {
         },
         json: cli.json,
     };
+    let db_given = std::env::args().any(|a| a == "--db" || a.starts_with("--db="))
+        || std::env::var_os("ROTOR_DB").is_some();
     match cli.command {
+        Command::Demo(a) => demo::demo(&ctx, a, db_given),
         Command::Account(c) => account::run(&ctx, c),
         Command::Select(a) => request::select(&ctx, a),
         Command::Report(a) => request::report(&ctx, a),
@@ -115,11 +125,17 @@ pub struct Ctx {
 impl Ctx {
     /// Opens the log for writing (exclusive).
     pub fn engine(&self) -> Result<Engine> {
-        Engine::builder().path(&self.db).config(self.config.clone()).open()
+        Engine::builder()
+            .path(&self.db)
+            .config(self.config.clone())
+            .open()
     }
 
     pub fn print_json(&self, v: &impl serde::Serialize) {
-        println!("{}", serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into()));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into())
+        );
     }
 }
 
@@ -138,6 +154,8 @@ pub fn read_body(path: &Option<PathBuf>) -> Result<Vec<u8>> {
             std::io::stdin().take(16 << 20).read_to_end(&mut buf)?;
             Ok(buf)
         }
-        Some(p) => std::fs::read(p).map_err(|e| Error::InvalidInput(format!("{}: {e}", p.display()))),
+        Some(p) => {
+            std::fs::read(p).map_err(|e| Error::InvalidInput(format!("{}: {e}", p.display())))
+        }
     }
 }

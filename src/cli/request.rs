@@ -44,7 +44,11 @@ pub fn select(ctx: &Ctx, a: SelectArgs) -> Result<i32> {
             strategy: ctx.config.strategy,
             probe_after: ctx.config.probe.after.0,
         };
-        let opts = SelectOpts { session: a.session.clone(), exclude, at: Some(at) };
+        let opts = SelectOpts {
+            session: a.session.clone(),
+            exclude,
+            at: Some(at),
+        };
         crate::select::decide(&state, a.provider, &a.model, &opts, at, policy)
             .map(|c| (None, c.account))
             .map_err(|r| (r.earliest_at, r.skipped))
@@ -52,7 +56,11 @@ pub fn select(ctx: &Ctx, a: SelectArgs) -> Result<i32> {
         engine = ctx.engine()?;
         state = engine.state();
         let exclude = resolve_all(&state, &a.exclude)?;
-        let opts = SelectOpts { session: a.session.clone(), exclude, at: a.at };
+        let opts = SelectOpts {
+            session: a.session.clone(),
+            exclude,
+            at: a.at,
+        };
         let r = engine.select(a.provider, &a.model, &opts);
         engine.flush_blocking()?;
         r.map(|l| (Some(l.request), l.account))
@@ -60,12 +68,21 @@ pub fn select(ctx: &Ctx, a: SelectArgs) -> Result<i32> {
     };
     match decision {
         Ok((request, account)) => {
-            let label = state.accounts.get(&account).map(|x| x.label.clone()).unwrap_or_default();
+            let label = state
+                .accounts
+                .get(&account)
+                .map(|x| x.label.clone())
+                .unwrap_or_default();
             if ctx.json {
-                ctx.print_json(&json!({"request": request, "account": account, "label": label,
-                    "provider": a.provider, "model": a.model, "strategy": ctx.config.strategy}));
+                ctx.print_json(
+                    &json!({"request": request, "account": account, "label": label,
+                    "provider": a.provider, "model": a.model, "strategy": ctx.config.strategy}),
+                );
             } else {
-                println!("{label} ({account}) request {}", request.map_or("(dry run)".into(), |r| r.to_string()));
+                println!(
+                    "{label} ({account}) request {}",
+                    request.map_or("(dry run)".into(), |r| r.to_string())
+                );
             }
             Ok(0)
         }
@@ -74,10 +91,23 @@ pub fn select(ctx: &Ctx, a: SelectArgs) -> Result<i32> {
                 let skipped: Vec<_> = skipped.iter().map(|s| json!({"account": s.account, "reason": s.reason, "until": s.until.map(format_ts)})).collect();
                 ctx.print_json(&json!({"error": "no_account", "earliest_at": earliest.map(format_ts), "skipped": skipped}));
             } else {
-                eprintln!("rotor: no {} account available for {}; earliest at {}", a.provider, a.model, earliest.map_or("unknown".into(), format_ts));
+                eprintln!(
+                    "rotor: no {} account available for {}; earliest at {}",
+                    a.provider,
+                    a.model,
+                    earliest.map_or("unknown".into(), format_ts)
+                );
                 for s in skipped {
-                    let label = state.accounts.get(&s.account).map(|x| x.label.clone()).unwrap_or_default();
-                    eprintln!("  {label}: {} until {}", s.reason.as_str(), s.until.map_or("-".into(), format_ts));
+                    let label = state
+                        .accounts
+                        .get(&s.account)
+                        .map(|x| x.label.clone())
+                        .unwrap_or_default();
+                    eprintln!(
+                        "  {label}: {} until {}",
+                        s.reason.as_str(),
+                        s.until.map_or("-".into(), format_ts)
+                    );
                 }
             }
             Ok(EXIT_NO_ACCOUNT)
@@ -119,7 +149,11 @@ pub fn report(ctx: &Ctx, a: ReportArgs) -> Result<i32> {
     }
     let outcome = match (a.success, a.status) {
         (true, _) => Outcome::Success {
-            usage: a.usage.as_deref().map(serde_json::from_str::<Usage>).transpose()
+            usage: a
+                .usage
+                .as_deref()
+                .map(serde_json::from_str::<Usage>)
+                .transpose()
                 .map_err(|e| Error::InvalidInput(format!("--usage: {e}")))?,
             headers,
             body: None,
@@ -135,18 +169,30 @@ pub fn report(ctx: &Ctx, a: ReportArgs) -> Result<i32> {
     let (account, model) = match (found, &a.account, &a.model) {
         (Some((acct, model)), _, _) => (acct, model),
         (None, Some(acct), Some(model)) => (engine.resolve(acct)?, model.clone()),
-        _ => return Err(Error::InvalidInput("give --request ID, or --account ID --model M".into())),
+        _ => {
+            return Err(Error::InvalidInput(
+                "give --request ID, or --account ID --model M".into(),
+            ))
+        }
     };
     let at = a.at.unwrap_or_else(|| engine.now());
     let r = engine.report_for(account, &model, a.request, None, outcome, at, None)?;
     engine.flush_blocking()?;
     if ctx.json {
-        ctx.print_json(&json!({"account": account, "model": model, "error": r.error.as_ref().map(|e| e.kind),
-            "block": r.block, "refresh_due": r.refresh_due}));
+        ctx.print_json(
+            &json!({"account": account, "model": model, "error": r.error.as_ref().map(|e| e.kind),
+            "block": r.block, "refresh_due": r.refresh_due}),
+        );
     } else {
         match (&r.error, &r.block) {
             (None, _) => println!("recorded success"),
-            (Some(e), Some(b)) => println!("{}: blocked {} ({:?}) until {}", e.kind.as_str(), b.reason.as_str(), b.scope, format_ts(b.until)),
+            (Some(e), Some(b)) => println!(
+                "{}: blocked {} ({:?}) until {}",
+                e.kind.as_str(),
+                b.reason.as_str(),
+                b.scope,
+                format_ts(b.until)
+            ),
             (Some(e), None) => println!("{}: no block", e.kind.as_str()),
         }
     }
@@ -169,7 +215,10 @@ fn find_request(ctx: &Ctx, request: RequestId) -> Result<(AccountId, String)> {
 }
 
 fn resolve_all(state: &crate::state::State, names: &[String]) -> Result<Vec<AccountId>> {
-    names.iter().map(|n| crate::status::resolve_account(state, n)).collect()
+    names
+        .iter()
+        .map(|n| crate::status::resolve_account(state, n))
+        .collect()
 }
 
 #[derive(Args, Debug)]

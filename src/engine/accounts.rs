@@ -11,7 +11,9 @@ impl Engine {
     /// Adds an account; returns its new id.
     pub fn add_account(&self, new: NewAccount) -> Result<AccountId> {
         if new.label.trim().is_empty() {
-            return Err(Error::InvalidInput("an account needs a non-empty label".into()));
+            return Err(Error::InvalidInput(
+                "an account needs a non-empty label".into(),
+            ));
         }
         if new.secrets.bearer().is_none() {
             return Err(Error::InvalidInput(
@@ -101,7 +103,12 @@ impl Engine {
         self.account_event(account, Event::StateCleared { account, model }, None)
     }
 
-    fn account_event(&self, account: AccountId, event: Event, cred: Option<CredentialWrite>) -> Result<()> {
+    fn account_event(
+        &self,
+        account: AccountId,
+        event: Event,
+        cred: Option<CredentialWrite>,
+    ) -> Result<()> {
         let at = self.now();
         let mut core = self.inner.core.lock();
         if !core.state.accounts.contains_key(&account) {

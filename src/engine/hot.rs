@@ -29,7 +29,12 @@ pub struct Reported {
 
 impl Engine {
     /// Chooses an account for (provider, model) and records the decision.
-    pub fn select(&self, provider: Provider, model: &str, opts: &SelectOpts) -> Result<Lease, NoAccount> {
+    pub fn select(
+        &self,
+        provider: Provider,
+        model: &str,
+        opts: &SelectOpts,
+    ) -> Result<Lease, NoAccount> {
         let at = opts.at.unwrap_or_else(|| self.now());
         let policy = Policy {
             strategy: self.inner.config.strategy,
@@ -162,7 +167,9 @@ impl Engine {
                 observations(provider, headers, at),
                 None,
             ),
-            Outcome::Network { message } => (Some(ParsedError::network(message.as_str())), vec![], None),
+            Outcome::Network { message } => {
+                (Some(ParsedError::network(message.as_str())), vec![], None)
+            }
             Outcome::Cancelled => (None, vec![], None),
         };
 
@@ -262,7 +269,11 @@ impl Engine {
 }
 
 /// Quota observations from response headers (success and failure alike).
-fn observations(provider: Provider, headers: &parse::Headers, at: Timestamp) -> Vec<QuotaObservation> {
+fn observations(
+    provider: Provider,
+    headers: &parse::Headers,
+    at: Timestamp,
+) -> Vec<QuotaObservation> {
     if headers.is_empty() {
         return Vec::new();
     }

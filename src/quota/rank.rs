@@ -65,8 +65,8 @@ pub fn least_used_key<T: Ord>(requests_in_window: u64, tie: T) -> LeastUsedKey<T
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::Model;
     use crate::event::QuotaObservation;
+    use crate::ids::Model;
     use crate::time::parse_ts;
     use std::time::Duration;
 

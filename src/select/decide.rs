@@ -67,7 +67,11 @@ pub fn decide(
         a.unavailable(model, now)
     };
 
-    if let Some(id) = opts.session.as_ref().and_then(|s| state.selector.sessions.get(s)) {
+    if let Some(id) = opts
+        .session
+        .as_ref()
+        .and_then(|s| state.selector.sessions.get(s))
+    {
         if let Some(a) = state.accounts.get(id) {
             if a.provider == provider && a.allows(model) && check(a).is_none() {
                 return Ok(Choice {
@@ -109,7 +113,9 @@ pub fn decide(
                 let first = cursor_start(state, provider, model, start, end);
                 let mut best = None;
                 for (i, id) in accounts.iter().enumerate() {
-                    let Some(a) = state.accounts.get(id) else { continue };
+                    let Some(a) = state.accounts.get(id) else {
+                        continue;
+                    };
                     if !a.allows(model) {
                         continue;
                     }
@@ -117,7 +123,12 @@ pub fn decide(
                         skip(a, u);
                         continue;
                     }
-                    let key = account_quota_key(&a.quota, model, now, (i + n - first % n.max(1)) % n.max(1));
+                    let key = account_quota_key(
+                        &a.quota,
+                        model,
+                        now,
+                        (i + n - first % n.max(1)) % n.max(1),
+                    );
                     if best.as_ref().is_none_or(|(k, _)| key < *k) {
                         best = Some((key, a));
                     }
@@ -209,7 +220,9 @@ fn walk<'s>(
 ) -> Option<&'s Account> {
     let n = accounts.len();
     for k in 0..n {
-        let Some(a) = state.accounts.get(&accounts[(first + k) % n]) else { continue };
+        let Some(a) = state.accounts.get(&accounts[(first + k) % n]) else {
+            continue;
+        };
         if !a.allows(model) {
             continue;
         }

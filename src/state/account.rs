@@ -153,12 +153,15 @@ impl Account {
             (Some(a), _) => Some(block(a)),
             (None, Some(m)) => Some(block(m)),
             // A confident learned limit already reached: skip before the provider says so.
-            (None, None) => self.quota.predicted_block(now, model).map(|(_, until)| Unavailable {
-                reason: BlockReason::QuotaPredicted,
-                until: Some(until),
-                since: None,
-                probing: false,
-            }),
+            (None, None) => self
+                .quota
+                .predicted_block(now, model)
+                .map(|(_, until)| Unavailable {
+                    reason: BlockReason::QuotaPredicted,
+                    until: Some(until),
+                    since: None,
+                    probing: false,
+                }),
         }
     }
 }

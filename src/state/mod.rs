@@ -64,7 +64,9 @@ impl State {
         match event {
             Event::AccountAdded(e) => self.add_account(e),
             Event::AccountUpdated(e) => {
-                let Some(a) = self.accounts.get_mut(&e.account) else { return };
+                let Some(a) = self.accounts.get_mut(&e.account) else {
+                    return;
+                };
                 if let Some(l) = &e.label {
                     a.label = l.clone();
                 }
@@ -114,8 +116,13 @@ impl State {
             Event::Selected(e) => self.apply_selected(at, e),
             Event::NoAccount(_) => {}
             Event::RequestSucceeded(e) => {
-                let Some(a) = self.accounts.get_mut(&e.account) else { return };
-                if a.account_block.as_ref().is_some_and(|b| is_probe(b, e.request)) {
+                let Some(a) = self.accounts.get_mut(&e.account) else {
+                    return;
+                };
+                if a.account_block
+                    .as_ref()
+                    .is_some_and(|b| is_probe(b, e.request))
+                {
                     a.account_block = None;
                     a.quota_level = 0;
                 }
@@ -129,7 +136,9 @@ impl State {
                 }
             }
             Event::RequestFailed(e) => {
-                let Some(a) = self.accounts.get_mut(&e.account) else { return };
+                let Some(a) = self.accounts.get_mut(&e.account) else {
+                    return;
+                };
                 let h = a.health.entry(e.model.clone()).or_default();
                 h.consecutive_failures += 1;
                 h.failures += 1;
@@ -158,7 +167,9 @@ impl State {
                     a.quota.on_observation(at, o);
                 }
             }
-            Event::RequestCancelled { account, request, .. } => {
+            Event::RequestCancelled {
+                account, request, ..
+            } => {
                 if let Some(a) = self.accounts.get_mut(account) {
                     release_probe(a, *request);
                 }
@@ -175,7 +186,9 @@ impl State {
                 }
             }
             Event::RefreshSucceeded(e) => {
-                let Some(a) = self.accounts.get_mut(&e.account) else { return };
+                let Some(a) = self.accounts.get_mut(&e.account) else {
+                    return;
+                };
                 a.refresh = RefreshState::default();
                 a.expires_at = e.expires_at;
                 a.generation = e.generation;
@@ -183,12 +196,17 @@ impl State {
                 if !e.identity.is_empty() {
                     a.identity = e.identity.clone();
                 }
-                if a.account_block.as_ref().is_some_and(|b| b.reason == BlockReason::Authentication) {
+                if a.account_block
+                    .as_ref()
+                    .is_some_and(|b| b.reason == BlockReason::Authentication)
+                {
                     a.account_block = None;
                 }
             }
             Event::RefreshFailed(e) => {
-                let Some(a) = self.accounts.get_mut(&e.account) else { return };
+                let Some(a) = self.accounts.get_mut(&e.account) else {
+                    return;
+                };
                 let was_blocking = a.refresh.blocking;
                 a.refresh.in_flight = false;
                 a.refresh.blocking = false;
@@ -208,7 +226,9 @@ impl State {
                 }
             }
             Event::StateCleared { account, model } => {
-                let Some(a) = self.accounts.get_mut(account) else { return };
+                let Some(a) = self.accounts.get_mut(account) else {
+                    return;
+                };
                 a.quota.on_cleared(model.as_ref());
                 match model {
                     Some(m) => {
@@ -253,7 +273,10 @@ impl State {
             health: Default::default(),
             refresh: RefreshState::default(),
             // Window lengths are a fold input: the defaults, so every replay agrees.
-            quota: crate::quota::AccountQuota::new(e.provider, &crate::quota::QuotaSettings::default()),
+            quota: crate::quota::AccountQuota::new(
+                e.provider,
+                &crate::quota::QuotaSettings::default(),
+            ),
         };
         self.accounts.insert(e.account, account);
         self.order.entry(e.provider).or_default().push(e.account);
@@ -262,7 +285,9 @@ impl State {
 
     fn reorder(&mut self, provider: Provider) {
         let accounts = &self.accounts;
-        let Some(o) = self.order.get_mut(&provider) else { return };
+        let Some(o) = self.order.get_mut(&provider) else {
+            return;
+        };
         o.sort_by_key(|id| accounts.get(id).map(|a| (a.priority, a.added_seq)));
         let mut tiers: Vec<(u32, usize, usize)> = Vec::new();
         for (i, id) in o.iter().enumerate() {
@@ -292,7 +317,9 @@ impl State {
             self.selector
                 .weighted_step(e.provider, &e.model, &candidates, e.account);
         }
-        let Some(a) = self.accounts.get_mut(&e.account) else { return };
+        let Some(a) = self.accounts.get_mut(&e.account) else {
+            return;
+        };
         let h = a.health.entry(e.model.clone()).or_default();
         h.requests += 1;
         if e.probe {
@@ -315,7 +342,12 @@ fn is_probe(b: &Block, request: Option<crate::ids::RequestId>) -> bool {
 
 /// Puts a new block in force without ever shortening one already in force. A failed probe
 /// renews the block (it begins again now, so the next probe waits a full `probe.after`).
-fn merge_block(slot: &mut Option<Block>, new: &BlockSet, at: Timestamp, request: Option<crate::ids::RequestId>) {
+fn merge_block(
+    slot: &mut Option<Block>,
+    new: &BlockSet,
+    at: Timestamp,
+    request: Option<crate::ids::RequestId>,
+) {
     match slot {
         Some(old) if old.in_force(at) => {
             if is_probe(old, request) {

@@ -60,11 +60,15 @@ pub fn block_for_failure(
                 Scope::Account => (a.quota_level, a.account_block.as_ref()),
                 Scope::Model => {
                     let h = a.health.get(model);
-                    (h.map_or(0, |h| h.quota_level), h.and_then(|h| h.block.as_ref()))
+                    (
+                        h.map_or(0, |h| h.quota_level),
+                        h.and_then(|h| h.block.as_ref()),
+                    )
                 }
             };
             // A burst of in-flight failures for one open block escalates once, not per request.
-            let open = open.is_some_and(|b| b.in_force(at) && b.reason == BlockReason::QuotaExceeded);
+            let open =
+                open.is_some_and(|b| b.in_force(at) && b.reason == BlockReason::QuotaExceeded);
             level = if open { current.max(1) } else { current + 1 };
             stated.unwrap_or_else(|| {
                 if matches!(a.provider, Provider::Antigravity | Provider::Gemini) {
@@ -100,7 +104,9 @@ pub fn block_for_failure(
 /// `base × 2^(level-1)`, capped at `max`.
 pub fn quota_backoff(level: u32, cfg: &Config) -> Duration {
     let base = cfg.quota_backoff.base.0;
-    let factor = 1u32.checked_shl(level.saturating_sub(1)).unwrap_or(u32::MAX);
+    let factor = 1u32
+        .checked_shl(level.saturating_sub(1))
+        .unwrap_or(u32::MAX);
     base.checked_mul(factor)
         .unwrap_or(cfg.quota_backoff.max.0)
         .min(cfg.quota_backoff.max.0)

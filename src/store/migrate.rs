@@ -9,9 +9,18 @@ use crate::{Error, Result};
 
 /// Every shipped migration, in order. A shipped file is never edited; new ones are appended.
 pub const MIGRATIONS: [(&str, &str); 3] = [
-    ("0001_events.sql", include_str!("../../schema/0001_events.sql")),
-    ("0002_credentials.sql", include_str!("../../schema/0002_credentials.sql")),
-    ("0003_checkpoints.sql", include_str!("../../schema/0003_checkpoints.sql")),
+    (
+        "0001_events.sql",
+        include_str!("../../schema/0001_events.sql"),
+    ),
+    (
+        "0002_credentials.sql",
+        include_str!("../../schema/0002_credentials.sql"),
+    ),
+    (
+        "0003_checkpoints.sql",
+        include_str!("../../schema/0003_checkpoints.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
@@ -38,7 +47,9 @@ pub fn check(conn: &Connection, path: &Path) -> Result<i64> {
         )));
     }
     if version > 0 && !tables.iter().any(|t| t == "events") {
-        return Err(not_ours(format!("user_version {version} but no events table")));
+        return Err(not_ours(format!(
+            "user_version {version} but no events table"
+        )));
     }
     if version > SCHEMA_VERSION {
         return Err(Error::SchemaTooNew {
@@ -68,8 +79,10 @@ pub fn migrate(conn: &mut Connection, from: i64) -> Result<()> {
 
 /// The full schema as SQLite reports it, for snapshots and `sqlite3` users.
 pub fn schema_sql(conn: &Connection) -> Result<String> {
-    let mut stmt =
-        conn.prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type DESC, name")?;
-    let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn
+        .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type DESC, name")?;
+    let rows: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(rows.join(";\n") + ";\n")
 }

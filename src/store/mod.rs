@@ -97,8 +97,9 @@ pub fn export(conn: &Connection, out: &Path) -> Result<u64> {
         let mut insert = tx.prepare(
             "INSERT INTO events (seq, at, kind, v, account, model, request, data) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
         )?;
-        let mut stmt =
-            conn.prepare("SELECT seq, at, kind, v, account, model, request, data FROM events ORDER BY seq")?;
+        let mut stmt = conn.prepare(
+            "SELECT seq, at, kind, v, account, model, request, data FROM events ORDER BY seq",
+        )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             insert.execute(rusqlite::params![

@@ -22,7 +22,13 @@ pub enum Unknown {
 }
 
 /// Decodes one row. Split out so benches and `replay` share it.
-pub fn decode_row(seq: u64, at: &str, kind: &str, v: u32, data: &str) -> Result<Option<EventRecord>> {
+pub fn decode_row(
+    seq: u64,
+    at: &str,
+    kind: &str,
+    v: u32,
+    data: &str,
+) -> Result<Option<EventRecord>> {
     match Event::known_version(kind) {
         Some(known) if v <= known => {}
         _ => {
@@ -96,7 +102,11 @@ pub fn all_events(conn: &Connection, unknown: Unknown) -> Result<Vec<EventRecord
 
 /// The last seq in the log (0 when empty).
 pub fn last_seq(conn: &Connection) -> Result<u64> {
-    Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get::<_, i64>(0))? as u64)
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64,
+    )
 }
 
 /// One stored credential: its generation, secrets and expiry.
@@ -120,7 +130,8 @@ pub fn credentials(conn: &Connection) -> Result<HashMap<AccountId, StoredCredent
     if has.is_none() {
         return Ok(out);
     }
-    let mut stmt = conn.prepare("SELECT account, generation, secrets, expires_at FROM credentials")?;
+    let mut stmt =
+        conn.prepare("SELECT account, generation, secrets, expires_at FROM credentials")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let account: String = row.get(0)?;
@@ -128,11 +139,10 @@ pub fn credentials(conn: &Connection) -> Result<HashMap<AccountId, StoredCredent
             continue;
         };
         let secrets: String = row.get(2)?;
-        let secrets: Secrets = serde_json::from_str(&secrets)
-            .map_err(|e| Error::NotARotorLog {
-                path: Default::default(),
-                why: format!("credentials of {account} cannot be decoded: {e}"),
-            })?;
+        let secrets: Secrets = serde_json::from_str(&secrets).map_err(|e| Error::NotARotorLog {
+            path: Default::default(),
+            why: format!("credentials of {account} cannot be decoded: {e}"),
+        })?;
         let expires_at: Option<String> = row.get(3)?;
         out.insert(
             account,

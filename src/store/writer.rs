@@ -31,6 +31,8 @@ pub enum CredentialWrite {
     },
 }
 
+// Appends are nearly every message; boxing them would add an allocation per event.
+#[allow(clippy::large_enum_variant)]
 enum Msg {
     Append(Timestamp, Event, Option<CredentialWrite>),
     Flush(oneshot::Sender<Result<(), String>>),
@@ -121,7 +123,11 @@ fn run(mut conn: Connection, rx: Receiver<Msg>) {
             }
         }
         let result = commit(&mut conn, &batch).map_err(|e| e.to_string());
-        tracing::trace!(messages = batch.len(), ok = result.is_ok(), "committed a batch");
+        tracing::trace!(
+            messages = batch.len(),
+            ok = result.is_ok(),
+            "committed a batch"
+        );
         if let Err(e) = &result {
             tracing::error!(error = %e, events = batch.len(), "committing events failed");
         }
@@ -197,7 +203,10 @@ fn write_credential(tx: &rusqlite::Transaction<'_>, cred: &CredentialWrite) -> R
             )?;
         }
         CredentialWrite::Delete { account } => {
-            tx.execute("DELETE FROM credentials WHERE account = ?1", params![account.to_string()])?;
+            tx.execute(
+                "DELETE FROM credentials WHERE account = ?1",
+                params![account.to_string()],
+            )?;
         }
     }
     Ok(())

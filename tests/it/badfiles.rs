@@ -15,15 +15,25 @@ fn assert_refused(db: &std::path::Path, args: &[&str], needle: &str) {
     let o = rotor(db, args);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-    assert!(err.contains(needle), "{args:?}: stderr {err:?} lacks {needle:?}");
+    assert!(
+        err.contains(needle),
+        "{args:?}: stderr {err:?} lacks {needle:?}"
+    );
 }
 
 #[test]
 fn a_corrupt_file_is_refused_and_left_unchanged() {
     let (_d, db) = temp_db();
-    let junk: Vec<u8> = (0..8192u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let junk: Vec<u8> = (0..8192u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     std::fs::write(&db, &junk).unwrap();
-    for args in [&["status"][..], &["account", "list"], &["replay"], &["select", "--provider", "openai", "--model", "m"]] {
+    for args in [
+        &["status"][..],
+        &["account", "list"],
+        &["replay"],
+        &["select", "--provider", "openai", "--model", "m"],
+    ] {
         assert_refused(&db, args, "not a rotor log");
     }
     assert_eq!(bytes(&db), junk);
@@ -40,7 +50,20 @@ fn a_foreign_sqlite_file_is_refused_and_left_unchanged() {
     }
     let before = bytes(&db);
     assert_refused(&db, &["status"], "users");
-    assert_refused(&db, &["account", "add", "--provider", "openai", "--label", "x", "--api-key-env", "PATH"], "not a rotor log");
+    assert_refused(
+        &db,
+        &[
+            "account",
+            "add",
+            "--provider",
+            "openai",
+            "--label",
+            "x",
+            "--api-key-env",
+            "PATH",
+        ],
+        "not a rotor log",
+    );
     assert_eq!(bytes(&db), before);
 }
 
@@ -65,11 +88,21 @@ fn an_unknown_event_kind_stops_replay_naming_seq_and_kind() {
         .unwrap();
     }
     let before = bytes(&db);
-    assert_refused(&db, &["replay"], "seq 2: unknown kind \"account_teleported\"");
+    assert_refused(
+        &db,
+        &["replay"],
+        "seq 2: unknown kind \"account_teleported\"",
+    );
     assert_refused(&db, &["status"], "account_teleported");
-    assert_refused(&db, &["select", "--provider", "openai", "--model", "m"], "account_teleported");
+    assert_refused(
+        &db,
+        &["select", "--provider", "openai", "--model", "m"],
+        "account_teleported",
+    );
     match Engine::open(&db) {
-        Err(Error::UnknownEvent { seq, kind, .. }) => assert_eq!((seq, kind.as_str()), (2, "account_teleported")),
+        Err(Error::UnknownEvent { seq, kind, .. }) => {
+            assert_eq!((seq, kind.as_str()), (2, "account_teleported"))
+        }
         other => panic!("expected UnknownEvent, got {other:?}"),
     }
     assert_eq!(bytes(&db), before);
@@ -89,7 +122,11 @@ fn a_second_writer_is_refused_while_the_first_holds_the_log() {
     let o = rotor(&db, &["select", "--provider", "openai", "--model", "m"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("open for writing by another process") && err.contains(&format!("pid {}", std::process::id())), "{err}");
+    assert!(
+        err.contains("open for writing by another process")
+            && err.contains(&format!("pid {}", std::process::id())),
+        "{err}"
+    );
     // Read-only commands work beside the writer.
     let o = rotor(&db, &["status", "--json"]);
     assert!(o.status.success());

@@ -13,7 +13,11 @@ pub fn t(s: &str) -> Timestamp {
 }
 
 pub fn engine_at(path: &Path, clock: &ManualClock) -> Engine {
-    Engine::builder().path(path).clock(clock.clone()).open().unwrap()
+    Engine::builder()
+        .path(path)
+        .clock(clock.clone())
+        .open()
+        .unwrap()
 }
 
 pub fn temp_db() -> (tempfile::TempDir, PathBuf) {
@@ -26,8 +30,12 @@ pub fn add_keys(e: &Engine, provider: Provider, labels: &[&str]) -> Vec<rotor::A
     labels
         .iter()
         .map(|l| {
-            e.add_account(NewAccount::api_key(provider, l, &format!("sk-test-{l}-0123456789abcdef0123")))
-                .unwrap()
+            e.add_account(NewAccount::api_key(
+                provider,
+                l,
+                &format!("sk-test-{l}-0123456789abcdef0123"),
+            ))
+            .unwrap()
         })
         .collect()
 }
@@ -53,6 +61,10 @@ pub fn stdout(o: &Output) -> String {
 
 pub fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}\nstderr: {}", stdout(o), String::from_utf8_lossy(&o.stderr))
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            stdout(o),
+            String::from_utf8_lossy(&o.stderr)
+        )
     })
 }

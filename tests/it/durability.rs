@@ -32,9 +32,13 @@ fn crash_child(db: &str) {
     let e = Engine::open(db).unwrap();
     let ids = add_keys(&e, Provider::Openai, &["a", "b"]);
     let mut recorded = ids.len() as u64;
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     for _ in 0..300 {
-        let l = e.select(Provider::Openai, "gpt-4o", &SelectOpts::default()).unwrap();
+        let l = e
+            .select(Provider::Openai, "gpt-4o", &SelectOpts::default())
+            .unwrap();
         e.report(&l, Outcome::success()).unwrap();
         recorded += 2;
     }
@@ -56,7 +60,12 @@ fn sigkill_right_after_flush_loses_no_flushed_event() {
     }
     let (_d, db) = temp_db();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["it::durability::sigkill_right_after_flush_loses_no_flushed_event", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "it::durability::sigkill_right_after_flush_loses_no_flushed_event",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, &db)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -76,7 +85,11 @@ fn sigkill_right_after_flush_loses_no_flushed_event() {
     // Child::kill sends SIGKILL on Unix: no destructor, no final flush.
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(count_events(&db) >= flushed, "flushed {flushed}, found {}", count_events(&db));
+    assert!(
+        count_events(&db) >= flushed,
+        "flushed {flushed}, found {}",
+        count_events(&db)
+    );
     // The log reopens for writing and the projections equal a fresh fold.
     let e = Engine::open(&db).unwrap();
     assert_eq!(e.state(), fold_file(&db));
@@ -89,9 +102,27 @@ fn reopening_gives_the_same_projections() {
     let before = {
         let e = engine_at(&db, &clock);
         add_keys(&e, Provider::Claude, &["x", "y"]);
-        let l = e.select(Provider::Claude, "opus", &SelectOpts { session: Some("s1".into()), ..Default::default() }).unwrap();
-        e.report(&l, Outcome::failure(529, Headers::new(), r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#)).unwrap();
-        e.select(Provider::Claude, "opus", &SelectOpts::default()).unwrap();
+        let l = e
+            .select(
+                Provider::Claude,
+                "opus",
+                &SelectOpts {
+                    session: Some("s1".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        e.report(
+            &l,
+            Outcome::failure(
+                529,
+                Headers::new(),
+                r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+            ),
+        )
+        .unwrap();
+        e.select(Provider::Claude, "opus", &SelectOpts::default())
+            .unwrap();
         e.state()
     };
     let e = engine_at(&db, &clock);
@@ -129,10 +160,20 @@ fn outcome(kind: u8) -> Outcome {
         1 => Outcome::failure(429, h("retry-after", "30"), ""),
         2 => Outcome::failure(500, Headers::new(), "<html>oops</html>"),
         3 => Outcome::failure(401, Headers::new(), "{}"),
-        4 => Outcome::failure(429, Headers::new(), r#"{"error":{"type":"usage_limit_reached","resets_in_seconds":600}}"#),
-        5 => Outcome::Network { message: "connection reset".into() },
+        4 => Outcome::failure(
+            429,
+            Headers::new(),
+            r#"{"error":{"type":"usage_limit_reached","resets_in_seconds":600}}"#,
+        ),
+        5 => Outcome::Network {
+            message: "connection reset".into(),
+        },
         6 => Outcome::Cancelled,
-        _ => Outcome::failure(400, Headers::new(), r#"{"error":{"code":"context_length_exceeded"}}"#),
+        _ => Outcome::failure(
+            400,
+            Headers::new(),
+            r#"{"error":{"code":"context_length_exceeded"}}"#,
+        ),
     }
 }
 

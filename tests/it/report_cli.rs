@@ -5,13 +5,32 @@
 use super::common::*;
 
 fn add(db: &std::path::Path, provider: &str, label: &str) {
-    let o = rotor_env(db, &["account", "add", "--provider", provider, "--label", label, "--api-key-env", "K"], &[("K", "sk-test-0123456789abcdefghij")]);
+    let o = rotor_env(
+        db,
+        &[
+            "account",
+            "add",
+            "--provider",
+            provider,
+            "--label",
+            label,
+            "--api-key-env",
+            "K",
+        ],
+        &[("K", "sk-test-0123456789abcdefghij")],
+    );
     assert!(o.status.success(), "{o:?}");
 }
 
 fn blocks(db: &std::path::Path, at: &str, label: &str) -> serde_json::Value {
     let st = json(&rotor(db, &["status", "--json", "--at", at]));
-    st["accounts"].as_array().unwrap().iter().find(|a| a["label"] == label).unwrap()["blocks"].clone()
+    st["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["label"] == label)
+        .unwrap()["blocks"]
+        .clone()
 }
 
 #[test]
@@ -22,7 +41,22 @@ fn codex_usage_limit_blocks_the_whole_account_until_resets_at() {
     let body = dir.path().join("body.json");
     // resets_at = 2026-01-01T03:00:00Z
     std::fs::write(&body, r#"{"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","plan_type":"plus","resets_at":1767236400}}"#).unwrap();
-    let o = rotor(&db, &["report", "--account", "plus", "--model", "gpt-5-codex", "--status", "429", "--body", body.to_str().unwrap(), "--at", T0]);
+    let o = rotor(
+        &db,
+        &[
+            "report",
+            "--account",
+            "plus",
+            "--model",
+            "gpt-5-codex",
+            "--status",
+            "429",
+            "--body",
+            body.to_str().unwrap(),
+            "--at",
+            T0,
+        ],
+    );
     assert!(o.status.success(), "{o:?}");
     assert_eq!(
         blocks(&db, "2026-01-01T01:00:00Z", "plus"),
@@ -30,12 +64,39 @@ fn codex_usage_limit_blocks_the_whole_account_until_resets_at() {
     );
     // Every model of that account is skipped; the other account serves.
     for model in ["gpt-5-codex", "gpt-5"] {
-        let v = json(&rotor(&db, &["select", "--provider", "codex", "--model", model, "--at", "2026-01-01T02:59:59Z", "--json"]));
+        let v = json(&rotor(
+            &db,
+            &[
+                "select",
+                "--provider",
+                "codex",
+                "--model",
+                model,
+                "--at",
+                "2026-01-01T02:59:59Z",
+                "--json",
+            ],
+        ));
         assert_eq!(v["label"], "pro", "{model}");
-        let v = json(&rotor(&db, &["select", "--provider", "codex", "--model", model, "--at", "2026-01-01T02:59:59Z", "--json"]));
+        let v = json(&rotor(
+            &db,
+            &[
+                "select",
+                "--provider",
+                "codex",
+                "--model",
+                model,
+                "--at",
+                "2026-01-01T02:59:59Z",
+                "--json",
+            ],
+        ));
         assert_eq!(v["label"], "pro", "{model}");
     }
-    assert_eq!(blocks(&db, "2026-01-01T03:00:00Z", "plus"), serde_json::json!([]));
+    assert_eq!(
+        blocks(&db, "2026-01-01T03:00:00Z", "plus"),
+        serde_json::json!([])
+    );
 }
 
 #[test]
@@ -44,15 +105,54 @@ fn google_retry_delay_blocks_one_model_for_that_long() {
     add(&db, "antigravity", "g1");
     let body = dir.path().join("body.json");
     std::fs::write(&body, r#"{"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"RATE_LIMIT_EXCEEDED","domain":"cloudcode-pa.googleapis.com"},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"34.5s"}]}}"#).unwrap();
-    let o = rotor(&db, &["report", "--account", "g1", "--model", "gemini-2.5-pro", "--status", "429", "--body", body.to_str().unwrap(), "--at", T0]);
+    let o = rotor(
+        &db,
+        &[
+            "report",
+            "--account",
+            "g1",
+            "--model",
+            "gemini-2.5-pro",
+            "--status",
+            "429",
+            "--body",
+            body.to_str().unwrap(),
+            "--at",
+            T0,
+        ],
+    );
     assert!(o.status.success(), "{o:?}");
     assert_eq!(
         blocks(&db, T0, "g1"),
         serde_json::json!([{"model": "gemini-2.5-pro", "reason": "rate_limit", "until": "2026-01-01T00:00:34.500Z"}])
     );
-    let v = json(&rotor(&db, &["select", "--provider", "antigravity", "--model", "gemini-2.5-flash", "--at", T0, "--json"]));
+    let v = json(&rotor(
+        &db,
+        &[
+            "select",
+            "--provider",
+            "antigravity",
+            "--model",
+            "gemini-2.5-flash",
+            "--at",
+            T0,
+            "--json",
+        ],
+    ));
     assert_eq!(v["label"], "g1", "another model is not blocked");
-    let o = rotor(&db, &["select", "--provider", "antigravity", "--model", "gemini-2.5-pro", "--at", T0, "--json"]);
+    let o = rotor(
+        &db,
+        &[
+            "select",
+            "--provider",
+            "antigravity",
+            "--model",
+            "gemini-2.5-pro",
+            "--at",
+            T0,
+            "--json",
+        ],
+    );
     assert_eq!(o.status.code(), Some(3));
 }
 
@@ -61,7 +161,23 @@ fn classify_prints_the_spec_fields_relative_to_at() {
     let (dir, db) = temp_db();
     let body = dir.path().join("b.json");
     std::fs::write(&body, r#"{"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"}}"#).unwrap();
-    let o = rotor(&db, &["classify", "--provider", "claude", "--status", "429", "--header", "retry-after: 30", "--body", body.to_str().unwrap(), "--at", T0, "--json"]);
+    let o = rotor(
+        &db,
+        &[
+            "classify",
+            "--provider",
+            "claude",
+            "--status",
+            "429",
+            "--header",
+            "retry-after: 30",
+            "--body",
+            body.to_str().unwrap(),
+            "--at",
+            T0,
+            "--json",
+        ],
+    );
     assert!(o.status.success(), "{o:?}");
     assert_eq!(
         json(&o),

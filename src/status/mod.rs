@@ -1,5 +1,10 @@
-//! Read models for people and scripts: the `status` view (accounts, blocks in force at `at`)
-//! and account lookup by id or label. Pure functions of the projections.
+//! Read models for people and scripts: the `status` view (accounts, blocks in force at `at`,
+//! quota rows) and account lookup by id or label. Pure functions of the projections; the human
+//! table is rendered in `table`.
+
+mod table;
+
+pub use table::{health, render};
 
 use serde::Serialize;
 
@@ -46,7 +51,8 @@ pub fn status(state: &State, at: Timestamp) -> StatusView {
     for provider in Provider::ALL {
         for a in state.provider_accounts(provider) {
             let mut blocks = Vec::new();
-            if a.refresh.in_flight && (a.refresh.blocking || a.expires_at.is_some_and(|t| t <= at)) {
+            if a.refresh.in_flight && (a.refresh.blocking || a.expires_at.is_some_and(|t| t <= at))
+            {
                 blocks.push(BlockView {
                     model: None,
                     reason: BlockReason::Refreshing,

@@ -1,0 +1,160 @@
+//! What `rotor demo` prints after the run: counts read back from the log it wrote (rotations,
+//! blocks by reason, refreshes, selections per account), rotor's own latency per request, the
+//! health table, and the `replay --explain` command for one interesting request.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::run::DemoRun;
+use crate::event::Event;
+use crate::ids::RequestId;
+use crate::store::{self, Unknown};
+use crate::{Engine, Result};
+
+#[derive(Debug, Serialize)]
+pub struct DemoSummary {
+    pub requests: usize,
+    pub served: usize,
+    pub failed: usize,
+    pub no_account: usize,
+    pub events: u64,
+    /// Retries that moved a request to another account after a failure.
+    pub rotations: usize,
+    pub blocks_by_reason: BTreeMap<String, usize>,
+    pub refreshes_succeeded: usize,
+    pub refreshes_failed: usize,
+    pub selections_per_account: BTreeMap<String, usize>,
+    pub overhead_p50_us: f64,
+    pub overhead_p99_us: f64,
+    pub interesting_request: Option<RequestId>,
+    pub db: String,
+}
+
+/// Reads the log back and counts what happened.
+pub fn summarize(engine: &Engine, run: &DemoRun, db: &Path) -> Result<DemoSummary> {
+    let labels = engine.with_state(|s| {
+        s.accounts
+            .iter()
+            .map(|(id, a)| (*id, a.label.clone()))
+            .collect::<BTreeMap<_, _>>()
+    });
+    let conn = store::open_read_only(db)?;
+    let mut s = DemoSummary {
+        requests: run.served + run.failed + run.no_account,
+        served: run.served,
+        failed: run.failed,
+        no_account: run.no_account,
+        events: 0,
+        rotations: 0,
+        blocks_by_reason: BTreeMap::new(),
+        refreshes_succeeded: 0,
+        refreshes_failed: 0,
+        selections_per_account: BTreeMap::new(),
+        overhead_p50_us: percentile(&run.overhead_ns, 0.50),
+        overhead_p99_us: percentile(&run.overhead_ns, 0.99),
+        interesting_request: None,
+        db: db.display().to_string(),
+    };
+    // The most telling decision: a probe, else a retry that skipped blocked accounts.
+    let mut best: (u8, Option<RequestId>) = (0, None);
+    store::read::for_each_event(&conn, 0, None, Unknown::Fail, |rec| {
+        s.events += 1;
+        match &rec.event {
+            Event::Selected(e) => {
+                let label = labels
+                    .get(&e.account)
+                    .cloned()
+                    .unwrap_or_else(|| e.account.to_string());
+                *s.selections_per_account.entry(label).or_default() += 1;
+                if !e.excluded.is_empty() {
+                    s.rotations += 1;
+                }
+                let score = if e.probe {
+                    3
+                } else if !e.excluded.is_empty() && !e.skipped.is_empty() {
+                    2
+                } else if !e.skipped.is_empty() {
+                    1
+                } else {
+                    0
+                };
+                if score > best.0 {
+                    best = (score, Some(e.request));
+                }
+            }
+            Event::RequestFailed(e) => {
+                if let Some(b) = &e.block {
+                    *s.blocks_by_reason
+                        .entry(b.reason.as_str().to_string())
+                        .or_default() += 1;
+                }
+            }
+            Event::AccountDisabled { reason, .. } => {
+                *s.blocks_by_reason
+                    .entry(format!("disabled ({reason:?})").to_lowercase())
+                    .or_default() += 1;
+            }
+            Event::RefreshSucceeded(_) => s.refreshes_succeeded += 1,
+            Event::RefreshFailed(_) => s.refreshes_failed += 1,
+            _ => {}
+        }
+        Ok(())
+    })?;
+    s.interesting_request = best.1;
+    Ok(s)
+}
+
+fn percentile(sorted: &[u64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[i.min(sorted.len() - 1)] as f64 / 1000.0
+}
+
+/// The human report.
+pub fn render(s: &DemoSummary, status_table: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "requests      {} ({} served, {} failed after retries, {} with no account available)",
+        s.requests, s.served, s.failed, s.no_account
+    );
+    let _ = writeln!(
+        out,
+        "rotations     {} retries moved to another account",
+        s.rotations
+    );
+    let _ = writeln!(
+        out,
+        "refreshes     {} succeeded, {} failed",
+        s.refreshes_succeeded, s.refreshes_failed
+    );
+    let _ = writeln!(
+        out,
+        "rotor latency p50 {:.1} µs, p99 {:.1} µs per request (select + report)",
+        s.overhead_p50_us, s.overhead_p99_us
+    );
+    let _ = writeln!(out, "events        {} in {}", s.events, s.db);
+    let _ = writeln!(out, "\nblocks by reason:");
+    for (reason, n) in &s.blocks_by_reason {
+        let _ = writeln!(out, "  {reason:<24} {n}");
+    }
+    let _ = writeln!(out, "\nselections per account:");
+    for (label, n) in &s.selections_per_account {
+        let _ = writeln!(out, "  {label:<24} {n}");
+    }
+    let _ = writeln!(out, "\nhealth now:\n{status_table}");
+    if let Some(r) = s.interesting_request {
+        let _ = writeln!(out, "Why did one request go where it went? Ask the log:\n  rotor --db {} replay --explain {r}", s.db);
+    }
+    let _ = writeln!(
+        out,
+        "Check every decision replays exactly:\n  rotor --db {} replay --verify",
+        s.db
+    );
+    out
+}
