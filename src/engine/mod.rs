@@ -8,6 +8,7 @@ pub use hot::Reported;
 mod import;
 mod lease;
 mod refresh;
+mod refreshers;
 mod scheduler;
 
 use std::collections::HashMap;
@@ -43,7 +44,7 @@ struct Inner {
     join: Mutex<Option<JoinHandle<()>>>,
     clock: Arc<dyn Clock>,
     config: Config,
-    refresh: refresh::Refreshers,
+    refresh: refreshers::Refreshers,
     path: Option<PathBuf>,
     _lock: Option<WriterLock>,
 }
@@ -114,7 +115,7 @@ impl EngineBuilder {
     /// Opens the log for writing (exclusively), folds it, and starts the writer thread.
     pub fn open(self) -> Result<Engine> {
         // Bad token URLs fail here, before the log is touched.
-        let refresh = refresh::Refreshers::build(&self.config, self.endpoints, self.refreshers)?;
+        let refresh = refreshers::Refreshers::build(&self.config, self.endpoints, self.refreshers)?;
         let log = match &self.path {
             Some(p) => store::open_writable(p)?,
             None => store::open_in_memory()?,
