@@ -16,6 +16,7 @@ mod log_snapshots;
 mod oauth;
 mod parse_props;
 mod quota_engine;
+mod refresh_cli;
 mod refresh_engine;
 mod refresh_leak;
 mod report_cli;
