@@ -124,8 +124,24 @@ impl Engine {
         };
         let engine = self.clone();
         rt.spawn(async move {
-            if let Err(e) = engine.refresh_now(account, RefreshWhy::On401).await {
-                tracing::warn!(%account, %e, "refresh after a 401 failed to run");
+            // The account stays `refreshing` until this ends, so a refresh still in backoff
+            // waits for it here rather than depend on a scheduler the embedder may not run.
+            loop {
+                match engine.refresh_now(account, RefreshWhy::On401).await {
+                    Ok(RefreshOutcome::Skipped {
+                        reason: RefreshSkip::BackingOff,
+                        until: Some(until),
+                        ..
+                    }) => {
+                        let wait = (until - engine.now()).to_std().unwrap_or_default();
+                        tokio::time::sleep(wait.max(std::time::Duration::from_millis(1))).await;
+                    }
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(%account, %e, "refresh after a 401 failed to run");
+                        break;
+                    }
+                }
             }
         });
     }

@@ -223,3 +223,39 @@ async fn shutdown_stops_the_scheduler_promptly() {
         .values()
         .all(|a| !a.refresh.in_flight && a.generation == 1)));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_401_during_backoff_refreshes_when_the_backoff_ends_without_a_scheduler() {
+    let (e, r, clock) = setup(true);
+    let id = add_oauth(&e, "a", secs(60));
+    let lease = e
+        .select(Provider::Claude, "opus", &rotor::SelectOpts::default())
+        .unwrap();
+    let out = e
+        .refresh_now(id, rotor::event::RefreshWhy::Scheduled)
+        .await
+        .unwrap();
+    let rotor::RefreshOutcome::Failed {
+        next_attempt_at: Some(next),
+        ..
+    } = out
+    else {
+        panic!("{out:?}")
+    };
+    r.failing.store(false, Ordering::SeqCst);
+    let body = r#"{"type":"error","error":{"type":"authentication_error","message":"expired"}}"#;
+    let rep = e
+        .report(
+            &lease,
+            rotor::Outcome::failure(401, rotor::parse::Headers::new(), body),
+        )
+        .unwrap();
+    assert!(rep.refresh_due);
+    run_for(&e, secs(5)).await;
+    assert_eq!(r.calls.lock().len(), 1, "still backing off");
+    run_for(&e, (next - clock.now()).to_std().unwrap() + secs(2)).await;
+    let calls = r.calls.lock().clone();
+    assert_eq!(calls.len(), 2);
+    assert!(calls[1] >= next && calls[1] - next < chrono::Duration::seconds(1));
+    assert_eq!(e.with_state(|s| s.accounts[&id].generation), 2);
+}
