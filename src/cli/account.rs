@@ -14,6 +14,8 @@ use crate::{Error, NewAccount, Result};
 pub enum AccountCmd {
     /// Add an account with an API key (from an environment variable) or OAuth tokens.
     Add(AddArgs),
+    /// Import credential files written by CLIProxyAPI, the Codex CLI or Claude Code.
+    Import(super::import::ImportArgs),
     /// List accounts.
     List,
     /// Take an account out of rotation.
@@ -52,6 +54,7 @@ pub struct AddArgs {
 pub fn run(ctx: &Ctx, cmd: AccountCmd) -> Result<i32> {
     match cmd {
         AccountCmd::Add(a) => add(ctx, a),
+        AccountCmd::Import(a) => super::import::import(ctx, a),
         AccountCmd::List => list(ctx),
         AccountCmd::Disable { account } => {
             let e = ctx.engine()?;

@@ -5,7 +5,9 @@
 mod account;
 mod classify;
 mod demo;
+mod import;
 mod inspect;
+mod refresh;
 mod request;
 
 use std::path::PathBuf;
@@ -64,6 +66,8 @@ pub enum Command {
     Clear(request::ClearArgs),
     /// Write a copy of the log without secrets.
     Export(inspect::ExportArgs),
+    /// Refresh OAuth tokens now: one account, or every account that is due.
+    Refresh(refresh::RefreshArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -107,6 +111,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Replay(a) => inspect::replay(&ctx, a),
         Command::Events(a) => inspect::events(&ctx, a),
         Command::Export(a) => inspect::export(&ctx, a),
+        Command::Refresh(a) => refresh::refresh(&ctx, a),
     }
 }
 

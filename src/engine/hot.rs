@@ -308,6 +308,7 @@ impl Engine {
     /// Hook for the refresh runner: an on-401 `refresh_due` was recorded for `account`.
     fn refresh_requested(&self, account: AccountId) {
         tracing::debug!(%account, "refresh requested after a 401");
+        self.spawn_refresh(account);
     }
 }
 

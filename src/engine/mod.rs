@@ -8,7 +8,11 @@ mod execute;
 mod hot;
 pub use execute::{Attempt, ExecuteError};
 pub use hot::Reported;
+mod import;
 mod lease;
+mod refresh;
+mod refreshers;
+mod scheduler;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -17,7 +21,10 @@ use std::thread::JoinHandle;
 
 use parking_lot::Mutex;
 
+pub use import::ImportAction;
 pub use lease::{Lease, NewAccount, NoAccount, Outcome};
+pub use refresh::{RefreshOutcome, RefreshSkip};
+pub use scheduler::DueScan;
 
 use crate::config::Config;
 use crate::event::Event;
@@ -42,6 +49,7 @@ struct Inner {
     config: Config,
     /// Jitter for `execute`'s waits; seedable so tests and demos are reproducible.
     jitter: Mutex<rand::rngs::StdRng>,
+    refresh: refreshers::Refreshers,
     path: Option<PathBuf>,
     _lock: Option<WriterLock>,
 }
@@ -68,6 +76,8 @@ pub struct EngineBuilder {
     config: Config,
     clock: Arc<dyn Clock>,
     jitter_seed: Option<u64>,
+    endpoints: Option<crate::refresh::RefreshEndpoints>,
+    refreshers: Vec<Arc<dyn crate::refresh::TokenRefresher>>,
 }
 
 impl Default for EngineBuilder {
@@ -77,6 +87,8 @@ impl Default for EngineBuilder {
             config: Config::default(),
             clock: Arc::new(SystemClock),
             jitter_seed: None,
+            endpoints: None,
+            refreshers: Vec::new(),
         }
     }
 }
@@ -102,9 +114,21 @@ impl EngineBuilder {
         self.jitter_seed = Some(seed);
         self
     }
+    /// Token endpoints to use instead of those the config names (validated at open).
+    pub fn endpoints(mut self, endpoints: crate::refresh::RefreshEndpoints) -> Self {
+        self.endpoints = Some(endpoints);
+        self
+    }
+    /// A refresher replacing the built one of its provider (tests, custom HTTP clients).
+    pub fn refresher(mut self, refresher: Arc<dyn crate::refresh::TokenRefresher>) -> Self {
+        self.refreshers.push(refresher);
+        self
+    }
 
     /// Opens the log for writing (exclusively), folds it, and starts the writer thread.
     pub fn open(self) -> Result<Engine> {
+        // Bad token URLs fail here, before the log is touched.
+        let refresh = refreshers::Refreshers::build(&self.config, self.endpoints, self.refreshers)?;
         let log = match &self.path {
             Some(p) => store::open_writable(p)?,
             None => store::open_in_memory()?,
@@ -130,6 +154,7 @@ impl EngineBuilder {
                     Some(seed) => rand::SeedableRng::seed_from_u64(seed),
                     None => rand::SeedableRng::from_entropy(),
                 }),
+                refresh,
                 path: log.path,
                 _lock: log.lock,
             }),
