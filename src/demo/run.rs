@@ -122,6 +122,18 @@ pub async fn run(opts: &DemoOptions) -> Result<(Engine, DemoRun)> {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
+    // The refresh scheduler runs beside the requests, as in a service.
+    let (stop_scheduler, stopped) = tokio::sync::oneshot::channel::<()>();
+    let scheduler = {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            engine
+                .run_scheduler(async {
+                    let _ = stopped.await;
+                })
+                .await
+        })
+    };
     let next = Arc::new(AtomicUsize::new(0));
     let results = Arc::new(Mutex::new(DemoRun::default()));
     let world = Arc::new(world);
@@ -174,6 +186,8 @@ pub async fn run(opts: &DemoOptions) -> Result<(Engine, DemoRun)> {
         let _ = w.await;
     }
     bar.finish_and_clear();
+    let _ = stop_scheduler.send(());
+    let _ = scheduler.await;
     engine.flush().await?;
     let mut run = std::mem::take(&mut *results.lock());
     run.overhead_ns.sort_unstable();

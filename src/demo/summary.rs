@@ -93,8 +93,10 @@ pub fn summarize(engine: &Engine, run: &DemoRun, db: &Path) -> Result<DemoSummar
                 }
             }
             Event::AccountDisabled { reason, .. } => {
+                let reason = serde_json::to_value(reason).ok();
+                let reason = reason.as_ref().and_then(|r| r.as_str()).unwrap_or("manual");
                 *s.blocks_by_reason
-                    .entry(format!("disabled ({reason:?})").to_lowercase())
+                    .entry(format!("disabled: {reason}"))
                     .or_default() += 1;
             }
             Event::RefreshSucceeded(_) => s.refreshes_succeeded += 1,
