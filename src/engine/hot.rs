@@ -55,7 +55,7 @@ impl Engine {
             Ok(choice) => {
                 let cred = core.creds.get(&choice.account).cloned();
                 let (credential, generation) = match cred {
-                    Some(c) => (Arc::new(c.secrets.clone()), c.generation),
+                    Some(c) => (c.secrets.clone(), c.generation),
                     None => (Arc::new(Default::default()), 0),
                 };
                 let event = Event::Selected(event::Selected {

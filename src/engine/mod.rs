@@ -242,7 +242,7 @@ impl Engine {
                 *account,
                 Arc::new(StoredCredential {
                     generation: *generation,
-                    secrets: secrets.clone(),
+                    secrets: Arc::new(secrets.clone()),
                     expires_at: *expires_at,
                 }),
             );
@@ -255,7 +255,7 @@ impl Engine {
         let core = self.inner.core.lock();
         core.creds
             .get(&account)
-            .map(|c| (c.generation, c.secrets.clone()))
+            .map(|c| (c.generation, (*c.secrets).clone()))
     }
 }
 

@@ -263,7 +263,7 @@ impl Engine {
         let plan = Plan {
             refresher,
             generation: a.generation,
-            secrets: cred.secrets.clone(),
+            secrets: (*cred.secrets).clone(),
             failures: a.refresh.consecutive_failures,
         };
         if !pending {

@@ -113,7 +113,8 @@ pub fn last_seq(conn: &Connection) -> Result<u64> {
 #[derive(Clone, Debug)]
 pub struct StoredCredential {
     pub generation: u64,
-    pub secrets: Secrets,
+    /// Shared, so a lease carries it without copying the strings.
+    pub secrets: std::sync::Arc<Secrets>,
     pub expires_at: Option<Timestamp>,
 }
 
@@ -148,7 +149,7 @@ pub fn credentials(conn: &Connection) -> Result<HashMap<AccountId, StoredCredent
             account,
             StoredCredential {
                 generation: row.get::<_, i64>(1)? as u64,
-                secrets,
+                secrets: std::sync::Arc::new(secrets),
                 expires_at: expires_at.and_then(|t| parse_ts(&t).ok()),
             },
         );
