@@ -58,7 +58,7 @@ pub struct ImportSummary {
     pub expires_at: Option<Timestamp>,
     pub identity: Identity,
     pub project_id: Option<String>,
-    /// Fingerprint of each secret present, by field name.
+    /// Fingerprint of each secret present, keyed `<field>_fp` (never the secret itself).
     pub fingerprints: std::collections::BTreeMap<&'static str, String>,
 }
 
@@ -66,10 +66,10 @@ impl ImportedCredential {
     pub fn summary(&self) -> ImportSummary {
         let s = &self.secrets;
         let fingerprints = [
-            ("api_key", &s.api_key),
-            ("access_token", &s.access_token),
-            ("refresh_token", &s.refresh_token),
-            ("id_token", &s.id_token),
+            ("api_key_fp", &s.api_key),
+            ("access_token_fp", &s.access_token),
+            ("refresh_token_fp", &s.refresh_token),
+            ("id_token_fp", &s.id_token),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| (k, v.fingerprint())))
