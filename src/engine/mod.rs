@@ -11,6 +11,7 @@ pub use hot::Reported;
 mod import;
 mod lease;
 mod refresh;
+mod refresh_outcome;
 mod refreshers;
 mod scheduler;
 

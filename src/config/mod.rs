@@ -11,6 +11,8 @@ use crate::ids::Provider;
 use crate::select::Strategy;
 use crate::{Error, Result};
 
+mod defaults;
+
 /// A duration written as `30s`, `5m`, `1h30m`, `250ms`, or a number of seconds.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
 pub struct Dur(pub Duration);
@@ -117,71 +119,6 @@ impl std::fmt::Debug for AntigravitySettings {
                 &self.client_secret.as_ref().map(|_| "[redacted]"),
             )
             .finish()
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            strategy: Strategy::RoundRobin,
-            refresh: RefreshSettings::default(),
-            cooldown: Cooldowns::default(),
-            probe: ProbeSettings::default(),
-            quota_backoff: QuotaBackoff::default(),
-            retry: RetrySettings::default(),
-            endpoints: BTreeMap::new(),
-            antigravity: AntigravitySettings::default(),
-        }
-    }
-}
-
-impl Default for RefreshSettings {
-    fn default() -> Self {
-        RefreshSettings {
-            interval: secs(30),
-            lead: BTreeMap::new(),
-        }
-    }
-}
-
-impl Default for Cooldowns {
-    fn default() -> Self {
-        Cooldowns {
-            rate_limit: secs(5),
-            overloaded: secs(30),
-            transient: secs(60),
-            auth: secs(30 * 60),
-            permission: secs(30 * 60),
-            not_found: secs(12 * 3600),
-            billing: secs(24 * 3600),
-            min: secs(1),
-        }
-    }
-}
-
-impl Default for ProbeSettings {
-    fn default() -> Self {
-        ProbeSettings {
-            after: secs(15 * 60),
-        }
-    }
-}
-
-impl Default for QuotaBackoff {
-    fn default() -> Self {
-        QuotaBackoff {
-            base: secs(1),
-            max: secs(30 * 60),
-        }
-    }
-}
-
-impl Default for RetrySettings {
-    fn default() -> Self {
-        RetrySettings {
-            max_attempts: 3,
-            max_wait: secs(30),
-        }
     }
 }
 
