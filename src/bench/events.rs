@@ -164,6 +164,7 @@ pub fn generate(cfg: &MixConfig, requests: usize) -> Vec<EventRecord> {
             expires_at: oauth
                 .then(|| add(cfg.start, std::time::Duration::from_secs(3600 + i as u64))),
             identity: Identity::default(),
+            quota_window_s: None,
         });
         push(&mut out, at, event);
     }

@@ -15,6 +15,7 @@ impl Default for Config {
             retry: RetrySettings::default(),
             endpoints: BTreeMap::new(),
             antigravity: AntigravitySettings::default(),
+            quota: QuotaWindows::default(),
         }
     }
 }

@@ -52,6 +52,15 @@ pub struct Config {
     /// Per provider: `token_url` overrides.
     pub endpoints: BTreeMap<Provider, EndpointSettings>,
     pub antigravity: AntigravitySettings,
+    pub quota: QuotaWindows,
+}
+
+/// `quota.window.<provider>`: usage window length per provider (default: Antigravity, Claude,
+/// Codex, GLM 5 h; OpenAI 1 min; Gemini 24 h). Recorded on each new account's `account_added`.
+#[derive(Clone, PartialEq, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuotaWindows {
+    pub window: BTreeMap<Provider, Dur>,
 }
 
 #[derive(Clone, PartialEq, Debug, Deserialize)]

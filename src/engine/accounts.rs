@@ -38,6 +38,12 @@ impl Engine {
             fingerprint: new.secrets.fingerprint(),
             expires_at: new.expires_at,
             identity: new.identity,
+            quota_window_s: self
+                .config()
+                .quota
+                .window
+                .get(&new.provider)
+                .map(|d| d.0.as_secs().max(1)),
         });
         let cred = CredentialWrite::Put {
             account,

@@ -81,6 +81,10 @@ pub struct AccountAdded {
     pub expires_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Identity::is_empty")]
     pub identity: Identity,
+    /// Length of this account's quota window in seconds, from `quota.window.<provider>` when
+    /// configured; recorded so that a replay never depends on today's configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_window_s: Option<u64>,
 }
 
 /// Changed fields only; `None` leaves a field as it was.

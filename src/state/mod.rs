@@ -182,10 +182,7 @@ impl State {
             health: Default::default(),
             refresh: RefreshState::default(),
             // Window lengths are a fold input: the defaults, so every replay agrees.
-            quota: crate::quota::AccountQuota::new(
-                e.provider,
-                &crate::quota::QuotaSettings::default(),
-            ),
+            quota: crate::quota::AccountQuota::new(e.provider, &quota_settings(e)),
         };
         self.accounts.insert(e.account, account);
         self.order.entry(e.provider).or_default().push(e.account);
@@ -265,5 +262,15 @@ impl State {
                 b.probe = probe;
             }
         }
+    }
+}
+
+/// Quota window settings of a new account: the built-in defaults, with the window recorded on
+/// its `account_added` event (from configuration at the time) when there is one.
+fn quota_settings(e: &AccountAdded) -> crate::quota::QuotaSettings {
+    let settings = crate::quota::QuotaSettings::default();
+    match e.quota_window_s {
+        Some(s) => settings.with_window(e.provider, std::time::Duration::from_secs(s)),
+        None => settings,
     }
 }

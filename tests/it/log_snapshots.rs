@@ -66,6 +66,7 @@ fn one_of_each_kind() -> Vec<Event> {
                 account_id: None,
                 plan: Some("max".into()),
             },
+            quota_window_s: Some(18_000),
         }),
         Event::AccountUpdated(AccountUpdated {
             account: a,

@@ -91,3 +91,44 @@ fn a_learned_limit_skips_the_account_before_the_provider_refuses() {
         learner
     );
 }
+
+#[test]
+fn a_configured_window_is_recorded_on_the_account_and_survives_a_config_change() {
+    let clock = ManualClock::at(T0);
+    let (_d, db) = temp_db();
+    let config = rotor::Config::from_toml("[quota.window]\nopenai = \"1h\"\n").unwrap();
+    let e = rotor::Engine::builder()
+        .path(&db)
+        .clock(clock.clone())
+        .config(config)
+        .open()
+        .unwrap();
+    e.add_account(NewAccount::api_key(
+        Provider::Openai,
+        "o",
+        "sk-proj-window-0123456789",
+    ))
+    .unwrap();
+    let l = e
+        .select(Provider::Openai, "gpt-4o", &SelectOpts::default())
+        .unwrap();
+    e.report(&l, Outcome::success()).unwrap();
+    let resets = |e: &rotor::Engine| {
+        let v = rotor::status::status(&e.state(), rotor::time::Clock::now(&clock));
+        v.accounts[0]
+            .quota
+            .iter()
+            .find(|q| q.model.as_deref() == Some("gpt-4o"))
+            .unwrap()
+            .resets_at
+    };
+    assert_eq!(
+        resets(&e),
+        Some(t("2026-01-01T01:00:00Z")),
+        "the 1 h window, not OpenAI's 1 min default"
+    );
+    drop(e);
+    // Reopened with the default configuration: the log still says 1 h.
+    let e = engine_at(&db, &clock);
+    assert_eq!(resets(&e), Some(t("2026-01-01T01:00:00Z")));
+}
