@@ -3,6 +3,7 @@
 //! body lives in a sibling file and calls the library; nothing here decides anything.
 
 mod account;
+mod bench;
 mod classify;
 mod inspect;
 mod request;
@@ -61,6 +62,8 @@ pub enum Command {
     Clear(request::ClearArgs),
     /// Write a copy of the log without secrets.
     Export(inspect::ExportArgs),
+    /// The performance figures of SPEC §10, each next to its baseline.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -101,6 +104,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Replay(a) => inspect::replay(&ctx, a),
         Command::Events(a) => inspect::events(&ctx, a),
         Command::Export(a) => inspect::export(&ctx, a),
+        Command::Bench(a) => bench::bench(&ctx, a),
     }
 }
 

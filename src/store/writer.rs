@@ -171,6 +171,18 @@ fn commit(conn: &mut Connection, batch: &[Msg]) -> Result<()> {
                     }
                 }
                 Msg::Checkpoint(seq, data) => {
+                    // The engine numbers events itself; if a failed batch ever made it disagree
+                    // with the log, a checkpoint at the wrong seq must not be stored.
+                    let last: i64 =
+                        tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
+                    if last as u64 != *seq {
+                        tracing::warn!(
+                            seq,
+                            last,
+                            "skipping a checkpoint that is not at the log's end"
+                        );
+                        continue;
+                    }
                     tx.execute(
                         "INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?1, ?2)",
                         params![*seq as i64, data],
