@@ -161,7 +161,7 @@ pub fn latest_checkpoint(conn: &Connection, max_seq: u64) -> Result<Option<(u64,
     Ok(conn
         .query_row(
             "SELECT seq, data FROM checkpoints WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1",
-            params![max_seq as i64],
+            params![max_seq.min(i64::MAX as u64) as i64],
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)),
         )
         .optional()?)

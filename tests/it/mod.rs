@@ -6,6 +6,8 @@ pub mod common;
 pub mod fake_oauth;
 
 mod badfiles;
+mod bench_cli;
+mod checkpoints;
 mod corpus;
 mod demo_fakes;
 mod durability;
