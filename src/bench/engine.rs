@@ -21,8 +21,8 @@ use crate::{Engine, NewAccount, Outcome, Provider, Result, SelectOpts};
 pub const PROVIDER: Provider = Provider::Openai;
 
 /// An engine (in memory, or on `path`) holding `accounts` API-key accounts of [`PROVIDER`].
-/// With `block_every > 0`, one (account, model) cell in `block_every` is put under an hour's
-/// rate-limit block at `at`, like the one-in-ten blocked cells of the round-robin baseline.
+/// With `block_every > 0`, about one (account, model) cell in `block_every` is put under an
+/// hour's rate-limit block at `at`: with 10, the very cells the round-robin baseline blocks.
 pub fn engine_with_accounts(
     path: Option<&Path>,
     accounts: usize,
@@ -45,9 +45,14 @@ pub fn engine_with_accounts(
         let mut headers = Headers::new();
         headers.insert("retry-after", "3600");
         let body = br#"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}"#;
-        let cells = ids.iter().flat_map(|a| names.iter().map(move |m| (*a, m)));
-        for (k, (account, model)) in cells.enumerate() {
-            if k % block_every == block_every / 2 {
+        // The baseline's xorshift over its model-major table, so the same cells are blocked.
+        let mut x = 42u64 | 1;
+        let cells = names.iter().flat_map(|m| ids.iter().map(move |a| (*a, m)));
+        for (account, model) in cells {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if x.is_multiple_of(block_every as u64) {
                 let outcome = Outcome::failure(429, headers.clone(), body.to_vec());
                 engine.report_for(account, model, None, None, outcome, at, None)?;
             }
