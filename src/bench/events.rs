@@ -268,6 +268,19 @@ pub fn generate_each(cfg: &MixConfig, requests: usize, mut sink: impl FnMut(Even
     }
 }
 
+/// The block a generated failure records, as the engine would with default settings.
+fn rotor_block(error: &crate::parse::ParsedError, at: Timestamp) -> Option<crate::event::BlockSet> {
+    let reason = crate::state::rules::reason_for(error.kind)?;
+    let until = crate::state::rules::stated_until(error, at)
+        .unwrap_or_else(|| add(at, std::time::Duration::from_secs(5)));
+    Some(crate::event::BlockSet {
+        scope: error.scope,
+        reason,
+        until,
+        level: 0,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,17 +331,4 @@ mod tests {
         }
         assert_eq!(model_name(23), "gpt-5-v2");
     }
-}
-
-/// The block a generated failure records, as the engine would with default settings.
-fn rotor_block(error: &crate::parse::ParsedError, at: Timestamp) -> Option<crate::event::BlockSet> {
-    let reason = crate::state::rules::reason_for(error.kind)?;
-    let until = crate::state::rules::stated_until(error, at)
-        .unwrap_or_else(|| add(at, std::time::Duration::from_secs(5)));
-    Some(crate::event::BlockSet {
-        scope: error.scope,
-        reason,
-        until,
-        level: 0,
-    })
 }

@@ -31,6 +31,9 @@ pub enum CredentialWrite {
     },
 }
 
+// Appends are nearly every message: boxing them would add an allocation per event to save
+// channel space on the rare flush and checkpoint messages.
+#[allow(clippy::large_enum_variant)]
 enum Msg {
     Append(Timestamp, Event, Option<CredentialWrite>),
     Flush(oneshot::Sender<Result<(), String>>),
