@@ -2,6 +2,7 @@
 //! reading beside a running writer, and exporting a copy without secrets. Decoding rows is in
 //! `read`, committing in `writer`; nothing here knows about projections.
 
+mod decode;
 mod lock;
 mod migrate;
 pub mod read;

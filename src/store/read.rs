@@ -44,7 +44,7 @@ pub fn decode_row(
         kind: kind.to_string(),
         why: e.to_string(),
     })?;
-    let event: Event = serde_json::from_str(data).map_err(|e| Error::CorruptEvent {
+    let event: Event = super::decode::event(kind, data).map_err(|e| Error::CorruptEvent {
         seq,
         kind: kind.to_string(),
         why: e.to_string(),
