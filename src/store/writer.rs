@@ -153,6 +153,9 @@ fn commit(conn: &mut Connection, batch: &[Msg]) -> Result<()> {
             "INSERT INTO events (at, kind, v, account, model, request, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         let mut buf = Vec::with_capacity(512);
+        // Ids are bound as text from stack buffers: no String per id per event.
+        let (mut account_buf, mut request_buf) =
+            (uuid::Uuid::encode_buffer(), uuid::Uuid::encode_buffer());
         for msg in batch {
             match msg {
                 Msg::Append(at, event, cred) => {
@@ -164,9 +167,13 @@ fn commit(conn: &mut Connection, batch: &[Msg]) -> Result<()> {
                         format_ts(*at),
                         event.kind(),
                         event.version(),
-                        event.account().map(|a| a.to_string()),
+                        event
+                            .account()
+                            .map(|a| &*a.0.hyphenated().encode_lower(&mut account_buf)),
                         event.model(),
-                        event.request().map(|r| r.to_string()),
+                        event
+                            .request()
+                            .map(|r| &*r.0.hyphenated().encode_lower(&mut request_buf)),
                         data,
                     ])?;
                     if let Some(cred) = cred {
