@@ -197,6 +197,12 @@ fn commit(conn: &mut Connection, batch: &[Msg]) -> Result<()> {
                         "INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?1, ?2)",
                         params![*seq as i64, data],
                     )?;
+                    // Only the newest is ever loaded; older ones would grow the file by a
+                    // whole projection every CHECKPOINT_EVERY events.
+                    tx.execute(
+                        "DELETE FROM checkpoints WHERE seq < ?1",
+                        params![*seq as i64],
+                    )?;
                 }
                 Msg::Flush(_) | Msg::FlushSync(_) => {}
             }

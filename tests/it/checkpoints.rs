@@ -155,4 +155,25 @@ fn the_engine_checkpoints_on_close_and_keeps_numbering_events_after_reopening() 
         live == fold_from_seq1(&path),
         "live projections equal the fold"
     );
+
+    // Closing again after a long tail replaces the checkpoint: only the newest is kept.
+    while e.with_state(|s| s.last_seq) < last + 2 + CLOSE_MIN_TAIL {
+        let lease = e.select(Provider::Openai, "gpt-5", &opts).unwrap();
+        e.report(&lease, Outcome::success()).unwrap();
+    }
+    let end = e.with_state(|s| s.last_seq);
+    drop(e);
+    let conn = store::open_read_only(&path).unwrap();
+    let seqs: Vec<i64> = conn
+        .prepare("SELECT seq FROM checkpoints")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(seqs, vec![end as i64]);
+    drop(conn);
+    let e = Engine::open(&path).unwrap();
+    assert_eq!(e.with_state(|s| s.last_seq), end);
+    assert!(e.state() == fold_from_seq1(&path));
 }
