@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{baseline, engine as eng, events, rows};
-use crate::{Engine, Result};
+use crate::{store, Engine, Result};
 
 /// What to measure, and how much of it.
 #[derive(Clone, Debug)]
@@ -116,8 +116,17 @@ pub fn run(cfg: &BenchConfig, mut progress: impl FnMut(&str)) -> Result<BenchRep
         eng::engine_with_accounts(Some(&append_path), cfg.accounts, cfg.models, at, 0)?;
     let append = eng::append(&engine, &names, cfg.append_events / 2)?;
     drop(engine);
-    // The raw baseline inserts generated rows of the same kinds (selected + outcome).
-    let append_rows = rows::to_rows(&events::generate(&mix, cfg.append_events / 2));
+    // The raw baseline inserts the very rows the engine wrote, into a fresh file, once the
+    // engine's writes are on disk (their writeback must not slow the baseline down).
+    let append_rows = rows::to_rows(&store::read::all_events(
+        &store::open_read_only(&append_path)?,
+        store::Unknown::Fail,
+    )?);
+    for suffix in ["", "-wal"] {
+        if let Ok(f) = std::fs::File::open(format!("{}{suffix}", append_path.display())) {
+            f.sync_all()?;
+        }
+    }
     let raw_path = dir.join("raw.db");
     let mut raw_conn = baseline::open(&raw_path)?;
     let raw_insert = baseline::raw_insert(&mut raw_conn, &append_rows, 8_192)?;
@@ -126,7 +135,7 @@ pub fn run(cfg: &BenchConfig, mut progress: impl FnMut(&str)) -> Result<BenchRep
     progress("fold");
     let log_path = dir.join("log.db");
     let log_rows = build_log(&log_path, &mix, cfg.log_events)?;
-    let raw_read = baseline::raw_read_decode(&store_conn(&log_path)?)?;
+    let raw_read = baseline::raw_read_decode(&store::open_read_only(&log_path)?)?;
     let (state, fold) = eng::fold(&log_path)?;
     let state_json = crate::engine::checkpoint::encode(&state).unwrap_or_default();
     let cells = (cfg.accounts * cfg.models).max(1) as f64;
@@ -157,10 +166,6 @@ pub fn run(cfg: &BenchConfig, mut progress: impl FnMut(&str)) -> Result<BenchRep
         open_with_checkpoint_ms: open_cp.as_secs_f64() * 1e3,
         open_from_seq1_ms: open_from_seq1.as_secs_f64() * 1e3,
     })
-}
-
-fn store_conn(path: &Path) -> Result<rusqlite::Connection> {
-    crate::store::open_read_only(path)
 }
 
 /// A rotor log of about `events` generated events: created by the engine (schema, migrations),
