@@ -1,4 +1,4 @@
-//! The `Engine` handle services embed: open a log (folding it into projections), manage
+//! The `Engine` handle services embed: open a log (newest checkpoint + folded tail), manage
 //! accounts, `select` and `report` (in `hot.rs`), `flush` and `close`. Cheap to clone; all
 //! clones share one state and one writer. Decisions live in `select`, rules in `state::rules`.
 
@@ -99,6 +99,11 @@ impl EngineBuilder {
             None => store::open_in_memory()?,
         };
         let (state, loaded) = checkpoint::load_state(&log.conn, Unknown::Fail)?;
+        tracing::debug!(
+            checkpoint = loaded.checkpoint_seq,
+            folded = loaded.folded,
+            "projections loaded"
+        );
         let creds = store::read::credentials(&log.conn)?
             .into_iter()
             .map(|(k, v)| (k, Arc::new(v)))
