@@ -63,6 +63,8 @@ fn append_and_fold(c: &mut Criterion) {
     let path = dir.path().join("append.db");
     let (engine, names) =
         eng::engine_with_accounts(Some(&path), ACCOUNTS, MODELS, mix.start, 0).expect("engine");
+    // One engine whose log grows across iterations (a service's does too); `rotor bench`
+    // compares it with a raw insert of the very rows it wrote, this bench with generated ones.
     g.bench_function("engine_select_report_durable", |b| {
         b.iter_custom(|iters| {
             (0..iters)
@@ -84,6 +86,10 @@ fn append_and_fold(c: &mut Criterion) {
                 total += baseline::raw_insert(&mut conn, &rows, 8_192)
                     .expect("insert")
                     .elapsed;
+                drop(conn);
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+                }
             }
             total
         })
