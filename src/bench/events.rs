@@ -134,12 +134,20 @@ fn uuid(rng: &mut StdRng) -> Uuid {
 /// `requests` requests' worth of events after `cfg.accounts` `account_added`: about
 /// `accounts + 2 × requests` events in all. Same config, same events.
 pub fn generate(cfg: &MixConfig, requests: usize) -> Vec<EventRecord> {
-    let mut rng = StdRng::seed_from_u64(cfg.seed);
     let mut out = Vec::with_capacity(cfg.accounts + 2 * requests);
+    generate_each(cfg, requests, |r| out.push(r));
+    out
+}
+
+/// [`generate`], handing each event to `sink` instead of collecting: large logs are written in
+/// chunks without holding every event in memory.
+pub fn generate_each(cfg: &MixConfig, requests: usize, mut sink: impl FnMut(EventRecord)) {
+    let mut rng = StdRng::seed_from_u64(cfg.seed);
+    let mut seq = 0u64;
     let mut at = cfg.start;
-    let push = |out: &mut Vec<EventRecord>, at: Timestamp, event: Event| {
-        let seq = out.len() as u64 + 1;
-        out.push(EventRecord { seq, at, event });
+    let mut push = |at: Timestamp, event: Event| {
+        seq += 1;
+        sink(EventRecord { seq, at, event });
     };
     let models: Vec<Model> = (0..cfg.models).map(|j| Arc::from(model_name(j))).collect();
     let mut accounts = Vec::with_capacity(cfg.accounts);
@@ -166,7 +174,7 @@ pub fn generate(cfg: &MixConfig, requests: usize) -> Vec<EventRecord> {
             identity: Identity::default(),
             quota_window_s: None,
         });
-        push(&mut out, at, event);
+        push(at, event);
     }
     for _ in 0..requests {
         at = add(at, std::time::Duration::from_millis(rng.gen_range(1..20)));
@@ -204,7 +212,7 @@ pub fn generate(cfg: &MixConfig, requests: usize) -> Vec<EventRecord> {
             excluded: Vec::new(),
             skipped,
         };
-        push(&mut out, at, Event::Selected(sel));
+        push(at, Event::Selected(sel));
         at = add(
             at,
             std::time::Duration::from_millis(rng.gen_range(50..3000) / 10),
@@ -257,9 +265,8 @@ pub fn generate(cfg: &MixConfig, requests: usize) -> Vec<EventRecord> {
                 quota,
             })
         };
-        push(&mut out, at, event);
+        push(at, event);
     }
-    out
 }
 
 /// The block a generated failure records, as the engine would with default settings.

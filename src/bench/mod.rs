@@ -1,7 +1,10 @@
 //! Benchmark support shared by `rotor bench` and the criterion benches: a deterministic event
-//! generator (`events`) and the §10 baselines measured on the same rows (`baseline`). The engine
-//! benches themselves (select / report / fold) live next to the engine, not here.
+//! generator (`events`), the §10 baselines measured on the same rows (`baseline`), the engine's
+//! own measurements (`engine`: select, report → durable, fold, checkpoint open) and one whole
+//! `rotor bench` run with its report (`run`).
 
 pub mod baseline;
+pub mod engine;
 pub mod events;
 pub mod rows;
+pub mod run;

@@ -3,6 +3,7 @@
 //! body lives in a sibling file and calls the library; nothing here decides anything.
 
 mod account;
+mod bench;
 mod classify;
 mod demo;
 mod import;
@@ -68,6 +69,8 @@ pub enum Command {
     Export(inspect::ExportArgs),
     /// Refresh OAuth tokens now: one account, or every account that is due.
     Refresh(refresh::RefreshArgs),
+    /// The performance figures of SPEC §10, each next to its baseline.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -112,6 +115,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Events(a) => inspect::events(&ctx, a),
         Command::Export(a) => inspect::export(&ctx, a),
         Command::Refresh(a) => refresh::refresh(&ctx, a),
+        Command::Bench(a) => bench::bench(&ctx, a),
     }
 }
 

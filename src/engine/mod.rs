@@ -1,9 +1,10 @@
-//! The `Engine` handle services embed: open a log (folding it into projections), manage
+//! The `Engine` handle services embed: open a log (newest checkpoint + folded tail), manage
 //! accounts, `select` and `report` (in `hot.rs`), `execute` (in `execute.rs`), `flush` and
 //! `close`. Cheap to clone; all clones share one state and one writer. Decisions live in
 //! `select`, rules in `state::rules`.
 
 mod accounts;
+pub mod checkpoint;
 mod execute;
 mod hot;
 pub use execute::{Attempt, ExecuteError};
@@ -60,6 +61,8 @@ struct Inner {
 pub(crate) struct Core {
     pub state: State,
     pub creds: HashMap<AccountId, Arc<StoredCredential>>,
+    /// Seq of the newest checkpoint written or loaded (0: none), to checkpoint on close.
+    pub checkpoint_seq: u64,
 }
 
 impl std::fmt::Debug for Engine {
@@ -134,11 +137,12 @@ impl EngineBuilder {
             Some(p) => store::open_writable(p)?,
             None => store::open_in_memory()?,
         };
-        let mut state = State::default();
-        store::read::for_each_event(&log.conn, 0, None, Unknown::Fail, |rec| {
-            state.apply(&rec);
-            Ok(())
-        })?;
+        let (state, loaded) = checkpoint::load_state(&log.conn, Unknown::Fail)?;
+        tracing::debug!(
+            checkpoint = loaded.checkpoint_seq,
+            folded = loaded.folded,
+            "projections loaded"
+        );
         let creds = store::read::credentials(&log.conn)?
             .into_iter()
             .map(|(k, v)| (k, Arc::new(v)))
@@ -146,7 +150,11 @@ impl EngineBuilder {
         let thread = Writer::spawn(log.conn)?;
         Ok(Engine {
             inner: Arc::new(Inner {
-                core: Mutex::new(Core { state, creds }),
+                core: Mutex::new(Core {
+                    state,
+                    creds,
+                    checkpoint_seq: loaded.checkpoint_seq,
+                }),
                 writer: thread.handle,
                 join: Mutex::new(Some(thread.join)),
                 clock: self.clock,
@@ -248,7 +256,15 @@ impl Engine {
                 }),
             );
         }
-        self.inner.writer.append(at, event, cred)
+        self.inner.writer.append(at, event, cred)?;
+        if core
+            .state
+            .last_seq
+            .is_multiple_of(checkpoint::CHECKPOINT_EVERY)
+        {
+            write_checkpoint(&self.inner.writer, core);
+        }
+        Ok(())
     }
 
     /// The current secrets of an account (for refreshers and leases).
@@ -262,11 +278,27 @@ impl Engine {
 
 impl Drop for Inner {
     fn drop(&mut self) {
+        // A long tail since the last checkpoint is saved now, so the next open folds little.
+        let core = self.core.get_mut();
+        if core.state.last_seq >= core.checkpoint_seq + checkpoint::CLOSE_MIN_TAIL {
+            write_checkpoint(&self.writer, core);
+        }
         // Close the queue and wait for the thread: it commits what is queued, then exits, so
         // the log is complete before the writer lock is released.
         drop(std::mem::replace(&mut self.writer, Writer::closed()));
         if let Some(j) = self.join.lock().take() {
             let _ = j.join();
         }
+    }
+}
+
+/// Queues a checkpoint of the projections as they are after `core.state.last_seq`. A failure
+/// only costs the next open some folding, so it is logged, not returned.
+fn write_checkpoint(writer: &Writer, core: &mut Core) {
+    let seq = core.state.last_seq;
+    match checkpoint::encode(&core.state).map(|bytes| writer.checkpoint(seq, bytes)) {
+        Some(Ok(())) => core.checkpoint_seq = seq,
+        Some(Err(e)) => tracing::warn!(%e, seq, "queueing a checkpoint failed"),
+        None => tracing::warn!(seq, "serializing a checkpoint failed"),
     }
 }

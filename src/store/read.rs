@@ -44,7 +44,7 @@ pub fn decode_row(
         kind: kind.to_string(),
         why: e.to_string(),
     })?;
-    let event: Event = serde_json::from_str(data).map_err(|e| Error::CorruptEvent {
+    let event: Event = super::decode::event(kind, data).map_err(|e| Error::CorruptEvent {
         seq,
         kind: kind.to_string(),
         why: e.to_string(),
@@ -162,7 +162,7 @@ pub fn latest_checkpoint(conn: &Connection, max_seq: u64) -> Result<Option<(u64,
     Ok(conn
         .query_row(
             "SELECT seq, data FROM checkpoints WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1",
-            params![max_seq as i64],
+            params![max_seq.min(i64::MAX as u64) as i64],
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)),
         )
         .optional()?)

@@ -31,7 +31,8 @@ pub enum CredentialWrite {
     },
 }
 
-// Appends are nearly every message; boxing them would add an allocation per event.
+// Appends are nearly every message: boxing them would add an allocation per event to save
+// channel space on the rare flush and checkpoint messages.
 #[allow(clippy::large_enum_variant)]
 enum Msg {
     Append(Timestamp, Event, Option<CredentialWrite>),
@@ -152,6 +153,9 @@ fn commit(conn: &mut Connection, batch: &[Msg]) -> Result<()> {
             "INSERT INTO events (at, kind, v, account, model, request, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         let mut buf = Vec::with_capacity(512);
+        // Ids are bound as text from stack buffers: no String per id per event.
+        let (mut account_buf, mut request_buf) =
+            (uuid::Uuid::encode_buffer(), uuid::Uuid::encode_buffer());
         for msg in batch {
             match msg {
                 Msg::Append(at, event, cred) => {
@@ -163,9 +167,13 @@ fn commit(conn: &mut Connection, batch: &[Msg]) -> Result<()> {
                         format_ts(*at),
                         event.kind(),
                         event.version(),
-                        event.account().map(|a| a.to_string()),
+                        event
+                            .account()
+                            .map(|a| &*a.0.hyphenated().encode_lower(&mut account_buf)),
                         event.model(),
-                        event.request().map(|r| r.to_string()),
+                        event
+                            .request()
+                            .map(|r| &*r.0.hyphenated().encode_lower(&mut request_buf)),
                         data,
                     ])?;
                     if let Some(cred) = cred {
@@ -173,9 +181,27 @@ fn commit(conn: &mut Connection, batch: &[Msg]) -> Result<()> {
                     }
                 }
                 Msg::Checkpoint(seq, data) => {
+                    // The engine numbers events itself; if a failed batch ever made it disagree
+                    // with the log, a checkpoint at the wrong seq must not be stored.
+                    let last: i64 =
+                        tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
+                    if last as u64 != *seq {
+                        tracing::warn!(
+                            seq,
+                            last,
+                            "skipping a checkpoint that is not at the log's end"
+                        );
+                        continue;
+                    }
                     tx.execute(
                         "INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?1, ?2)",
                         params![*seq as i64, data],
+                    )?;
+                    // Only the newest is ever loaded; older ones would grow the file by a
+                    // whole projection every CHECKPOINT_EVERY events.
+                    tx.execute(
+                        "DELETE FROM checkpoints WHERE seq < ?1",
+                        params![*seq as i64],
                     )?;
                 }
                 Msg::Flush(_) | Msg::FlushSync(_) => {}

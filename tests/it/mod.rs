@@ -8,6 +8,8 @@ pub mod fake_oauth;
 pub mod fakes;
 
 mod badfiles;
+mod bench_cli;
+mod checkpoints;
 mod cli_replay;
 mod cli_select;
 mod concurrency;
