@@ -52,32 +52,10 @@ impl AccountId {
 }
 
 impl RequestId {
-    /// A UUIDv7, increasing within the process like `Uuid::now_v7` (a 12-bit counter inside
-    /// the millisecond), but with its random bits from the thread-local RNG: `now_v7` asks the
-    /// kernel for randomness on every call, a syscall on the `select` hot path.
+    /// A UUIDv7, increasing within the process (uuid's shared v7 context); its random bits
+    /// come from uuid's `fast-rng` (a thread-local RNG), not a syscall on the `select` path.
     pub fn new_v7() -> Self {
-        use rand::Rng;
-        use std::sync::atomic::{AtomicU64, Ordering};
-        // (unix ms << 12) | counter of the last id handed out.
-        static LAST: AtomicU64 = AtomicU64::new(0);
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64)
-            & ((1 << 48) - 1);
-        let mut next = 0;
-        let _ = LAST.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
-            next = (now_ms << 12).max(last + 1);
-            Some(next)
-        });
-        let (ms, counter) = (next >> 12, next & 0xfff);
-        let rand: u64 = rand::thread_rng().gen();
-        let mut b = [0u8; 16];
-        b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
-        b[6] = 0x70 | (counter >> 8) as u8;
-        b[7] = counter as u8;
-        b[8..].copy_from_slice(&rand.to_be_bytes());
-        b[8] = 0x80 | (b[8] & 0x3f);
-        RequestId(Uuid::from_bytes(b))
+        RequestId(Uuid::now_v7())
     }
 }
 
