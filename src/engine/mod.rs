@@ -7,13 +7,12 @@ mod accounts;
 pub mod checkpoint;
 mod execute;
 mod hot;
-pub use execute::{Attempt, ExecuteError};
-pub use hot::Reported;
 mod import;
 mod lease;
 mod refresh;
 mod refresh_outcome;
 mod refreshers;
+mod report;
 mod scheduler;
 
 use std::collections::HashMap;
@@ -23,9 +22,11 @@ use std::thread::JoinHandle;
 
 use parking_lot::Mutex;
 
+pub use execute::{Attempt, ExecuteError};
 pub use import::ImportAction;
 pub use lease::{Lease, NewAccount, NoAccount, Outcome};
 pub use refresh::{RefreshOutcome, RefreshSkip};
+pub use report::Reported;
 pub use scheduler::DueScan;
 
 use crate::config::Config;
