@@ -27,6 +27,7 @@ mod parse_props;
 mod probes;
 mod quota_backoff;
 mod quota_engine;
+mod readme;
 mod refresh_cli;
 mod refresh_engine;
 mod refresh_leak;
