@@ -106,3 +106,17 @@ pub fn records(db: &Path) -> Vec<rotor::event::EventRecord> {
     let conn = rotor::store::open_read_only(db).unwrap();
     rotor::store::read::all_events(&conn, rotor::store::Unknown::Fail).unwrap()
 }
+
+/// Why `id` is unavailable for `model` at `now`, and until when (`None`: available).
+pub fn until_of(
+    e: &Engine,
+    id: rotor::AccountId,
+    model: &str,
+    now: Timestamp,
+) -> Option<(rotor::event::BlockReason, Timestamp)> {
+    e.with_state(|s| {
+        s.accounts[&id]
+            .unavailable(model, now)
+            .map(|u| (u.reason, u.until.unwrap()))
+    })
+}

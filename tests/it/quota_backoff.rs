@@ -7,25 +7,12 @@ use std::time::Duration;
 use rotor::event::BlockReason;
 use rotor::parse::{ErrorKind, Scope};
 use rotor::time::{Clock, ManualClock};
-use rotor::{Engine, Outcome, Provider};
+use rotor::{Outcome, Provider};
 
 use super::common::*;
 
 const P: Provider = Provider::Openai;
 const M: &str = "gpt-4o";
-
-fn until_of(
-    e: &Engine,
-    id: rotor::AccountId,
-    model: &str,
-    now: rotor::time::Timestamp,
-) -> Option<(BlockReason, rotor::time::Timestamp)> {
-    e.with_state(|s| {
-        s.accounts[&id]
-            .unavailable(model, now)
-            .map(|u| (u.reason, u.until.unwrap()))
-    })
-}
 
 #[test]
 fn quota_backoff_doubles_from_one_second_to_a_thirty_minute_cap_and_a_success_resets_it() {

@@ -8,25 +8,12 @@ use std::time::Duration;
 use rotor::event::BlockReason;
 use rotor::parse::{ErrorKind, Headers, Scope};
 use rotor::time::{Clock, ManualClock};
-use rotor::{Engine, Outcome, Provider, SelectOpts};
+use rotor::{Outcome, Provider, SelectOpts};
 
 use super::common::*;
 
 const P: Provider = Provider::Openai;
 const M: &str = "gpt-4o";
-
-fn until_of(
-    e: &Engine,
-    id: rotor::AccountId,
-    model: &str,
-    now: rotor::time::Timestamp,
-) -> Option<(BlockReason, rotor::time::Timestamp)> {
-    e.with_state(|s| {
-        s.accounts[&id]
-            .unavailable(model, now)
-            .map(|u| (u.reason, u.until.unwrap()))
-    })
-}
 
 fn ra(secs: &str) -> Headers {
     [("retry-after", secs)].into_iter().collect()
