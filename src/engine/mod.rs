@@ -4,6 +4,7 @@
 //! `select`, rules in `state::rules`.
 
 mod accounts;
+mod builder;
 pub mod checkpoint;
 mod execute;
 mod hot;
@@ -22,6 +23,7 @@ use std::thread::JoinHandle;
 
 use parking_lot::Mutex;
 
+pub use builder::EngineBuilder;
 pub use execute::{Attempt, ExecuteError};
 pub use import::ImportAction;
 pub use lease::{Lease, NewAccount, NoAccount, Outcome};
@@ -72,103 +74,6 @@ impl std::fmt::Debug for Engine {
             .field("path", &self.inner.path)
             .field("accounts", &self.inner.core.lock().state.accounts.len())
             .finish()
-    }
-}
-
-/// Options for opening an [`Engine`].
-pub struct EngineBuilder {
-    path: Option<PathBuf>,
-    config: Config,
-    clock: Arc<dyn Clock>,
-    jitter_seed: Option<u64>,
-    endpoints: Option<crate::refresh::RefreshEndpoints>,
-    refreshers: Vec<Arc<dyn crate::refresh::TokenRefresher>>,
-}
-
-impl Default for EngineBuilder {
-    fn default() -> Self {
-        EngineBuilder {
-            path: None,
-            config: Config::default(),
-            clock: Arc::new(SystemClock),
-            jitter_seed: None,
-            endpoints: None,
-            refreshers: Vec::new(),
-        }
-    }
-}
-
-impl EngineBuilder {
-    /// The SQLite log to open (created with mode 0600 when missing). Without it: in memory.
-    pub fn path(mut self, path: impl AsRef<Path>) -> Self {
-        self.path = Some(path.as_ref().to_path_buf());
-        self
-    }
-    pub fn config(mut self, config: Config) -> Self {
-        self.config = config;
-        self
-    }
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
-        self
-    }
-
-    /// Seeds the jitter `execute` adds to its waits (default: from the OS), for reproducible
-    /// runs. The jitter never reaches the log: only the times of later events depend on it.
-    pub fn jitter_seed(mut self, seed: u64) -> Self {
-        self.jitter_seed = Some(seed);
-        self
-    }
-    /// Token endpoints to use instead of those the config names (validated at open).
-    pub fn endpoints(mut self, endpoints: crate::refresh::RefreshEndpoints) -> Self {
-        self.endpoints = Some(endpoints);
-        self
-    }
-    /// A refresher replacing the built one of its provider (tests, custom HTTP clients).
-    pub fn refresher(mut self, refresher: Arc<dyn crate::refresh::TokenRefresher>) -> Self {
-        self.refreshers.push(refresher);
-        self
-    }
-
-    /// Opens the log for writing (exclusively), folds it, and starts the writer thread.
-    pub fn open(self) -> Result<Engine> {
-        // Bad token URLs fail here, before the log is touched.
-        let refresh = refreshers::Refreshers::build(&self.config, self.endpoints, self.refreshers)?;
-        let log = match &self.path {
-            Some(p) => store::open_writable(p)?,
-            None => store::open_in_memory()?,
-        };
-        let (state, loaded) = checkpoint::load_state(&log.conn, Unknown::Fail)?;
-        tracing::debug!(
-            checkpoint = loaded.checkpoint_seq,
-            folded = loaded.folded,
-            "projections loaded"
-        );
-        let creds = store::read::credentials(&log.conn)?
-            .into_iter()
-            .map(|(k, v)| (k, Arc::new(v)))
-            .collect();
-        let thread = Writer::spawn(log.conn)?;
-        Ok(Engine {
-            inner: Arc::new(Inner {
-                core: Mutex::new(Core {
-                    state,
-                    creds,
-                    checkpoint_seq: loaded.checkpoint_seq,
-                }),
-                writer: thread.handle,
-                join: Mutex::new(Some(thread.join)),
-                clock: self.clock,
-                config: self.config,
-                jitter: Mutex::new(match self.jitter_seed {
-                    Some(seed) => rand::SeedableRng::seed_from_u64(seed),
-                    None => rand::SeedableRng::from_entropy(),
-                }),
-                refresh,
-                path: log.path,
-                _lock: log.lock,
-            }),
-        })
     }
 }
 
