@@ -16,7 +16,6 @@ mod refreshers;
 mod report;
 mod scheduler;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -63,7 +62,7 @@ struct Inner {
 /// and queued for the writer under this lock, so the log's order is the order of application.
 pub(crate) struct Core {
     pub state: State,
-    pub creds: HashMap<AccountId, Arc<StoredCredential>>,
+    pub creds: rustc_hash::FxHashMap<AccountId, Arc<StoredCredential>>,
     /// Seq of the newest checkpoint written or loaded (0: none), to checkpoint on close.
     pub checkpoint_seq: u64,
 }

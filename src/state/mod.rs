@@ -7,7 +7,8 @@ mod outcome;
 pub mod rules;
 mod selector;
 
-use std::collections::HashMap;
+// Fx hashing: these maps are keyed by ids and names rotor itself issues, read on every `select`.
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 

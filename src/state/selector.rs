@@ -2,7 +2,8 @@
 //! per (provider, model), and the session-affinity map. Folded from `selected` events only, so
 //! a replay reproduces every decision.
 
-use std::collections::HashMap;
+// Fx hashing: these maps are keyed by ids and names rotor itself issues, read on every `select`.
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
