@@ -16,7 +16,9 @@ pub struct SelectorState {
     /// Smooth weighted round robin: current weight per candidate.
     pub weights: HashMap<Provider, HashMap<Model, HashMap<AccountId, i64>>>,
     /// Session key → the account that served it last.
-    pub sessions: HashMap<String, AccountId>,
+    /// Keys are chosen by callers (often from end-user conversations), so this map keeps
+    /// std's SipHash, which resists hash flooding.
+    pub sessions: std::collections::HashMap<String, AccountId>,
 }
 
 impl SelectorState {
