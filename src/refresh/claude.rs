@@ -7,7 +7,9 @@ use std::time::Duration;
 use reqwest::Url;
 use serde_json::json;
 
-use super::http::{access_token, exchange, expires_at, str_field};
+use super::http::{
+    access_token, expires_at, next_refresh_token, refresh_token, str_field, TokenEndpoint,
+};
 use super::{RefreshFailure, RefreshFuture, TokenRefresher, TokenResult};
 use crate::event::Identity;
 use crate::ids::Provider;
@@ -18,49 +20,38 @@ use crate::time::Timestamp;
 pub const CLAUDE_CLIENT_ID: &str = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
 
 pub struct ClaudeRefresher {
-    client: reqwest::Client,
-    url: Url,
-    timeout: Duration,
-    lead: Duration,
+    endpoint: TokenEndpoint,
 }
 
 impl ClaudeRefresher {
     pub fn new(client: reqwest::Client, url: Url, timeout: Duration) -> Self {
         ClaudeRefresher {
-            client,
-            url,
-            timeout,
-            lead: super::DEFAULT_LEAD,
+            endpoint: TokenEndpoint::new(client, url, timeout),
         }
     }
 
     /// Overrides how long before expiry the scheduler should refresh (`refresh.lead.<provider>`).
     pub fn with_lead(mut self, lead: Duration) -> Self {
-        self.lead = lead;
+        self.endpoint.lead = lead;
         self
     }
 
     async fn run(&self, current: &Secrets, now: Timestamp) -> Result<TokenResult, RefreshFailure> {
-        let refresh = current
-            .refresh_token
-            .as_ref()
-            .ok_or_else(RefreshFailure::no_refresh_token)?;
+        let refresh = refresh_token(current)?;
         let body = json!({
             "grant_type": "refresh_token",
             "refresh_token": refresh.expose(),
             "client_id": CLAUDE_CLIENT_ID,
         });
-        let req = self.client.post(self.url.clone()).json(&body);
-        let v = exchange(req, self.timeout, now).await?;
+        let req = self.endpoint.post().json(&body);
+        let v = self.endpoint.exchange(req, now).await?;
         let account = v.get("account");
         let field = |k| account.and_then(|a| str_field(a, k));
         Ok(TokenResult {
             secrets: Secrets {
                 access_token: Some(Secret::new(access_token(&v)?)),
                 // Anthropic rotates; keep the old one only if an answer ever omits it.
-                refresh_token: str_field(&v, "refresh_token")
-                    .map(Secret::new)
-                    .or_else(|| current.refresh_token.clone()),
+                refresh_token: next_refresh_token(&v, current),
                 id_token: current.id_token.clone(),
                 api_key: None,
             },
@@ -79,7 +70,7 @@ impl TokenRefresher for ClaudeRefresher {
         Provider::Claude
     }
     fn refresh_lead(&self) -> Duration {
-        self.lead
+        self.endpoint.lead
     }
     fn refresh<'a>(&'a self, current: &'a Secrets, now: Timestamp) -> RefreshFuture<'a> {
         Box::pin(self.run(current, now))

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use super::http::{access_token, exchange, expires_at, str_field};
+use super::http::{
+    access_token, expires_at, next_refresh_token, refresh_token, str_field, TokenEndpoint,
+};
 use super::jwt::decode_claims;
 use super::{RefreshFailure, RefreshFuture, TokenRefresher, TokenResult};
 use crate::ids::Provider;
@@ -18,41 +20,32 @@ pub const CODEX_CLIENT_ID: &str = "app_EMoamEEZ73f0CkXaXp7hrann";
 pub const CODEX_SCOPE: &str = "openid profile email";
 
 pub struct CodexRefresher {
-    client: reqwest::Client,
-    url: Url,
-    timeout: Duration,
-    lead: Duration,
+    endpoint: TokenEndpoint,
 }
 
 impl CodexRefresher {
     pub fn new(client: reqwest::Client, url: Url, timeout: Duration) -> Self {
         CodexRefresher {
-            client,
-            url,
-            timeout,
-            lead: super::DEFAULT_LEAD,
+            endpoint: TokenEndpoint::new(client, url, timeout),
         }
     }
 
     /// Overrides how long before expiry the scheduler should refresh (`refresh.lead.<provider>`).
     pub fn with_lead(mut self, lead: Duration) -> Self {
-        self.lead = lead;
+        self.endpoint.lead = lead;
         self
     }
 
     async fn run(&self, current: &Secrets, now: Timestamp) -> Result<TokenResult, RefreshFailure> {
-        let refresh = current
-            .refresh_token
-            .as_ref()
-            .ok_or_else(RefreshFailure::no_refresh_token)?;
+        let refresh = refresh_token(current)?;
         let form = [
             ("client_id", CODEX_CLIENT_ID),
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh.expose()),
             ("scope", CODEX_SCOPE),
         ];
-        let req = self.client.post(self.url.clone()).form(&form);
-        let v = exchange(req, self.timeout, now).await?;
+        let req = self.endpoint.post().form(&form);
+        let v = self.endpoint.exchange(req, now).await?;
         let access = access_token(&v)?;
         let id_token = str_field(&v, "id_token")
             .map(Secret::new)
@@ -66,9 +59,7 @@ impl CodexRefresher {
         Ok(TokenResult {
             secrets: Secrets {
                 access_token: Some(Secret::new(access)),
-                refresh_token: str_field(&v, "refresh_token")
-                    .map(Secret::new)
-                    .or_else(|| current.refresh_token.clone()),
+                refresh_token: next_refresh_token(&v, current),
                 id_token,
                 api_key: None,
             },
@@ -83,7 +74,7 @@ impl TokenRefresher for CodexRefresher {
         Provider::Codex
     }
     fn refresh_lead(&self) -> Duration {
-        self.lead
+        self.endpoint.lead
     }
     fn refresh<'a>(&'a self, current: &'a Secrets, now: Timestamp) -> RefreshFuture<'a> {
         Box::pin(self.run(current, now))

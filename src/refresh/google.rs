@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use super::http::{access_token, exchange, expires_at, str_field};
+use super::http::{
+    access_token, expires_at, next_refresh_token, refresh_token, str_field, TokenEndpoint,
+};
 use super::jwt::decode_claims;
 use super::{RefreshFailure, RefreshFuture, TokenRefresher, TokenResult};
 use crate::ids::Provider;
@@ -14,10 +16,7 @@ use crate::secret::{Secret, Secrets};
 use crate::time::Timestamp;
 
 pub struct GoogleRefresher {
-    client: reqwest::Client,
-    url: Url,
-    timeout: Duration,
-    lead: Duration,
+    endpoint: TokenEndpoint,
     client_id: String,
     client_secret: Secret,
 }
@@ -31,10 +30,7 @@ impl GoogleRefresher {
         client_secret: Secret,
     ) -> Self {
         GoogleRefresher {
-            client,
-            url,
-            timeout,
-            lead: super::DEFAULT_LEAD,
+            endpoint: TokenEndpoint::new(client, url, timeout),
             client_id,
             client_secret,
         }
@@ -42,23 +38,20 @@ impl GoogleRefresher {
 
     /// Overrides how long before expiry the scheduler should refresh (`refresh.lead.<provider>`).
     pub fn with_lead(mut self, lead: Duration) -> Self {
-        self.lead = lead;
+        self.endpoint.lead = lead;
         self
     }
 
     async fn run(&self, current: &Secrets, now: Timestamp) -> Result<TokenResult, RefreshFailure> {
-        let refresh = current
-            .refresh_token
-            .as_ref()
-            .ok_or_else(RefreshFailure::no_refresh_token)?;
+        let refresh = refresh_token(current)?;
         let form = [
             ("client_id", self.client_id.as_str()),
             ("client_secret", self.client_secret.expose()),
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh.expose()),
         ];
-        let req = self.client.post(self.url.clone()).form(&form);
-        let v = exchange(req, self.timeout, now).await?;
+        let req = self.endpoint.post().form(&form);
+        let v = self.endpoint.exchange(req, now).await?;
         let id_token = str_field(&v, "id_token").map(Secret::new);
         let identity = id_token
             .as_ref()
@@ -68,9 +61,7 @@ impl GoogleRefresher {
         Ok(TokenResult {
             secrets: Secrets {
                 access_token: Some(Secret::new(access_token(&v)?)),
-                refresh_token: str_field(&v, "refresh_token")
-                    .map(Secret::new)
-                    .or_else(|| current.refresh_token.clone()),
+                refresh_token: next_refresh_token(&v, current),
                 id_token: id_token.or_else(|| current.id_token.clone()),
                 api_key: None,
             },
@@ -85,7 +76,7 @@ impl TokenRefresher for GoogleRefresher {
         Provider::Antigravity
     }
     fn refresh_lead(&self) -> Duration {
-        self.lead
+        self.endpoint.lead
     }
     fn refresh<'a>(&'a self, current: &'a Secrets, now: Timestamp) -> RefreshFuture<'a> {
         Box::pin(self.run(current, now))

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::secret::{Secret, Secrets};
 use serde_json::Value;
 
 use super::RefreshFailure;
@@ -152,6 +153,55 @@ pub(crate) fn access_token(v: &Value) -> Result<String, RefreshFailure> {
             "token endpoint answered without an access_token",
         )
     })
+}
+
+/// Where and how a refresher reaches its token endpoint: the part every provider's refresher
+/// shares. Each provider file adds only its request body and how it reads the answer.
+pub(crate) struct TokenEndpoint {
+    pub client: reqwest::Client,
+    pub url: reqwest::Url,
+    pub timeout: Duration,
+    pub lead: Duration,
+}
+
+impl TokenEndpoint {
+    pub fn new(client: reqwest::Client, url: reqwest::Url, timeout: Duration) -> Self {
+        TokenEndpoint {
+            client,
+            url,
+            timeout,
+            lead: super::DEFAULT_LEAD,
+        }
+    }
+
+    /// A POST to the token URL, for the caller to give a body.
+    pub fn post(&self) -> reqwest::RequestBuilder {
+        self.client.post(self.url.clone())
+    }
+
+    /// Sends `req` and classifies the answer (see [`exchange`]).
+    pub async fn exchange(
+        &self,
+        req: reqwest::RequestBuilder,
+        now: Timestamp,
+    ) -> Result<Value, RefreshFailure> {
+        exchange(req, self.timeout, now).await
+    }
+}
+
+/// The refresh token to spend, or the failure that says there is none.
+pub(crate) fn refresh_token(current: &Secrets) -> Result<&Secret, RefreshFailure> {
+    current
+        .refresh_token
+        .as_ref()
+        .ok_or_else(RefreshFailure::no_refresh_token)
+}
+
+/// The refresh token after an answer: the rotated one it carries, else the one we had.
+pub(crate) fn next_refresh_token(v: &Value, current: &Secrets) -> Option<Secret> {
+    str_field(v, "refresh_token")
+        .map(Secret::new)
+        .or_else(|| current.refresh_token.clone())
 }
 
 #[cfg(test)]
