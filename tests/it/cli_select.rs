@@ -6,24 +6,6 @@ use std::path::Path;
 
 use super::common::*;
 
-fn add(db: &Path, provider: &str, label: &str) {
-    let o = rotor_env(
-        db,
-        &[
-            "account",
-            "add",
-            "--provider",
-            provider,
-            "--label",
-            label,
-            "--api-key-env",
-            "K",
-        ],
-        &[("K", "sk-test-cli-0123456789abcdef")],
-    );
-    assert!(o.status.success(), "{o:?}");
-}
-
 fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -35,8 +17,8 @@ fn count_events(db: &Path) -> usize {
 #[test]
 fn select_prints_the_lease_fields_and_dry_run_records_nothing() {
     let (_d, db) = temp_db();
-    add(&db, "openai", "a");
-    add(&db, "openai", "b");
+    add_key_account(&db, "openai", "a");
+    add_key_account(&db, "openai", "b");
     let o = rotor(
         &db,
         &[
@@ -91,7 +73,7 @@ fn select_prints_the_lease_fields_and_dry_run_records_nothing() {
 fn select_honours_session_and_exclude_by_label() {
     let (_d, db) = temp_db();
     for l in ["a", "b", "c"] {
-        add(&db, "claude", l);
+        add_key_account(&db, "claude", l);
     }
     let sel = |extra: &[&str]| {
         let mut args = vec![
@@ -118,7 +100,7 @@ fn select_honours_session_and_exclude_by_label() {
 #[test]
 fn clear_lifts_a_block_and_unknown_accounts_are_usage_errors() {
     let (_d, db) = temp_db();
-    add(&db, "glm", "solo");
+    add_key_account(&db, "glm", "solo");
     let o = rotor(
         &db,
         &[
@@ -224,7 +206,7 @@ fn clear_lifts_a_block_and_unknown_accounts_are_usage_errors() {
 #[test]
 fn config_errors_name_the_key_and_exit_2() {
     let (d, db) = temp_db();
-    add(&db, "openai", "a");
+    add_key_account(&db, "openai", "a");
     let bad = d.path().join("bad.toml");
     std::fs::write(&bad, "[retry]\nmax_attempts = 3\nmax_wiat = \"30s\"\n").unwrap();
     let o = rotor(

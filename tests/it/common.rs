@@ -120,3 +120,22 @@ pub fn until_of(
             .map(|u| (u.reason, u.until.unwrap()))
     })
 }
+
+/// `rotor account add` of an API-key account (the key comes from an environment variable).
+pub fn add_key_account(db: &Path, provider: &str, label: &str) {
+    let o = rotor_env(
+        db,
+        &[
+            "account",
+            "add",
+            "--provider",
+            provider,
+            "--label",
+            label,
+            "--api-key-env",
+            "K",
+        ],
+        &[("K", "sk-test-cli-0123456789abcdef")],
+    );
+    assert!(o.status.success(), "{o:?}");
+}

@@ -4,24 +4,6 @@
 
 use super::common::*;
 
-fn add(db: &std::path::Path, provider: &str, label: &str) {
-    let o = rotor_env(
-        db,
-        &[
-            "account",
-            "add",
-            "--provider",
-            provider,
-            "--label",
-            label,
-            "--api-key-env",
-            "K",
-        ],
-        &[("K", "sk-test-0123456789abcdefghij")],
-    );
-    assert!(o.status.success(), "{o:?}");
-}
-
 fn blocks(db: &std::path::Path, at: &str, label: &str) -> serde_json::Value {
     let st = json(&rotor(db, &["status", "--json", "--at", at]));
     st["accounts"]
@@ -36,8 +18,8 @@ fn blocks(db: &std::path::Path, at: &str, label: &str) -> serde_json::Value {
 #[test]
 fn codex_usage_limit_blocks_the_whole_account_until_resets_at() {
     let (dir, db) = temp_db();
-    add(&db, "codex", "plus");
-    add(&db, "codex", "pro");
+    add_key_account(&db, "codex", "plus");
+    add_key_account(&db, "codex", "pro");
     let body = dir.path().join("body.json");
     // resets_at = 2026-01-01T03:00:00Z
     std::fs::write(&body, r#"{"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","plan_type":"plus","resets_at":1767236400}}"#).unwrap();
@@ -102,7 +84,7 @@ fn codex_usage_limit_blocks_the_whole_account_until_resets_at() {
 #[test]
 fn google_retry_delay_blocks_one_model_for_that_long() {
     let (dir, db) = temp_db();
-    add(&db, "antigravity", "g1");
+    add_key_account(&db, "antigravity", "g1");
     let body = dir.path().join("body.json");
     std::fs::write(&body, r#"{"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"RATE_LIMIT_EXCEEDED","domain":"cloudcode-pa.googleapis.com"},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"34.5s"}]}}"#).unwrap();
     let o = rotor(
