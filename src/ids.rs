@@ -51,11 +51,17 @@ impl AccountId {
     }
 }
 
+thread_local! {
+    /// One v7 context per thread: uuid's shared one sits behind a process-wide mutex, which
+    /// every `select` would take. Ids stay unique (random counter seeds, random low bits).
+    static V7: uuid::ContextV7 = const { uuid::ContextV7::new() };
+}
+
 impl RequestId {
-    /// A UUIDv7, increasing within the process (uuid's shared v7 context); its random bits
-    /// come from uuid's `fast-rng` (a thread-local RNG), not a syscall on the `select` path.
+    /// A UUIDv7: time-ordered, and increasing within a thread; its random bits come from
+    /// uuid's `fast-rng` (a thread-local RNG), not a syscall on the `select` path.
     pub fn new_v7() -> Self {
-        RequestId(Uuid::now_v7())
+        RequestId(V7.with(|ctx| Uuid::new_v7(uuid::Timestamp::now(ctx))))
     }
 }
 
@@ -64,8 +70,12 @@ mod v7_tests {
     use super::RequestId;
 
     #[test]
-    fn request_ids_are_v7_and_increase_within_the_process() {
+    fn request_ids_are_v7_increase_within_a_thread_and_never_repeat_across_threads() {
+        let other = std::thread::spawn(|| (0..10_000).map(|_| RequestId::new_v7().0).collect());
         let ids: Vec<_> = (0..10_000).map(|_| RequestId::new_v7().0).collect();
+        let other: Vec<uuid::Uuid> = other.join().unwrap();
+        let all: std::collections::HashSet<_> = ids.iter().chain(&other).collect();
+        assert_eq!(all.len(), 20_000);
         assert!(ids.windows(2).all(|w| w[0] < w[1]));
         assert!(ids
             .iter()

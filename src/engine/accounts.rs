@@ -52,7 +52,7 @@ impl Engine {
             expires_at: new.expires_at,
         };
         tracing::debug!(%account, "account added");
-        let mut core = self.inner.core.lock();
+        let mut core = self.inner.core.write();
         self.record(&mut core, at, event, Some(cred))?;
         Ok(account)
     }
@@ -64,7 +64,7 @@ impl Engine {
         secrets: Option<(crate::secret::Secrets, Option<crate::time::Timestamp>)>,
     ) -> Result<()> {
         let at = self.now();
-        let mut core = self.inner.core.lock();
+        let mut core = self.inner.core.write();
         let a = core
             .state
             .accounts
@@ -95,7 +95,7 @@ impl Engine {
 
     /// Removes an account and deletes its secrets in the same transaction.
     pub fn remove_account(&self, account: AccountId) -> Result<()> {
-        self.inner.core.lock().creds.remove(&account);
+        self.inner.core.write().creds.remove(&account);
         self.account_event(
             account,
             Event::AccountRemoved { account },
@@ -116,7 +116,7 @@ impl Engine {
         cred: Option<CredentialWrite>,
     ) -> Result<()> {
         let at = self.now();
-        let mut core = self.inner.core.lock();
+        let mut core = self.inner.core.write();
         if !core.state.accounts.contains_key(&account) {
             return Err(Error::UnknownAccount(account.to_string()));
         }

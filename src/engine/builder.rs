@@ -79,11 +79,12 @@ impl EngineBuilder {
         let thread = Writer::spawn(log.conn)?;
         Ok(Engine {
             inner: Arc::new(Inner {
-                core: Mutex::new(Core {
+                core: RwLock::new(Core {
                     state,
                     creds,
                     checkpoint_seq: loaded.checkpoint_seq,
                 }),
+                checkpoint_due: Default::default(),
                 writer: thread.handle,
                 join: Mutex::new(Some(thread.join)),
                 clock: self.clock,

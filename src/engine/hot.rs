@@ -1,14 +1,30 @@
 //! The hot path's first half: `select` decides (pure, in `select::decide`), records `selected`
-//! or `no_account` under the core lock, and hands out a lease that shares the stored credential.
-//! No SQLite here: events go to the writer's queue. Reporting outcomes is in `report.rs`.
+//! or `no_account`, and hands out a lease that shares the stored credential. No SQLite here:
+//! events go to the writer's queue. Reporting outcomes is in `report.rs`.
+//!
+//! Two paths. The common one holds the projection lock *shared* plus the one (provider, model)
+//! key's own lock, so selections of different models run side by side on different cores: it
+//! decides, advances the key's cursor and bumps a lease counter (`State::commit_selected`, the
+//! fold's own code) and queues the event before letting go. A selection that changes structure
+//! (a session, a half-open probe, a key or (account, model) seen for the first time) takes the
+//! lock exclusively and goes through the fold like every other event.
 
 use std::sync::Arc;
 
-use super::{Engine, Lease, NoAccount};
+use super::{Core, Engine, Lease, NoAccount};
 use crate::event::{self, Event};
 use crate::ids::{Model, Provider, RequestId};
-use crate::select::{decide, Policy, SelectOpts};
-use crate::Result;
+use crate::select::{decide, decide_with, Choice, Policy, Refusal, SelectOpts};
+use crate::time::Timestamp;
+
+/// One selection's inputs, shared by both paths.
+struct Ask<'a> {
+    provider: Provider,
+    opts: &'a SelectOpts,
+    at: Timestamp,
+    policy: Policy,
+    request: RequestId,
+}
 
 impl Engine {
     /// Chooses an account for (provider, model) and records the decision.
@@ -18,58 +34,127 @@ impl Engine {
         model: &str,
         opts: &SelectOpts,
     ) -> Result<Lease, NoAccount> {
-        let at = opts.at.unwrap_or_else(|| self.now());
-        let policy = Policy {
-            strategy: self.inner.config.strategy,
-            probe_after: self.inner.config.probe.after.0,
+        let ask = Ask {
+            provider,
+            opts,
+            at: opts.at.unwrap_or_else(|| self.now()),
+            policy: Policy {
+                strategy: self.inner.config.strategy,
+                probe_after: self.inner.config.probe.after.0,
+            },
+            request: RequestId::new_v7(),
         };
-        let request = RequestId::new_v7();
-        let mut core = self.inner.core.lock();
+        if opts.session.is_none() {
+            if let Some(out) = self.select_shared(&ask, model) {
+                self.checkpoint_if_due();
+                return out;
+            }
+        }
+        self.select_exclusive(&ask, model)
+    }
+
+    /// The shared-lock path; `None` when this selection must take the exclusive one.
+    fn select_shared(&self, ask: &Ask<'_>, model: &str) -> Option<Result<Lease, NoAccount>> {
+        let core = self.inner.core.read();
+        let (model, cell) = core.state.selector.key(ask.provider, model)?;
+        let mut key = cell.lock();
+        let p = ask.provider;
+        let decision = decide_with(
+            &core.state,
+            Some(&key),
+            p,
+            model,
+            ask.opts,
+            ask.at,
+            ask.policy,
+        );
+        if let Ok(c) = &decision {
+            // A probe marks a block, a first lease creates the (account, model) health: both
+            // change structure, which only the exclusive path may.
+            let known = core
+                .state
+                .accounts
+                .get(&c.account)
+                .and_then(|a| a.health.get(model));
+            if c.probe || known.is_none() {
+                return None;
+            }
+        }
+        let (event, out) = self.decided(&core, ask, model.clone(), decision);
+        if let Event::Selected(e) = &event {
+            core.state.commit_selected(&mut key, e, false);
+        }
+        if let Err(e) = self.record_shared(&core, ask.at, event) {
+            tracing::error!(%e, "recording a selection failed");
+        }
+        Some(out)
+    }
+
+    fn select_exclusive(&self, ask: &Ask<'_>, model: &str) -> Result<Lease, NoAccount> {
+        let mut core = self.inner.core.write();
         // Reuse the interned model name when this (provider, model) was seen before.
-        let model: Model = core
-            .state
-            .selector
-            .cursors
-            .get(&provider)
-            .and_then(|m| m.get_key_value(model))
-            .map(|(k, _)| k.clone())
-            .unwrap_or_else(|| Model::from(model));
-        match decide(&core.state, provider, &model, opts, at, policy) {
+        let model: Model = match core.state.selector.key(ask.provider, model) {
+            Some((m, _)) => m.clone(),
+            None => Model::from(model),
+        };
+        let decision = decide(
+            &core.state,
+            ask.provider,
+            &model,
+            ask.opts,
+            ask.at,
+            ask.policy,
+        );
+        let (event, out) = self.decided(&core, ask, model, decision);
+        if let Err(e) = self.record(&mut core, ask.at, event, None) {
+            tracing::error!(%e, "recording a selection failed");
+        }
+        out
+    }
+
+    /// A decision as its event and as what the caller gets back.
+    fn decided(
+        &self,
+        core: &Core,
+        ask: &Ask<'_>,
+        model: Model,
+        decision: Result<Choice, Refusal>,
+    ) -> (Event, Result<Lease, NoAccount>) {
+        let (request, provider, opts) = (ask.request, ask.provider, ask.opts);
+        match decision {
             Ok(choice) => {
-                let cred = core.creds.get(&choice.account).cloned();
-                let (credential, generation) = match cred {
+                let (credential, generation) = match core.creds.get(&choice.account) {
                     Some(c) => (c.secrets.clone(), c.generation),
                     None => (Arc::new(Default::default()), 0),
+                };
+                tracing::trace!(%request, account = %choice.account, %provider, model = &*model, probe = choice.probe, "selected");
+                let lease = Lease {
+                    request,
+                    account: choice.account,
+                    provider,
+                    model: model.clone(),
+                    credential,
+                    generation,
+                    issued_at: ask.at,
+                    strategy: ask.policy.strategy,
+                    probe: choice.probe,
                 };
                 let event = Event::Selected(event::Selected {
                     request,
                     provider,
-                    model: model.clone(),
+                    model,
                     account: choice.account,
-                    strategy: policy.strategy,
+                    strategy: ask.policy.strategy,
                     tier: choice.tier,
                     probe: choice.probe,
                     session: opts.session.clone(),
                     excluded: opts.exclude.clone(),
                     skipped: choice.skipped,
                 });
-                if let Err(e) = self.record(&mut core, at, event, None) {
-                    tracing::error!(%e, "recording a selection failed");
-                }
-                tracing::trace!(%request, account = %choice.account, %provider, model = &*model, probe = choice.probe, "selected");
-                Ok(Lease {
-                    request,
-                    account: choice.account,
-                    provider,
-                    model,
-                    credential,
-                    generation,
-                    issued_at: at,
-                    strategy: policy.strategy,
-                    probe: choice.probe,
-                })
+                (event, Ok(lease))
             }
             Err(refusal) => {
+                tracing::debug!(%request, %provider, model = &*model, skipped = refusal.skipped.len(), "no account available");
                 let no = NoAccount {
                     request,
                     provider,
@@ -86,11 +171,7 @@ impl Engine {
                     excluded: opts.exclude.clone(),
                     skipped: no.skipped.clone(),
                 });
-                if let Err(e) = self.record(&mut core, at, event, None) {
-                    tracing::error!(%e, "recording a refusal failed");
-                }
-                tracing::debug!(%request, %provider, model = &*no.model, skipped = no.skipped.len(), "no account available");
-                Err(no)
+                (event, Err(no))
             }
         }
     }

@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use parking_lot::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use parking_lot::{Mutex, RwLock};
 
 pub use builder::EngineBuilder;
 pub use execute::{Attempt, ExecuteError};
@@ -46,7 +48,12 @@ pub struct Engine {
 }
 
 struct Inner {
-    core: Mutex<Core>,
+    /// Shared by `select`'s fast path (which commits through the per-key cells inside),
+    /// exclusive for every other event: see `hot.rs`.
+    core: RwLock<Core>,
+    /// A shared-lock selection crossed a checkpoint boundary: the next exclusive holder
+    /// writes the checkpoint (a consistent one needs every other writer out).
+    checkpoint_due: AtomicBool,
     writer: Writer,
     join: Mutex<Option<JoinHandle<()>>>,
     clock: Arc<dyn Clock>,
@@ -58,8 +65,11 @@ struct Inner {
     _lock: Option<WriterLock>,
 }
 
-/// Everything behind the one lock: projections and the live credentials. Events are applied
-/// and queued for the writer under this lock, so the log's order is the order of application.
+/// Projections and the live credentials, behind one read-write lock. Every event is applied
+/// and queued for the writer while the lock is held, so the log's order is an order in which
+/// the events could have been applied one by one: exclusive holders are totally ordered, and
+/// the selections that share the lock touch disjoint state (one key's cell each) or are
+/// ordered by that cell's lock. Replaying the log therefore reproduces every decision.
 pub(crate) struct Core {
     pub state: State,
     pub creds: rustc_hash::FxHashMap<AccountId, Arc<StoredCredential>>,
@@ -71,7 +81,7 @@ impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
             .field("path", &self.inner.path)
-            .field("accounts", &self.inner.core.lock().state.accounts.len())
+            .field("accounts", &self.inner.core.read().state.accounts.len())
             .finish()
     }
 }
@@ -106,12 +116,12 @@ impl Engine {
 
     /// A copy of the projections (for status, tests, and explanations).
     pub fn state(&self) -> State {
-        self.inner.core.lock().state.clone()
+        self.inner.core.read().state.clone()
     }
 
     /// Runs `f` on the projections without copying them.
     pub fn with_state<R>(&self, f: impl FnOnce(&State) -> R) -> R {
-        f(&self.inner.core.lock().state)
+        f(&self.inner.core.read().state)
     }
 
     /// Resolves an account by id or label.
@@ -122,6 +132,14 @@ impl Engine {
     /// Resolves once everything recorded before this call is durable.
     pub async fn flush(&self) -> Result<()> {
         self.inner.writer.flush().await
+    }
+
+    /// Holds the log writer: events keep queueing in memory and nothing more is committed
+    /// until the returned guard drops. Only for benchmarks of the in-memory hot path (the
+    /// writer thread would otherwise take one of the cores it is measured on); `flush` waits.
+    #[doc(hidden)]
+    pub fn hold_writer(&self) -> Result<store::WriterHold> {
+        self.inner.writer.hold()
     }
 
     /// [`Engine::flush`] for synchronous callers.
@@ -135,7 +153,7 @@ impl Engine {
         Ok(())
     }
 
-    /// Applies `event` to the projections and queues it for the log, under the core lock.
+    /// Applies `event` to the projections and queues it for the log, under the exclusive lock.
     pub(crate) fn record(
         &self,
         core: &mut Core,
@@ -144,7 +162,7 @@ impl Engine {
         cred: Option<CredentialWrite>,
     ) -> Result<()> {
         core.state.apply_event(at, &event);
-        core.state.last_seq += 1;
+        let seq = core.state.last_seq.bump();
         if let Some(CredentialWrite::Put {
             account,
             generation,
@@ -162,19 +180,37 @@ impl Engine {
             );
         }
         self.inner.writer.append(at, event, cred)?;
-        if core
-            .state
-            .last_seq
-            .is_multiple_of(checkpoint::CHECKPOINT_EVERY)
-        {
+        let due = self.inner.checkpoint_due.swap(false, Ordering::Relaxed);
+        if seq.is_multiple_of(checkpoint::CHECKPOINT_EVERY) || due {
             write_checkpoint(&self.inner.writer, core);
         }
         Ok(())
     }
 
+    /// Queues an event whose effects the caller already committed under the shared lock
+    /// (`select`'s fast path). A checkpoint boundary crossed here is left to
+    /// [`Engine::checkpoint_if_due`].
+    pub(crate) fn record_shared(&self, core: &Core, at: Timestamp, event: Event) -> Result<()> {
+        let seq = core.state.last_seq.bump();
+        if seq.is_multiple_of(checkpoint::CHECKPOINT_EVERY) {
+            self.inner.checkpoint_due.store(true, Ordering::Relaxed);
+        }
+        self.inner.writer.append(at, event, None)
+    }
+
+    /// Writes the checkpoint a shared-lock selection asked for, if no one has yet.
+    pub(crate) fn checkpoint_if_due(&self) {
+        if self.inner.checkpoint_due.load(Ordering::Relaxed) {
+            let mut core = self.inner.core.write();
+            if self.inner.checkpoint_due.swap(false, Ordering::Relaxed) {
+                write_checkpoint(&self.inner.writer, &mut core);
+            }
+        }
+    }
+
     /// The current secrets of an account (for refreshers and leases).
     pub fn secrets(&self, account: AccountId) -> Option<(u64, Secrets)> {
-        let core = self.inner.core.lock();
+        let core = self.inner.core.read();
         core.creds
             .get(&account)
             .map(|c| (c.generation, (*c.secrets).clone()))
@@ -185,7 +221,7 @@ impl Drop for Inner {
     fn drop(&mut self) {
         // A long tail since the last checkpoint is saved now, so the next open folds little.
         let core = self.core.get_mut();
-        if core.state.last_seq >= core.checkpoint_seq + checkpoint::CLOSE_MIN_TAIL {
+        if core.state.last_seq.get() >= core.checkpoint_seq + checkpoint::CLOSE_MIN_TAIL {
             write_checkpoint(&self.writer, core);
         }
         // Close the queue and wait for the thread: it commits what is queued, then exits, so
@@ -197,13 +233,14 @@ impl Drop for Inner {
     }
 }
 
-/// Queues a checkpoint of the projections as they are after `core.state.last_seq`. A failure
-/// only costs the next open some folding, so it is logged, not returned.
+/// Queues a checkpoint of the projections as they are after `core.state.last_seq`: copied
+/// under the lock, serialized on the writer thread. A failure only costs the next open some
+/// folding, so it is logged, not returned.
 fn write_checkpoint(writer: &Writer, core: &mut Core) {
-    let seq = core.state.last_seq;
-    match checkpoint::encode(&core.state).map(|bytes| writer.checkpoint(seq, bytes)) {
-        Some(Ok(())) => core.checkpoint_seq = seq,
-        Some(Err(e)) => tracing::warn!(%e, seq, "queueing a checkpoint failed"),
-        None => tracing::warn!(seq, "serializing a checkpoint failed"),
+    let seq = core.state.last_seq.get();
+    let state = Box::new(core.state.clone());
+    match writer.checkpoint(seq, Box::new(move || checkpoint::encode(&state))) {
+        Ok(()) => core.checkpoint_seq = seq,
+        Err(e) => tracing::warn!(%e, seq, "queueing a checkpoint failed"),
     }
 }

@@ -109,7 +109,7 @@ impl Engine {
                 let rotated = tokens.rotated(&plan.secrets);
                 let fingerprint = tokens.secrets.fingerprint();
                 let generation = {
-                    let mut core = self.inner.core.lock();
+                    let mut core = self.inner.core.write();
                     let current = core.state.accounts.get(&account).map(|a| a.generation);
                     if current != Some(plan.generation) {
                         // Imported (or removed) meanwhile: a person's newer credentials win.
@@ -160,7 +160,7 @@ impl Engine {
             }))
         };
         let now = self.now();
-        let mut core = self.inner.core.lock();
+        let mut core = self.inner.core.write();
         let a = core
             .state
             .accounts
@@ -234,7 +234,7 @@ impl Engine {
         let next = backoff::next_attempt_at(at, failures, jitter, f.retry_after);
         let needs_reauth = f.needs_reauth();
         {
-            let mut core = self.inner.core.lock();
+            let mut core = self.inner.core.write();
             let ev = Event::RefreshFailed(RefreshFailed {
                 account,
                 error: f.class,

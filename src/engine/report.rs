@@ -131,7 +131,7 @@ impl Engine {
             Classified::Cancelled => (None, vec![], None, true),
         };
 
-        let mut core = self.inner.core.lock();
+        let mut core = self.inner.core.write();
         let Some(acct) = core.state.accounts.get(&account) else {
             return Err(Error::UnknownAccount(account.to_string()));
         };

@@ -29,7 +29,7 @@ impl Engine {
     /// the failure backoff is over.
     pub fn due_for_refresh(&self, now: Timestamp) -> DueScan {
         let refreshers = &self.inner.refresh;
-        let core = self.inner.core.lock();
+        let core = self.inner.core.read();
         let mut scan = DueScan::default();
         let mut states = Vec::new();
         for a in core.state.accounts.values() {

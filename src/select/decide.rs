@@ -8,7 +8,7 @@ use super::Strategy;
 use crate::event::{BlockReason, Skip};
 use crate::ids::{AccountId, Provider};
 use crate::quota::rank::account_quota_key;
-use crate::state::{Account, State, Unavailable};
+use crate::state::{Account, KeySelector, State, Unavailable};
 use crate::time::{add, Timestamp};
 
 /// What the caller adds to a selection.
@@ -48,6 +48,21 @@ pub struct Refusal {
 /// Decides which account of `provider` serves `model` at `now`.
 pub fn decide(
     state: &State,
+    provider: Provider,
+    model: &str,
+    opts: &SelectOpts,
+    now: Timestamp,
+    policy: Policy,
+) -> Result<Choice, Refusal> {
+    let key = state.selector.key(provider, model).map(|(_, k)| k.lock());
+    decide_with(state, key.as_deref(), provider, model, opts, now, policy)
+}
+
+/// [`decide`] with the key's selector state already in hand: `select` holds its lock from the
+/// decision until the decision is recorded.
+pub fn decide_with(
+    state: &State,
+    key: Option<&KeySelector>,
     provider: Provider,
     model: &str,
     opts: &SelectOpts,
@@ -102,7 +117,7 @@ pub fn decide(
         };
         let chosen = match policy.strategy {
             Strategy::RoundRobin => {
-                let first = cursor_start(state, provider, model, start, end);
+                let first = cursor_start(state, key, start, end);
                 walk(state, accounts, first, model, &check, &mut skip)
             }
             Strategy::FillFirst => walk(state, accounts, 0, model, &check, &mut skip),
@@ -110,7 +125,7 @@ pub fn decide(
                 // Most remaining quota, then soonest reset; ties (and accounts with no quota
                 // facts) go in round-robin order after the cursor.
                 let n = accounts.len();
-                let first = cursor_start(state, provider, model, start, end);
+                let first = cursor_start(state, key, start, end);
                 let mut best = None;
                 for (i, id) in accounts.iter().enumerate() {
                     let Some(a) = state.accounts.get(id) else {
@@ -146,14 +161,17 @@ pub fn decide(
                         continue;
                     }
                     let score = if policy.strategy == Strategy::Weighted {
-                        state.selector.current_weight(provider, model, a.id) + a.weight as i64
+                        key.map_or(0, |k| k.weight(a.id)) + a.weight as i64
                     } else {
                         {
                             // Requests served in the quota window first, then every lease so
                             // far, so concurrent picks spread before any report comes back.
                             let served = a.quota.requests_in_window(now, model).min(1 << 30) as i64;
-                            let leased =
-                                a.health.get(model).map_or(0, |h| h.requests).min(1 << 30) as i64;
+                            let leased = a
+                                .health
+                                .get(model)
+                                .map_or(0, |h| h.requests.get())
+                                .min(1 << 30) as i64;
                             -((served << 31) + leased)
                         }
                     };
@@ -217,11 +235,9 @@ pub fn decide(
     })
 }
 
-/// Index in the tier `[start, end)` just after the last account chosen for (provider, model).
-fn cursor_start(state: &State, provider: Provider, model: &str, start: usize, end: usize) -> usize {
-    state
-        .selector
-        .cursor(provider, model)
+/// Index in the tier `[start, end)` just after the last account chosen for the key.
+fn cursor_start(state: &State, key: Option<&KeySelector>, start: usize, end: usize) -> usize {
+    key.and_then(|k| k.cursor)
         .and_then(|c| state.position.get(&c))
         .filter(|&&p| p >= start && p < end)
         .map_or(0, |&p| p - start + 1)

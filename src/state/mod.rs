@@ -3,6 +3,7 @@
 //! Block durations are decided at report time (`rules`) and arrive on the events.
 
 mod account;
+mod cell;
 mod outcome;
 pub mod rules;
 mod selector;
@@ -13,7 +14,8 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 pub use account::{Account, AccountStatus, Block, ModelHealth, RefreshState, Unavailable};
-pub use selector::SelectorState;
+pub use cell::{Counter, Locked};
+pub use selector::{KeySelector, SelectorState};
 
 use crate::event::*;
 use crate::ids::{AccountId, Provider};
@@ -30,8 +32,8 @@ pub struct State {
     /// Each account's index in its provider's `order`.
     pub position: HashMap<AccountId, usize>,
     pub selector: SelectorState,
-    /// The seq of the last event applied.
-    pub last_seq: u64,
+    /// The seq of the last event applied (bumped from `&self` by `select`'s fast path).
+    pub last_seq: Counter,
     added: u64,
 }
 
@@ -48,7 +50,7 @@ impl State {
     /// Applies one stored event.
     pub fn apply(&mut self, rec: &EventRecord) {
         self.apply_event(rec.at, &rec.event);
-        self.last_seq = rec.seq;
+        self.last_seq.set(rec.seq);
     }
 
     /// The accounts of `provider` in rotation order (priority, then order of addition).
@@ -217,52 +219,79 @@ impl State {
             && e.session
                 .as_ref()
                 .is_some_and(|s| self.selector.sessions.get(s) == Some(&e.account));
-        if !sticky {
-            self.selector.set_cursor(e.provider, &e.model, e.account);
+        // The structure first (the key's cell, the (account, model) health), then the shared
+        // step that `select` also commits on its own from `&self`.
+        self.selector.key_mut(e.provider, &e.model);
+        if let Some(a) = self.accounts.get_mut(&e.account) {
+            a.health.entry(e.model.clone()).or_default();
+        }
+        if let Some((_, key)) = self.selector.key(e.provider, &e.model) {
+            self.commit_selected(&mut key.lock(), e, sticky);
         }
         if let Some(s) = &e.session {
             self.selector.sessions.insert(s.clone(), e.account);
         }
-        if e.strategy == crate::select::Strategy::Weighted && !e.probe && !sticky {
-            // The candidates were the tier's accounts allowing the model, less those skipped.
-            let candidates: Vec<(AccountId, u32)> = self
-                .provider_accounts(e.provider)
-                .filter(|a| a.priority == e.tier && a.allows(&e.model))
-                .filter(|a| !e.skipped.iter().any(|s| s.account == a.id))
-                .map(|a| (a.id, a.weight))
-                .collect();
-            self.selector
-                .weighted_step(e.provider, &e.model, &candidates, e.account);
-        }
-        let Some(a) = self.accounts.get_mut(&e.account) else {
-            return;
-        };
-        let h = a.health.entry(e.model.clone()).or_default();
-        h.requests += 1;
         if e.probe {
-            // The probe belongs to the block `Account::unavailable` reported (the longer one
-            // when both are in force), so that block shows it and takes no second probe.
-            let probe = Some((e.request, at));
-            let model_until = h.block.as_ref().filter(|b| b.in_force(at)).map(|b| b.until);
-            let acct_until = a
-                .account_block
-                .as_ref()
-                .filter(|b| b.in_force(at))
-                .map(|b| b.until);
-            let on_model = match (acct_until, model_until) {
-                (Some(au), Some(mu)) => mu > au,
-                (None, Some(_)) => true,
-                _ => false,
-            };
-            let slot = if on_model {
-                h.block.as_mut()
-            } else {
-                a.account_block.as_mut()
-            };
-            if let Some(b) = slot {
-                b.probe = probe;
+            if let Some(a) = self.accounts.get_mut(&e.account) {
+                mark_probe(a, at, e);
             }
         }
+    }
+
+    /// What every selection changes once its key's cell and (account, model) health exist:
+    /// the cursor and weights advance (unless a session kept its account) and the lease count
+    /// grows. Needs only `&self` and the key's lock, so `select` commits it while other
+    /// threads read; the fold comes here too, so both always agree.
+    pub(crate) fn commit_selected(&self, key: &mut KeySelector, e: &Selected, sticky: bool) {
+        if !sticky {
+            if e.strategy == crate::select::Strategy::Weighted && !e.probe {
+                // The candidates were the tier's accounts allowing the model, less those skipped.
+                let candidates: Vec<(AccountId, u32)> = self
+                    .provider_accounts(e.provider)
+                    .filter(|a| a.priority == e.tier && a.allows(&e.model))
+                    .filter(|a| !e.skipped.iter().any(|s| s.account == a.id))
+                    .map(|a| (a.id, a.weight))
+                    .collect();
+                key.advance(e.account, Some(&candidates));
+            } else {
+                key.advance(e.account, None);
+            }
+        }
+        if let Some(h) = self
+            .accounts
+            .get(&e.account)
+            .and_then(|a| a.health.get(&*e.model))
+        {
+            h.requests.bump();
+        }
+    }
+}
+
+/// The probe belongs to the block `Account::unavailable` reported (the longer one when both
+/// are in force), so that block shows it and takes no second probe.
+fn mark_probe(a: &mut Account, at: Timestamp, e: &Selected) {
+    let probe = Some((e.request, at));
+    let acct_until = a
+        .account_block
+        .as_ref()
+        .filter(|b| b.in_force(at))
+        .map(|b| b.until);
+    let Some(h) = a.health.get_mut(&*e.model) else {
+        return;
+    };
+    let model_until = h.block.as_ref().filter(|b| b.in_force(at)).map(|b| b.until);
+    let on_model = match (acct_until, model_until) {
+        (Some(au), Some(mu)) => mu > au,
+        (None, Some(_)) => true,
+        _ => false,
+    };
+    let slot = if on_model {
+        h.block.as_mut()
+    } else {
+        a.account_block.as_mut()
+    };
+    if let Some(b) = slot {
+        b.probe = probe;
     }
 }
 

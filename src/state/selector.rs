@@ -1,20 +1,49 @@
-//! The selector's own projection: round-robin cursors and smooth-weighted-round-robin weights
-//! per (provider, model), and the session-affinity map. Folded from `selected` events only, so
-//! a replay reproduces every decision.
+//! The selector's own projection: per (provider, model) key the round-robin cursor and the
+//! smooth-weighted-round-robin weights, each key behind its own small lock so selections of
+//! different models commit side by side; and the session-affinity map. Folded from `selected`
+//! events only, so a replay reproduces every decision.
 
 // Fx hashing: these maps are keyed by ids and names rotor itself issues, read on every `select`.
 use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::cell::Locked;
 use crate::ids::{AccountId, Model, Provider};
+
+/// What the strategies remember about one (provider, model).
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+pub struct KeySelector {
+    /// Last account chosen: round robin continues after it.
+    pub cursor: Option<AccountId>,
+    /// Smooth weighted round robin: current weight per candidate.
+    pub weights: HashMap<AccountId, i64>,
+}
+
+impl KeySelector {
+    pub fn weight(&self, account: AccountId) -> i64 {
+        self.weights.get(&account).copied().unwrap_or(0)
+    }
+
+    /// Moves the cursor to `chosen`; with `weighted` candidates, also takes one smooth
+    /// weighted round-robin step: every candidate gains its weight, the chosen one pays the
+    /// total. Deterministic; over a full cycle each gets picks in proportion to weight.
+    pub fn advance(&mut self, chosen: AccountId, weighted: Option<&[(AccountId, u32)]>) {
+        self.cursor = Some(chosen);
+        if let Some(candidates) = weighted {
+            let total: i64 = candidates.iter().map(|(_, wt)| *wt as i64).sum();
+            for (id, wt) in candidates {
+                *self.weights.entry(*id).or_insert(0) += *wt as i64;
+            }
+            *self.weights.entry(chosen).or_insert(0) -= total;
+        }
+    }
+}
 
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 pub struct SelectorState {
-    /// Last account chosen per (provider, model): round robin continues after it.
-    pub cursors: HashMap<Provider, HashMap<Model, AccountId>>,
-    /// Smooth weighted round robin: current weight per candidate.
-    pub weights: HashMap<Provider, HashMap<Model, HashMap<AccountId, i64>>>,
+    /// Per provider and model, what the strategies remember.
+    pub keys: HashMap<Provider, HashMap<Model, Locked<KeySelector>>>,
     /// Session key → the account that served it last.
     /// Keys are chosen by callers (often from end-user conversations), so this map keeps
     /// std's SipHash, which resists hash flooding.
@@ -22,56 +51,36 @@ pub struct SelectorState {
 }
 
 impl SelectorState {
-    pub fn cursor(&self, provider: Provider, model: &str) -> Option<AccountId> {
-        self.cursors.get(&provider)?.get(model).copied()
+    /// The key's cell, with the interned model name.
+    pub fn key(&self, provider: Provider, model: &str) -> Option<(&Model, &Locked<KeySelector>)> {
+        self.keys.get(&provider)?.get_key_value(model)
     }
 
-    pub fn current_weight(&self, provider: Provider, model: &str, account: AccountId) -> i64 {
-        self.weights
-            .get(&provider)
-            .and_then(|m| m.get(model))
-            .and_then(|w| w.get(&account))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    pub fn set_cursor(&mut self, provider: Provider, model: &Model, account: AccountId) {
-        let models = self.cursors.entry(provider).or_default();
-        match models.get_mut(&**model) {
-            Some(slot) => *slot = account,
-            None => {
-                models.insert(model.clone(), account);
-            }
-        }
-    }
-
-    /// One smooth-weighted-round-robin step: every candidate gains its weight, the chosen one
-    /// pays the total. Deterministic; over a full cycle each gets picks in proportion to weight.
-    pub fn weighted_step(
-        &mut self,
-        provider: Provider,
-        model: &Model,
-        candidates: &[(AccountId, u32)],
-        chosen: AccountId,
-    ) {
-        let w = self
-            .weights
+    /// The key's cell, created on first use.
+    pub fn key_mut(&mut self, provider: Provider, model: &Model) -> &mut KeySelector {
+        // A refcount bump on the interned name; only the fold and the slow path come here.
+        self.keys
             .entry(provider)
             .or_default()
             .entry(model.clone())
-            .or_default();
-        let total: i64 = candidates.iter().map(|(_, wt)| *wt as i64).sum();
-        for (id, wt) in candidates {
-            *w.entry(*id).or_insert(0) += *wt as i64;
-        }
-        *w.entry(chosen).or_insert(0) -= total;
+            .or_default()
+            .get_mut()
+    }
+
+    pub fn cursor(&self, provider: Provider, model: &str) -> Option<AccountId> {
+        self.key(provider, model)?.1.lock().cursor
+    }
+
+    pub fn current_weight(&self, provider: Provider, model: &str, account: AccountId) -> i64 {
+        self.key(provider, model)
+            .map_or(0, |(_, k)| k.lock().weight(account))
     }
 
     pub fn forget_account(&mut self, account: AccountId) {
         self.sessions.retain(|_, a| *a != account);
-        for models in self.weights.values_mut() {
-            for w in models.values_mut() {
-                w.remove(&account);
+        for models in self.keys.values_mut() {
+            for key in models.values_mut() {
+                key.get_mut().weights.remove(&account);
             }
         }
     }

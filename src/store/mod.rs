@@ -15,7 +15,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use lock::{lock_path, WriterLock};
 pub use migrate::{schema_sql, SCHEMA_VERSION};
 pub use read::{StoredCredential, Unknown};
-pub use writer::{CredentialWrite, Writer, WriterThread};
+pub use writer::{CredentialWrite, EncodeCheckpoint, Writer, WriterHold, WriterThread};
 
 use crate::{Error, Result};
 

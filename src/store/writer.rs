@@ -31,14 +31,26 @@ pub enum CredentialWrite {
     },
 }
 
-// Appends are nearly every message: boxing them would add an allocation per event to save
-// channel space on the rare flush and checkpoint messages.
+/// Serializes a checkpoint on the writer thread, so the engine's lock is held only for the
+/// copy of the projections, not for their encoding. `None`: it could not be encoded.
+pub type EncodeCheckpoint = Box<dyn Fn() -> Option<Vec<u8>> + Send>;
+
+// Appends are nearly every message and stay unboxed; the rare credential change is boxed so
+// each queued append stays small (a queue that runs ahead of the disk holds many).
 #[allow(clippy::large_enum_variant)]
 enum Msg {
-    Append(Timestamp, Event, Option<CredentialWrite>),
+    Append(Timestamp, Event, Option<Box<CredentialWrite>>),
     Flush(oneshot::Sender<Result<(), String>>),
     FlushSync(std::sync::mpsc::Sender<Result<(), String>>),
-    Checkpoint(u64, Vec<u8>),
+    Checkpoint(u64, EncodeCheckpoint),
+    /// Stop taking messages until the sender side is dropped (see [`Writer::hold`]).
+    Hold(std::sync::mpsc::Receiver<()>),
+}
+
+/// While alive, the writer thread commits nothing more: appends queue up in memory. Dropping
+/// it lets the thread go on with the queue.
+pub struct WriterHold {
+    _release: std::sync::mpsc::Sender<()>,
 }
 
 /// Handle to the writer thread. Cloning shares the queue; dropping the last handle (or
@@ -75,15 +87,26 @@ impl Writer {
     /// Queues an event (and its credential change). Never waits for the disk.
     pub fn append(&self, at: Timestamp, event: Event, cred: Option<CredentialWrite>) -> Result<()> {
         self.tx
-            .send(Msg::Append(at, event, cred))
+            .send(Msg::Append(at, event, cred.map(Box::new)))
             .map_err(|_| Error::WriterStopped("the writer thread has exited".into()))
     }
 
-    /// Queues a checkpoint row (a serialized projection at `seq`).
-    pub fn checkpoint(&self, seq: u64, data: Vec<u8>) -> Result<()> {
+    /// Queues a checkpoint row: the projection at `seq`, serialized by `encode` on the
+    /// writer thread.
+    pub fn checkpoint(&self, seq: u64, encode: EncodeCheckpoint) -> Result<()> {
         self.tx
-            .send(Msg::Checkpoint(seq, data))
+            .send(Msg::Checkpoint(seq, encode))
             .map_err(|_| Error::WriterStopped("the writer thread has exited".into()))
+    }
+
+    /// Pauses the thread once it has committed what is queued before this call. For
+    /// benchmarks of the in-memory hot path, whose cores the writer would otherwise share.
+    pub fn hold(&self) -> Result<WriterHold> {
+        let (release, wait) = std::sync::mpsc::channel();
+        self.tx
+            .send(Msg::Hold(wait))
+            .map_err(|_| Error::WriterStopped("the writer thread has exited".into()))?;
+        Ok(WriterHold { _release: release })
     }
 
     /// Resolves once every event queued before this call is committed.
@@ -140,6 +163,10 @@ fn run(mut conn: Connection, rx: Receiver<Msg>) {
                 Msg::FlushSync(done) => {
                     let _ = done.send(result.clone());
                 }
+                // Returns (with an error) once the hold's sender is dropped.
+                Msg::Hold(wait) => {
+                    let _ = wait.recv();
+                }
                 _ => {}
             }
         }
@@ -180,7 +207,7 @@ fn commit(conn: &mut Connection, batch: &[Msg]) -> Result<()> {
                         write_credential(&tx, cred)?;
                     }
                 }
-                Msg::Checkpoint(seq, data) => {
+                Msg::Checkpoint(seq, encode) => {
                     // The engine numbers events itself; if a failed batch ever made it disagree
                     // with the log, a checkpoint at the wrong seq must not be stored.
                     let last: i64 =
@@ -193,6 +220,10 @@ fn commit(conn: &mut Connection, batch: &[Msg]) -> Result<()> {
                         );
                         continue;
                     }
+                    let Some(data) = encode() else {
+                        tracing::warn!(seq, "serializing a checkpoint failed");
+                        continue;
+                    };
                     tx.execute(
                         "INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?1, ?2)",
                         params![*seq as i64, data],
@@ -204,7 +235,7 @@ fn commit(conn: &mut Connection, batch: &[Msg]) -> Result<()> {
                         params![*seq as i64],
                     )?;
                 }
-                Msg::Flush(_) | Msg::FlushSync(_) => {}
+                Msg::Flush(_) | Msg::FlushSync(_) | Msg::Hold(_) => {}
             }
         }
     }

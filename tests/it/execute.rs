@@ -194,6 +194,13 @@ async fn a_dropped_execute_reports_its_request_cancelled() {
         .is_err());
     let st = e.state();
     let h = &st.accounts[&ids[0]].health[M];
-    assert_eq!((h.requests, h.failures, h.block.clone()), (1, 0, None));
-    assert_eq!(st.last_seq, 3, "account_added, selected, request_cancelled");
+    assert_eq!(
+        (h.requests.get(), h.failures, h.block.clone()),
+        (1, 0, None)
+    );
+    assert_eq!(
+        st.last_seq.get(),
+        3,
+        "account_added, selected, request_cancelled"
+    );
 }
