@@ -58,11 +58,10 @@ impl Engine {
         let core = self.inner.core.read();
         let (model, cell) = core.state.selector.key(ask.provider, model)?;
         let mut key = cell.lock();
-        let p = ask.provider;
         let decision = decide_with(
             &core.state,
             Some(&key),
-            p,
+            ask.provider,
             model,
             ask.opts,
             ask.at,
