@@ -52,6 +52,23 @@ fn select(c: &mut Criterion) {
     g.finish();
 }
 
+/// `select` throughput with 1 and 2 threads (the log writer held while timed, so it does not
+/// take one of the cores): per-element time halves when `select` scales.
+fn select_threads(c: &mut Criterion) {
+    let mix = MixConfig::new(ACCOUNTS, MODELS, 42);
+    let (engine, names) =
+        eng::engine_with_accounts(None, ACCOUNTS, MODELS, mix.start, 10).expect("engine");
+    eng::select_median_ns(&engine, &names, mix.start, 5, 20_000);
+    let mut g = c.benchmark_group("select_threads_1000x20");
+    g.throughput(Throughput::Elements(1));
+    for threads in [1, 2] {
+        g.bench_function(format!("engine_select_{threads}_threads"), |b| {
+            b.iter_custom(|iters| eng::select_parallel(&engine, &names, mix.start, threads, iters))
+        });
+    }
+    g.finish();
+}
+
 fn append_and_fold(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mix = MixConfig::new(ACCOUNTS, MODELS, 42);
@@ -118,5 +135,5 @@ fn append_and_fold(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, select, append_and_fold);
+criterion_group!(benches, select, select_threads, append_and_fold);
 criterion_main!(benches);

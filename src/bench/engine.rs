@@ -104,6 +104,39 @@ pub fn select_throughput(
     threads: usize,
     run_for: Duration,
 ) -> f64 {
+    let start = Instant::now();
+    let (calls, elapsed) = select_threads(engine, names, at, threads, |n| {
+        if n == 0 || start.elapsed() < run_for {
+            256
+        } else {
+            0
+        }
+    });
+    calls as f64 / elapsed.as_secs_f64().max(1e-9)
+}
+
+/// `calls` selections split over `threads` threads (as [`select_throughput`] makes them):
+/// the wall time they took.
+pub fn select_parallel(
+    engine: &Engine,
+    names: &[String],
+    at: Timestamp,
+    threads: usize,
+    calls: u64,
+) -> Duration {
+    let per_thread = calls.div_ceil(threads.max(1) as u64);
+    select_threads(engine, names, at, threads, |n| (per_thread - n).min(256)).1
+}
+
+/// Runs `threads` threads of `select`, each in batches of `batch(calls so far)` until that is
+/// 0, with the writer held; returns the calls made and the wall time.
+fn select_threads(
+    engine: &Engine,
+    names: &[String],
+    at: Timestamp,
+    threads: usize,
+    batch: impl Fn(u64) -> u64 + Sync,
+) -> (u64, Duration) {
     let opts = SelectOpts {
         at: Some(at),
         ..Default::default()
@@ -113,18 +146,22 @@ pub fn select_throughput(
     let total: u64 = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads.max(1))
             .map(|t| {
-                let opts = &opts;
+                let (opts, batch) = (&opts, &batch);
                 s.spawn(move || {
                     let (mut n, mut x) = (0u64, 0x9E37_79B9_7F4A_7C15u64 ^ (t as u64 + 1));
-                    while start.elapsed() < run_for {
-                        for _ in 0..256 {
+                    loop {
+                        let size = batch(n);
+                        if size == 0 {
+                            break;
+                        }
+                        for _ in 0..size {
                             x ^= x << 13;
                             x ^= x >> 7;
                             x ^= x << 17;
                             let name = &names[(x % names.len() as u64) as usize];
                             let _ = std::hint::black_box(engine.select(PROVIDER, name, opts));
                         }
-                        n += 256;
+                        n += size;
                     }
                     n
                 })
@@ -135,7 +172,29 @@ pub fn select_throughput(
     let elapsed = start.elapsed();
     drop(hold);
     let _ = engine.flush_blocking();
-    total as f64 / elapsed.as_secs_f64().max(1e-9)
+    (total, elapsed)
+}
+
+/// `select` throughput with 1 and with 2 threads: `rounds` alternating runs of each, every
+/// run `run_for` long, and the median of each (a run caught by a checkpoint copy or by the
+/// machine's other work does not decide the figure).
+pub fn select_scaling(
+    engine: &Engine,
+    names: &[String],
+    at: Timestamp,
+    rounds: usize,
+    run_for: Duration,
+) -> (f64, f64) {
+    let (mut one, mut two) = (Vec::new(), Vec::new());
+    for _ in 0..rounds.max(1) {
+        one.push(select_throughput(engine, names, at, 1, run_for));
+        two.push(select_throughput(engine, names, at, 2, run_for));
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    (median(one), median(two))
 }
 
 /// `requests` × (`select` + successful `report`) on `engine`, timed until `flush` returns:

@@ -21,6 +21,8 @@ pub struct BenchConfig {
     pub append_events: usize,
     pub select_batches: usize,
     pub select_per_batch: usize,
+    /// Alternating 1- and 2-thread `select` runs, and how long each lasts.
+    pub throughput_rounds: usize,
     pub throughput_for: Duration,
 }
 
@@ -34,7 +36,8 @@ impl BenchConfig {
             append_events: if quick { 200_000 } else { 1_000_000 },
             select_batches: if quick { 31 } else { 101 },
             select_per_batch: 2_000,
-            throughput_for: Duration::from_millis(if quick { 500 } else { 2_000 }),
+            throughput_rounds: if quick { 3 } else { 7 },
+            throughput_for: Duration::from_millis(if quick { 200 } else { 300 }),
         }
     }
 }
@@ -100,8 +103,13 @@ pub fn run(cfg: &BenchConfig, mut progress: impl FnMut(&str)) -> Result<BenchRep
         cfg.select_batches,
         cfg.select_per_batch,
     );
-    let one = eng::select_throughput(&engine, &names, at, 1, cfg.throughput_for);
-    let two = eng::select_throughput(&engine, &names, at, 2, cfg.throughput_for);
+    let (one, two) = eng::select_scaling(
+        &engine,
+        &names,
+        at,
+        cfg.throughput_rounds,
+        cfg.throughput_for,
+    );
     drop(engine);
     let select_round_robin_ns = baseline::round_robin_pick_ns(
         cfg.accounts,

@@ -47,6 +47,7 @@ pub fn bench(ctx: &Ctx, a: BenchArgs) -> Result<i32> {
         // Small runs: fewer select batches, so a test run stays short in a debug build.
         cfg.select_batches = cfg.select_batches.min(11);
         cfg.select_per_batch = cfg.select_per_batch.min(200);
+        cfg.throughput_rounds = 1;
         cfg.throughput_for = cfg
             .throughput_for
             .min(std::time::Duration::from_millis(100));

@@ -114,12 +114,15 @@ impl Engine {
         self.inner.clock.now()
     }
 
-    /// A copy of the projections (for status, tests, and explanations).
+    /// A consistent copy of the projections (for status, tests, and explanations): taken
+    /// with the lock exclusive, so no selection is half committed in it.
     pub fn state(&self) -> State {
-        self.inner.core.read().state.clone()
+        self.inner.core.write().state.clone()
     }
 
-    /// Runs `f` on the projections without copying them.
+    /// Runs `f` on the projections without copying them. Selections on other threads may
+    /// commit to the per-key cells and lease counters while `f` runs; use [`Engine::state`]
+    /// for a snapshot that must add up.
     pub fn with_state<R>(&self, f: impl FnOnce(&State) -> R) -> R {
         f(&self.inner.core.read().state)
     }

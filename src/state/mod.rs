@@ -6,6 +6,7 @@ mod account;
 mod cell;
 mod outcome;
 pub mod rules;
+mod selected;
 mod selector;
 
 // Fx hashing: these maps are keyed by ids and names rotor itself issues, read on every `select`.
@@ -208,90 +209,6 @@ impl State {
             }
         }
         self.tiers.insert(provider, tiers);
-    }
-
-    fn apply_selected(&mut self, at: Timestamp, e: &Selected) {
-        // A session that stays on its account is affinity, not a strategy decision: it leaves
-        // the round-robin cursor and the weights alone, so sessions do not skew the split of
-        // the other traffic. (The decision kept it exactly when the session's previous account
-        // is the chosen one: a strategy can never pick it otherwise, as it was unavailable.)
-        let sticky = !e.probe
-            && e.session
-                .as_ref()
-                .is_some_and(|s| self.selector.sessions.get(s) == Some(&e.account));
-        // The structure first (the key's cell, the (account, model) health), then the shared
-        // step that `select` also commits on its own from `&self`.
-        self.selector.key_mut(e.provider, &e.model);
-        if let Some(a) = self.accounts.get_mut(&e.account) {
-            a.health.entry(e.model.clone()).or_default();
-        }
-        if let Some((_, key)) = self.selector.key(e.provider, &e.model) {
-            self.commit_selected(&mut key.lock(), e, sticky);
-        }
-        if let Some(s) = &e.session {
-            self.selector.sessions.insert(s.clone(), e.account);
-        }
-        if e.probe {
-            if let Some(a) = self.accounts.get_mut(&e.account) {
-                mark_probe(a, at, e);
-            }
-        }
-    }
-
-    /// What every selection changes once its key's cell and (account, model) health exist:
-    /// the cursor and weights advance (unless a session kept its account) and the lease count
-    /// grows. Needs only `&self` and the key's lock, so `select` commits it while other
-    /// threads read; the fold comes here too, so both always agree.
-    pub(crate) fn commit_selected(&self, key: &mut KeySelector, e: &Selected, sticky: bool) {
-        if !sticky {
-            if e.strategy == crate::select::Strategy::Weighted && !e.probe {
-                // The candidates were the tier's accounts allowing the model, less those skipped.
-                let candidates: Vec<(AccountId, u32)> = self
-                    .provider_accounts(e.provider)
-                    .filter(|a| a.priority == e.tier && a.allows(&e.model))
-                    .filter(|a| !e.skipped.iter().any(|s| s.account == a.id))
-                    .map(|a| (a.id, a.weight))
-                    .collect();
-                key.advance(e.account, Some(&candidates));
-            } else {
-                key.advance(e.account, None);
-            }
-        }
-        if let Some(h) = self
-            .accounts
-            .get(&e.account)
-            .and_then(|a| a.health.get(&*e.model))
-        {
-            h.requests.bump();
-        }
-    }
-}
-
-/// The probe belongs to the block `Account::unavailable` reported (the longer one when both
-/// are in force), so that block shows it and takes no second probe.
-fn mark_probe(a: &mut Account, at: Timestamp, e: &Selected) {
-    let probe = Some((e.request, at));
-    let acct_until = a
-        .account_block
-        .as_ref()
-        .filter(|b| b.in_force(at))
-        .map(|b| b.until);
-    let Some(h) = a.health.get_mut(&*e.model) else {
-        return;
-    };
-    let model_until = h.block.as_ref().filter(|b| b.in_force(at)).map(|b| b.until);
-    let on_model = match (acct_until, model_until) {
-        (Some(au), Some(mu)) => mu > au,
-        (None, Some(_)) => true,
-        _ => false,
-    };
-    let slot = if on_model {
-        h.block.as_mut()
-    } else {
-        a.account_block.as_mut()
-    };
-    if let Some(b) = slot {
-        b.probe = probe;
     }
 }
 

@@ -140,7 +140,7 @@ fn parallel_selects_leave_a_log_that_replays_to_the_same_decisions() {
                             x ^= x << 17;
                             let model = ["gpt-4o", "o3", "o4-mini", "gpt-5"][(x % 4) as usize];
                             let opts = SelectOpts {
-                                session: (x % 9 == 0).then(|| format!("s{}", x % 5)),
+                                session: x.is_multiple_of(9).then(|| format!("s{}", x % 5)),
                                 ..Default::default()
                             };
                             selects += 1;
@@ -152,7 +152,7 @@ fn parallel_selects_leave_a_log_that_replays_to_the_same_decisions() {
                             }
                             // Most leases are never reported (the caller went away), so
                             // selections often run side by side.
-                            if x % 4 != 0 {
+                            if !x.is_multiple_of(4) {
                                 continue;
                             }
                             let outcome = match (x >> 8) % 23 {
