@@ -3,18 +3,19 @@
 //! events go to the writer's queue. Reporting outcomes is in `report.rs`.
 //!
 //! Two paths. The common one holds the projection lock *shared* plus the one (provider, model)
-//! key's own lock, so selections of different models run side by side on different cores: it
-//! decides, advances the key's cursor and bumps a lease counter (`State::commit_selected`, the
-//! fold's own code) and queues the event before letting go. A selection that changes structure
-//! (a session, a half-open probe, a key or (account, model) seen for the first time) takes the
-//! lock exclusively and goes through the fold like every other event.
+//! key's own lock (and its session's shard, if any), so selections of different models run side
+//! by side on different cores: it decides, advances the key's cursor, bumps a lease counter
+//! (`State::commit_selected`, the fold's own code), moves the session and queues the event
+//! before letting go. A selection that changes structure (a half-open probe, a key or an
+//! (account, model) seen for the first time) takes the lock exclusively and goes through the
+//! fold like every other event.
 
 use std::sync::Arc;
 
 use super::{Core, Engine, Lease, NoAccount};
 use crate::event::{self, Event};
 use crate::ids::{Model, Provider, RequestId};
-use crate::select::{decide, decide_with, Choice, Policy, Refusal, SelectOpts};
+use crate::select::{decide, decide_with, Choice, Policy, Recall, Refusal, SelectOpts};
 use crate::time::Timestamp;
 
 /// One selection's inputs, shared by both paths.
@@ -44,11 +45,9 @@ impl Engine {
             },
             request: RequestId::new_v7(),
         };
-        if opts.session.is_none() {
-            if let Some(out) = self.select_shared(&ask, model) {
-                self.checkpoint_if_due();
-                return out;
-            }
+        if let Some(out) = self.select_shared(&ask, model) {
+            self.checkpoint_if_due();
+            return out;
         }
         self.select_exclusive(&ask, model)
     }
@@ -57,16 +56,19 @@ impl Engine {
     fn select_shared(&self, ask: &Ask<'_>, model: &str) -> Option<Result<Lease, NoAccount>> {
         let core = self.inner.core.read();
         let (model, cell) = core.state.selector.key(ask.provider, model)?;
+        // Lock order: the session's shard, then the key (the exclusive path takes neither).
+        let session = ask.opts.session.as_deref();
+        let mut shard = session.map(|s| core.state.selector.sessions.shard(s).lock());
         let mut key = cell.lock();
-        let decision = decide_with(
-            &core.state,
-            Some(&key),
-            ask.provider,
-            model,
-            ask.opts,
-            ask.at,
-            ask.policy,
-        );
+        let previous = session
+            .zip(shard.as_deref())
+            .and_then(|(s, m)| m.get(s).copied());
+        let recall = Recall {
+            key: Some(&key),
+            session: previous,
+        };
+        let p = ask.provider;
+        let decision = decide_with(&core.state, recall, p, model, ask.opts, ask.at, ask.policy);
         if let Ok(c) = &decision {
             // A probe marks a block, a first lease creates the (account, model) health: both
             // change structure, which only the exclusive path may.
@@ -81,7 +83,12 @@ impl Engine {
         }
         let (event, out) = self.decided(&core, ask, model.clone(), decision);
         if let Event::Selected(e) = &event {
-            core.state.commit_selected(&mut key, e, false);
+            // As the fold: a session kept on its account leaves the cursor alone.
+            let sticky = previous == Some(e.account);
+            core.state.commit_selected(&mut key, e, sticky);
+            if let (Some(m), Some(s), false) = (shard.as_deref_mut(), session, sticky) {
+                m.insert(s.to_owned(), e.account);
+            }
         }
         if let Err(e) = self.record_shared(&core, ask.at, event) {
             tracing::error!(%e, "recording a selection failed");

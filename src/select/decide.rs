@@ -45,6 +45,14 @@ pub struct Refusal {
     pub skipped: Vec<Skip>,
 }
 
+/// What the selector remembers that a decision reads: the key's cursor and weights, and the
+/// account the session (if any) was last served by.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Recall<'a> {
+    pub key: Option<&'a KeySelector>,
+    pub session: Option<AccountId>,
+}
+
 /// Decides which account of `provider` serves `model` at `now`.
 pub fn decide(
     state: &State,
@@ -55,20 +63,28 @@ pub fn decide(
     policy: Policy,
 ) -> Result<Choice, Refusal> {
     let key = state.selector.key(provider, model).map(|(_, k)| k.lock());
-    decide_with(state, key.as_deref(), provider, model, opts, now, policy)
+    let recall = Recall {
+        key: key.as_deref(),
+        session: opts
+            .session
+            .as_deref()
+            .and_then(|s| state.selector.sessions.get(s)),
+    };
+    decide_with(state, recall, provider, model, opts, now, policy)
 }
 
-/// [`decide`] with the key's selector state already in hand: `select` holds its lock from the
-/// decision until the decision is recorded.
+/// [`decide`] with what the selector remembers already in hand: `select` holds the key's (and
+/// the session's) lock from the decision until the decision is recorded.
 pub fn decide_with(
     state: &State,
-    key: Option<&KeySelector>,
+    recall: Recall<'_>,
     provider: Provider,
     model: &str,
     opts: &SelectOpts,
     now: Timestamp,
     policy: Policy,
 ) -> Result<Choice, Refusal> {
+    let key = recall.key;
     let order: &[AccountId] = state.order.get(&provider).map_or(&[], |v| v.as_slice());
     let check = |a: &Account| -> Option<Unavailable> {
         if opts.exclude.contains(&a.id) {
@@ -82,12 +98,8 @@ pub fn decide_with(
         a.unavailable(model, now)
     };
 
-    if let Some(id) = opts
-        .session
-        .as_ref()
-        .and_then(|s| state.selector.sessions.get(s))
-    {
-        if let Some(a) = state.accounts.get(id) {
+    if let Some(id) = recall.session.filter(|_| opts.session.is_some()) {
+        if let Some(a) = state.accounts.get(&id) {
             if a.provider == provider && a.allows(model) && check(a).is_none() {
                 return Ok(Choice {
                     account: a.id,

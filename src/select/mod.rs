@@ -5,7 +5,7 @@ mod decide;
 
 use serde::{Deserialize, Serialize};
 
-pub use decide::{decide, decide_with, Choice, Policy, Refusal, SelectOpts};
+pub use decide::{decide, decide_with, Choice, Policy, Recall, Refusal, SelectOpts};
 
 /// How an account is chosen inside the first priority tier that has a candidate (SPEC §6).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]

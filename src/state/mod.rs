@@ -8,6 +8,7 @@ mod outcome;
 pub mod rules;
 mod selected;
 mod selector;
+mod sessions;
 
 // Fx hashing: these maps are keyed by ids and names rotor itself issues, read on every `select`.
 use rustc_hash::FxHashMap as HashMap;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub use account::{Account, AccountStatus, Block, ModelHealth, RefreshState, Unavailable};
 pub use cell::{Counter, Locked};
 pub use selector::{KeySelector, SelectorState};
+pub use sessions::{SessionShard, Sessions};
 
 use crate::event::*;
 use crate::ids::{AccountId, Provider};

@@ -17,7 +17,7 @@ impl State {
         let sticky = !e.probe
             && e.session
                 .as_ref()
-                .is_some_and(|s| self.selector.sessions.get(s) == Some(&e.account));
+                .is_some_and(|s| self.selector.sessions.get(s) == Some(e.account));
         // The structure first (the key's cell, the (account, model) health), then the shared
         // step that `select` also commits on its own from `&self`.
         self.selector.key_mut(e.provider, &e.model);
@@ -99,7 +99,7 @@ mod tests {
     use super::*;
     use crate::event::{AccountAdded, CredentialKind, Event};
     use crate::ids::{Model, Provider, RequestId};
-    use crate::select::{decide_with, Policy, SelectOpts, Strategy};
+    use crate::select::{decide, Policy, SelectOpts, Strategy};
 
     fn with_accounts(weights: &[u32]) -> State {
         let mut s = State::default();
@@ -145,20 +145,8 @@ mod tests {
             let opts = SelectOpts::default();
             let at = Timestamp::default();
             let selected = |s: &State| {
-                let key = s
-                    .selector
-                    .key(Provider::Openai, &model)
-                    .map(|(_, k)| k.lock());
-                let c = decide_with(
-                    s,
-                    key.as_deref(),
-                    Provider::Openai,
-                    &model,
-                    &opts,
-                    at,
-                    policy,
-                )
-                .expect("an account is free");
+                let c = decide(s, Provider::Openai, &model, &opts, at, policy)
+                    .expect("an account is free");
                 Selected {
                     request: RequestId::new_v7(),
                     provider: Provider::Openai,

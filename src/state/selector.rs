@@ -1,6 +1,6 @@
 //! The selector's own projection: per (provider, model) key the round-robin cursor and the
 //! smooth-weighted-round-robin weights, each key behind its own small lock so selections of
-//! different models commit side by side; and the session-affinity map. Folded from `selected`
+//! different models commit side by side; and the session-affinity map (`sessions.rs`). Folded from `selected`
 //! events only, so a replay reproduces every decision.
 
 // Fx hashing: these maps are keyed by ids and names rotor itself issues, read on every `select`.
@@ -45,9 +45,7 @@ pub struct SelectorState {
     /// Per provider and model, what the strategies remember.
     pub keys: HashMap<Provider, HashMap<Model, Locked<KeySelector>>>,
     /// Session key → the account that served it last.
-    /// Keys are chosen by callers (often from end-user conversations), so this map keeps
-    /// std's SipHash, which resists hash flooding.
-    pub sessions: std::collections::HashMap<String, AccountId>,
+    pub sessions: super::sessions::Sessions,
 }
 
 impl SelectorState {
@@ -77,7 +75,7 @@ impl SelectorState {
     }
 
     pub fn forget_account(&mut self, account: AccountId) {
-        self.sessions.retain(|_, a| *a != account);
+        self.sessions.forget(account);
         for models in self.keys.values_mut() {
             for key in models.values_mut() {
                 key.get_mut().weights.remove(&account);
