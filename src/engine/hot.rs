@@ -62,7 +62,7 @@ impl Engine {
         let mut key = cell.lock();
         let previous = session
             .zip(shard.as_deref())
-            .and_then(|(s, m)| m.get(s).copied());
+            .and_then(|(s, m)| m.get(s, ask.at));
         let recall = Recall {
             key: Some(&key),
             session: previous,
@@ -83,11 +83,12 @@ impl Engine {
         }
         let (event, out) = self.decided(&core, ask, model.clone(), decision);
         if let Event::Selected(e) = &event {
-            // As the fold: a session kept on its account leaves the cursor alone.
+            // As the fold: a session kept on its account leaves the cursor alone, and every
+            // request of a session keeps it alive.
             let sticky = previous == Some(e.account);
             core.state.commit_selected(&mut key, e, sticky);
-            if let (Some(m), Some(s), false) = (shard.as_deref_mut(), session, sticky) {
-                m.insert(s.to_owned(), e.account);
+            if let (Some(m), Some(s)) = (shard.as_deref_mut(), session) {
+                m.remember(s, e.account, ask.at);
             }
         }
         if let Err(e) = self.record_shared(&core, ask.at, event) {

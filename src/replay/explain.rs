@@ -97,14 +97,14 @@ pub fn explain(records: &[EventRecord], request: RequestId) -> Option<Explanatio
             Some((acct, strategy, tier, false)) => {
                 let sticky = session
                     .as_ref()
-                    .is_some_and(|s| state.selector.sessions.get(s) == Some(acct));
+                    .is_some_and(|s| state.selector.sessions.get(s, rec.at) == Some(acct));
                 if sticky {
                     format!("session {:?} stays on {} while it is available", session.as_deref().unwrap_or(""), label(acct))
                 } else {
                     let lower = candidates.iter().filter(|c| c.tier < tier).count();
                     let mut why = String::new();
                     // A session whose account could not serve moved: say from where and why.
-                    let prev = session.as_ref().and_then(|s| state.selector.sessions.get(s));
+                    let prev = session.as_ref().and_then(|s| state.selector.sessions.get(s, rec.at));
                     if let (Some(s), Some(prev)) = (&session, prev) {
                         let cause = candidates.iter().find(|c| c.account == prev).and_then(|c| c.reason);
                         why += &format!(

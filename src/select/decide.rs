@@ -68,7 +68,7 @@ pub fn decide(
         session: opts
             .session
             .as_deref()
-            .and_then(|s| state.selector.sessions.get(s)),
+            .and_then(|s| state.selector.sessions.get(s, now)),
     };
     decide_with(state, recall, provider, model, opts, now, policy)
 }

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 pub use account::{Account, AccountStatus, Block, ModelHealth, RefreshState, Unavailable};
 pub use cell::{Counter, Locked};
 pub use selector::{KeySelector, SelectorState};
-pub use sessions::{SessionShard, Sessions};
+pub use sessions::{Affinity, SessionShard, Sessions, SESSION_IDLE};
 
 use crate::event::*;
 use crate::ids::{AccountId, Provider};

@@ -17,7 +17,7 @@ impl State {
         let sticky = !e.probe
             && e.session
                 .as_ref()
-                .is_some_and(|s| self.selector.sessions.get(s) == Some(e.account));
+                .is_some_and(|s| self.selector.sessions.get(s, at) == Some(e.account));
         // The structure first (the key's cell, the (account, model) health), then the shared
         // step that `select` also commits on its own from `&self`.
         self.selector.key_mut(e.provider, &e.model);
@@ -28,7 +28,7 @@ impl State {
             self.commit_selected(&mut key.lock(), e, sticky);
         }
         if let Some(s) = &e.session {
-            self.selector.sessions.insert(s.clone(), e.account);
+            self.selector.sessions.remember(s, e.account, at);
         }
         if e.probe {
             if let Some(a) = self.accounts.get_mut(&e.account) {

@@ -1,22 +1,69 @@
 //! Session affinity: session key → the account that served it last, split over shards that
 //! each have their own lock, so selections of different sessions commit side by side (see
-//! `engine/hot.rs`). The fold writes through `&mut` without locking. Serialized as one map.
+//! `engine/hot.rs`). A session idle for [`SESSION_IDLE`] is forgotten, so the map does not
+//! grow with traffic. The fold writes through `&mut` without locking.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::time::Duration;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use super::cell::Locked;
 use crate::ids::AccountId;
+use crate::time::{add, Timestamp};
 
 const SHARDS: usize = 16;
 
-/// One shard: keys are chosen by callers (often from end-user conversations), so the map keeps
-/// std's randomly keyed SipHash, which resists hash flooding.
-pub type SessionShard = HashMap<String, AccountId>;
+/// Affinity outlives no provider's prompt cache (Anthropic's longest lasts an hour): after
+/// this long without a request, a session is placed afresh. A constant, not configuration,
+/// because it is a fold input: every replay must agree on it.
+pub const SESSION_IDLE: Duration = Duration::from_secs(3600);
 
-#[derive(Clone, PartialEq, Debug, Default)]
+/// Where a session went last, and when.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Affinity {
+    pub account: AccountId,
+    pub at: Timestamp,
+}
+
+/// One shard. Keys are chosen by callers (often from end-user conversations), so the map keeps
+/// std's randomly keyed SipHash, which resists hash flooding.
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+pub struct SessionShard {
+    map: HashMap<String, Affinity>,
+    /// Idle sessions are swept when the map grows past this (then set to twice what is left),
+    /// so sweeping costs O(1) per insert; lookups ignore idle entries, so when the sweep runs
+    /// never changes a decision.
+    sweep_at: usize,
+}
+
+impl SessionShard {
+    /// The account `session` was last served by, unless it has been idle too long at `now`.
+    pub fn get(&self, session: &str, now: Timestamp) -> Option<AccountId> {
+        self.map
+            .get(session)
+            .filter(|a| add(a.at, SESSION_IDLE) > now)
+            .map(|a| a.account)
+    }
+
+    /// Records that `session` was served by `account` at `at`.
+    pub fn remember(&mut self, session: &str, account: AccountId, at: Timestamp) {
+        let seen = Affinity { account, at };
+        match self.map.get_mut(session) {
+            Some(slot) => *slot = seen,
+            None => {
+                self.map.insert(session.to_owned(), seen);
+            }
+        }
+        if self.map.len() > self.sweep_at {
+            self.map.retain(|_, a| add(a.at, SESSION_IDLE) > at);
+            self.sweep_at = (2 * self.map.len()).max(64);
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 pub struct Sessions {
     shards: [Locked<SessionShard>; SHARDS],
 }
@@ -36,26 +83,27 @@ impl Sessions {
         (h.finish() % SHARDS as u64) as usize
     }
 
-    /// The account `session` was last served by.
-    pub fn get(&self, session: &str) -> Option<AccountId> {
-        self.shard(session).lock().get(session).copied()
+    /// The account `session` was last served by, if it has not been idle too long at `now`.
+    pub fn get(&self, session: &str, now: Timestamp) -> Option<AccountId> {
+        self.shard(session).lock().get(session, now)
     }
 
-    pub fn insert(&mut self, session: String, account: AccountId) {
-        self.shards[Self::index(&session)]
+    pub fn remember(&mut self, session: &str, account: AccountId, at: Timestamp) {
+        self.shards[Self::index(session)]
             .get_mut()
-            .insert(session, account);
+            .remember(session, account, at);
     }
 
     /// Forgets every session served by `account`.
     pub fn forget(&mut self, account: AccountId) {
         for shard in &mut self.shards {
-            shard.get_mut().retain(|_, a| *a != account);
+            shard.get_mut().map.retain(|_, a| a.account != account);
         }
     }
 
+    /// Sessions held, idle ones not yet swept included.
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().len()).sum()
+        self.shards.iter().map(|s| s.lock().map.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -63,48 +111,55 @@ impl Sessions {
     }
 }
 
-impl Serialize for Sessions {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let guards: Vec<_> = self.shards.iter().map(|x| x.lock()).collect();
-        s.collect_map(guards.iter().flat_map(|g| g.iter()))
-    }
-}
-
-impl<'de> Deserialize<'de> for Sessions {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let all = SessionShard::deserialize(d)?;
-        let mut sessions = Sessions::default();
-        for (session, account) in all {
-            sessions.insert(session, account);
-        }
-        Ok(sessions)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::parse_ts;
+
+    fn t(s: &str) -> Timestamp {
+        parse_ts(&format!("2026-01-01T{s}Z")).unwrap()
+    }
 
     #[test]
-    fn sessions_spread_over_shards_and_round_trip_as_one_map() {
+    fn sessions_spread_over_shards_and_round_trip_into_the_same_shards() {
         let mut s = Sessions::default();
         let (a, b) = (
             AccountId(uuid::Uuid::from_u128(1)),
             AccountId(uuid::Uuid::from_u128(2)),
         );
         for i in 0..100 {
-            s.insert(format!("conv-{i}"), if i % 2 == 0 { a } else { b });
+            s.remember(
+                &format!("conv-{i}"),
+                if i % 2 == 0 { a } else { b },
+                t("00:00:00"),
+            );
         }
-        let used = s.shards.iter().filter(|x| !x.lock().is_empty()).count();
+        let used = s.shards.iter().filter(|x| !x.lock().map.is_empty()).count();
         assert!(used > SHARDS / 2, "{used} shards used");
-        let json = serde_json::to_value(&s).unwrap();
-        assert_eq!(json.as_object().map(|m| m.len()), Some(100));
-        let back: Sessions = serde_json::from_value(json).unwrap();
-        assert_eq!(back, s, "the same session lands in the same shard again");
+        let back: Sessions = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back, s);
         s.forget(a);
+        let now = t("00:30:00");
         assert_eq!(
-            (s.len(), s.get("conv-1"), s.get("conv-0")),
+            (s.len(), s.get("conv-1", now), s.get("conv-0", now)),
             (50, Some(b), None)
         );
+    }
+
+    #[test]
+    fn an_idle_session_is_forgotten_and_swept_as_new_ones_arrive() {
+        // Given a session served at 00:00
+        let mut s = Sessions::default();
+        let a = AccountId(uuid::Uuid::from_u128(1));
+        s.remember("old", a, t("00:00:00"));
+        // Then it keeps its account for an hour of idleness, and not one instant more
+        assert_eq!(s.get("old", t("00:59:59")), Some(a));
+        assert_eq!(s.get("old", t("01:00:00")), None);
+        // When thousands of other sessions arrive two hours later
+        for i in 0..5_000 {
+            s.remember(&format!("new-{i}"), a, t("02:00:00"));
+        }
+        // Then the idle one is gone from memory, not just ignored
+        assert_eq!(s.len(), 5_000);
     }
 }

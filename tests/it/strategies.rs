@@ -162,6 +162,33 @@ fn a_session_keeps_its_account_and_moves_only_when_it_is_blocked() {
 }
 
 #[test]
+fn a_session_idle_for_an_hour_is_placed_afresh() {
+    // Given a session on account a, kept alive by a request every 50 minutes
+    let clock = ManualClock::at(T0);
+    let e = mem_engine(&clock, Default::default());
+    add_keys(&e, P, &["a", "b", "c"]);
+    let s = SelectOpts {
+        session: Some("conv-1".into()),
+        ..Default::default()
+    };
+    let first = e.select(P, M, &s).unwrap().account;
+    for _ in 0..3 {
+        clock.advance(Duration::from_secs(50 * 60));
+        picks(&e, 1);
+        assert_eq!(e.select(P, M, &s).unwrap().account, first, "still warm");
+    }
+    // When it then stays idle for an hour while other traffic moves the cursor past a
+    clock.advance(rotor::state::SESSION_IDLE);
+    picks(&e, 1);
+    // Then it goes where round robin goes, not back to a
+    let next = e.select(P, M, &s).unwrap().account;
+    assert_ne!(next, first);
+    // And the session now lives on that account
+    let state = e.state();
+    assert_eq!(state.selector.sessions.get("conv-1", e.now()), Some(next));
+}
+
+#[test]
 fn no_account_names_the_earliest_time_and_every_skip_reason() {
     let clock = ManualClock::at(T0);
     let e = mem_engine(&clock, Default::default());
