@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::{Engine, NewAccount};
-use crate::event::{AccountUpdated, DisableReason};
+use crate::event::{AccountUpdated, DisableReason, Identity};
 use crate::ids::AccountId;
 use crate::import::ImportedCredential;
 use crate::state::{Account, AccountStatus};
@@ -48,7 +48,10 @@ impl Engine {
                 models: None,
                 secrets: cred.secrets.clone(),
                 expires_at: cred.expires_at,
-                identity: cred.identity.clone(),
+                identity: Identity {
+                    project_id: cred.project_id.clone(),
+                    ..cred.identity.clone()
+                },
             })?;
             return Ok((id, ImportAction::Added));
         };

@@ -127,11 +127,17 @@ pub struct Identity {
     pub account_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
+    /// Google Cloud project an Antigravity account calls Cloud Code Assist with (not a secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<String>,
 }
 
 impl Identity {
     pub fn is_empty(&self) -> bool {
-        self.email.is_none() && self.account_id.is_none() && self.plan.is_none()
+        self.email.is_none()
+            && self.account_id.is_none()
+            && self.plan.is_none()
+            && self.project_id.is_none()
     }
 }
 

@@ -35,6 +35,8 @@ pub(super) fn read(v: &Value) -> Result<ImportedCredential, String> {
         email: str_of(v, "email").or(claims.email),
         account_id: str_of(v, "account_id").or(claims.chatgpt_account_id),
         plan: claims.chatgpt_plan_type,
+        // Kept apart on the credential (`project_id`) and set on the account when it is added.
+        project_id: None,
     };
     Ok(ImportedCredential {
         provider,

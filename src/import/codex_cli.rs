@@ -48,6 +48,7 @@ pub(super) fn read(v: &Value) -> Result<ImportedCredential, String> {
         email: claims.email,
         account_id: str_of(tokens, "account_id").or(claims.chatgpt_account_id),
         plan: claims.chatgpt_plan_type,
+        project_id: None,
     };
     Ok(ImportedCredential {
         provider: Provider::Codex,

@@ -60,6 +60,7 @@ impl ClaudeRefresher {
                 email: field("email_address"),
                 account_id: field("uuid"),
                 plan: None,
+                project_id: None,
             },
         })
     }

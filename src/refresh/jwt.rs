@@ -25,6 +25,7 @@ impl JwtClaims {
             email: self.email.clone(),
             account_id: self.chatgpt_account_id.clone(),
             plan: self.chatgpt_plan_type.clone(),
+            project_id: None,
         }
     }
 }

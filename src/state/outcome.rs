@@ -83,7 +83,14 @@ pub(super) fn refresh_succeeded(a: &mut Account, e: &RefreshSucceeded) {
     a.generation = e.generation;
     a.fingerprint = e.fingerprint.clone();
     if !e.identity.is_empty() {
+        // A token endpoint never names the Cloud project: keep the one the account came with.
+        let project_id = e
+            .identity
+            .project_id
+            .clone()
+            .or(a.identity.project_id.take());
         a.identity = e.identity.clone();
+        a.identity.project_id = project_id;
     }
     if a.account_block
         .as_ref()

@@ -65,6 +65,7 @@ fn one_of_each_kind() -> Vec<Event> {
                 email: Some("dev@example.com".into()),
                 account_id: None,
                 plan: Some("max".into()),
+                project_id: None,
             },
             quota_window_s: Some(18_000),
         }),
