@@ -38,11 +38,10 @@ impl Observed {
         match self.reset_at {
             Some(r) => now < r,
             None => {
-                let len = self
+                let minutes = self
                     .window_minutes
-                    .map(|m| Duration::from_secs(u64::from(m) * 60))
-                    .unwrap_or(default_len);
-                now < add(self.observed_at, len)
+                    .map(|m| Duration::from_secs(u64::from(m) * 60));
+                now < add(self.observed_at, minutes.unwrap_or(default_len))
             }
         }
     }

@@ -20,6 +20,16 @@ pub fn engine_at(path: &Path, clock: &ManualClock) -> Engine {
         .unwrap()
 }
 
+/// An engine on the log at `path`, on `clock`, with `config`.
+pub fn engine_with(path: &Path, clock: &ManualClock, config: rotor::Config) -> Engine {
+    Engine::builder()
+        .path(path)
+        .clock(clock.clone())
+        .config(config)
+        .open()
+        .unwrap()
+}
+
 pub fn temp_db() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("rotor.db");

@@ -114,12 +114,7 @@ fn parallel_selects_leave_a_log_that_replays_to_the_same_decisions() {
         );
         let config = rotor::Config::from_toml(&toml).unwrap();
         let probe_after = config.probe.after.0;
-        let e = rotor::Engine::builder()
-            .path(&db)
-            .clock(clock.clone())
-            .config(config)
-            .open()
-            .unwrap();
+        let e = engine_with(&db, &clock, config);
         for (i, label) in ["a", "b", "c", "d", "e", "f"].into_iter().enumerate() {
             let key = format!("sk-test-{label}-0123456789abcdef0123");
             let mut account = rotor::NewAccount::api_key(Provider::Openai, label, &key);

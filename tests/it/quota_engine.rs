@@ -97,12 +97,7 @@ fn a_configured_window_is_recorded_on_the_account_and_survives_a_config_change()
     let clock = ManualClock::at(T0);
     let (_d, db) = temp_db();
     let config = rotor::Config::from_toml("[quota.window]\nopenai = \"1h\"\n").unwrap();
-    let e = rotor::Engine::builder()
-        .path(&db)
-        .clock(clock.clone())
-        .config(config)
-        .open()
-        .unwrap();
+    let e = engine_with(&db, &clock, config);
     e.add_account(NewAccount::api_key(
         Provider::Openai,
         "o",
