@@ -69,15 +69,16 @@ impl Engine {
         };
         let p = ask.provider;
         let decision = decide_with(&core.state, recall, p, model, ask.opts, ask.at, ask.policy);
+        let mut health = None;
         if let Ok(c) = &decision {
             // A probe marks a block, a first lease creates the (account, model) health: both
             // change structure, which only the exclusive path may.
-            let known = core
+            health = core
                 .state
                 .accounts
                 .get(&c.account)
                 .and_then(|a| a.health.get(model));
-            if c.probe || known.is_none() {
+            if c.probe || health.is_none() {
                 return None;
             }
         }
@@ -86,7 +87,7 @@ impl Engine {
             // As the fold: a session kept on its account leaves the cursor alone, and every
             // request of a session keeps it alive.
             let sticky = previous == Some(e.account);
-            core.state.commit_selected(&mut key, e, sticky);
+            core.state.commit_selected(&mut key, health, e, sticky);
             if let (Some(m), Some(s)) = (shard.as_deref_mut(), session) {
                 m.remember(s, e.account, ask.at);
             }

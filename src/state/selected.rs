@@ -3,7 +3,7 @@
 //! commits on its own under the shared lock (`engine/hot.rs`); the fold calls it too, so the
 //! live projections and a replay can never disagree. Other events fold in `mod.rs`.
 
-use super::{Account, KeySelector, State};
+use super::{Account, KeySelector, ModelHealth, State};
 use crate::event::Selected;
 use crate::ids::AccountId;
 use crate::time::Timestamp;
@@ -25,7 +25,8 @@ impl State {
             a.health.entry(e.model.clone()).or_default();
         }
         if let Some((_, key)) = self.selector.key(e.provider, &e.model) {
-            self.commit_selected(&mut key.lock(), e, sticky);
+            let health = self.health(e);
+            self.commit_selected(&mut key.lock(), health, e, sticky);
         }
         if let Some(s) = &e.session {
             self.selector.sessions.remember(s, e.account, at);
@@ -37,11 +38,17 @@ impl State {
         }
     }
 
-    /// What every selection changes once its key's cell and (account, model) health exist:
+    /// What every selection changes once its key's cell and (account, model) `health` exist:
     /// the cursor and weights advance (unless a session kept its account) and the lease count
     /// grows. Needs only `&self` and the key's lock, so `select` commits it while other
     /// threads read; the fold comes here too, so both always agree.
-    pub(crate) fn commit_selected(&self, key: &mut KeySelector, e: &Selected, sticky: bool) {
+    pub(crate) fn commit_selected(
+        &self,
+        key: &mut KeySelector,
+        health: Option<&ModelHealth>,
+        e: &Selected,
+        sticky: bool,
+    ) {
         if !sticky {
             if e.strategy == crate::select::Strategy::Weighted && !e.probe {
                 // The candidates were the tier's accounts allowing the model, less those skipped.
@@ -56,13 +63,14 @@ impl State {
                 key.advance(e.account, None);
             }
         }
-        if let Some(h) = self
-            .accounts
-            .get(&e.account)
-            .and_then(|a| a.health.get(&*e.model))
-        {
+        if let Some(h) = health {
             h.requests.bump();
         }
+    }
+
+    /// The (account, model) health a selection leases.
+    pub(crate) fn health(&self, e: &Selected) -> Option<&ModelHealth> {
+        self.accounts.get(&e.account)?.health.get(&*e.model)
     }
 }
 
@@ -125,7 +133,7 @@ mod tests {
     /// What `select` does under the shared lock, on a state whose structure exists.
     fn commit_shared(s: &State, e: &Selected) {
         let (_, key) = s.selector.key(e.provider, &e.model).expect("key exists");
-        s.commit_selected(&mut key.lock(), e, false);
+        s.commit_selected(&mut key.lock(), s.health(e), e, false);
     }
 
     #[test]
