@@ -36,8 +36,8 @@ impl BenchConfig {
             append_events: if quick { 200_000 } else { 1_000_000 },
             select_batches: if quick { 31 } else { 101 },
             select_per_batch: 2_000,
-            throughput_rounds: if quick { 3 } else { 7 },
-            throughput_for: Duration::from_millis(if quick { 200 } else { 300 }),
+            throughput_rounds: if quick { 5 } else { 9 },
+            throughput_for: Duration::from_millis(if quick { 120 } else { 200 }),
         }
     }
 }

@@ -237,12 +237,27 @@ impl Drop for Inner {
 }
 
 /// Queues a checkpoint of the projections as they are after `core.state.last_seq`: copied
-/// under the lock, serialized on the writer thread. A failure only costs the next open some
-/// folding, so it is logged, not returned.
+/// under the lock, serialized on a thread of its own (the writer, often the busiest thread,
+/// only waits for the bytes when it reaches the checkpoint in its queue). A failure only costs
+/// the next open some folding, so it is logged, not returned.
 fn write_checkpoint(writer: &Writer, core: &mut Core) {
     let seq = core.state.last_seq.get();
-    let state = Box::new(core.state.clone());
-    match writer.checkpoint(seq, Box::new(move || checkpoint::encode(&state))) {
+    let state = core.state.clone();
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let encode = move || {
+        let _ = tx.send(checkpoint::encode(&state));
+    };
+    let encoded: store::EncodeCheckpoint = match std::thread::Builder::new()
+        .name("rotor-checkpoint".into())
+        .spawn(encode)
+    {
+        Ok(_) => Box::new(move || rx.recv().ok().flatten()),
+        Err(e) => {
+            tracing::warn!(%e, seq, "no thread for a checkpoint: skipping it");
+            return;
+        }
+    };
+    match writer.checkpoint(seq, encoded) {
         Ok(()) => core.checkpoint_seq = seq,
         Err(e) => tracing::warn!(%e, seq, "queueing a checkpoint failed"),
     }

@@ -31,8 +31,9 @@ pub enum CredentialWrite {
     },
 }
 
-/// Serializes a checkpoint on the writer thread, so the engine's lock is held only for the
-/// copy of the projections, not for their encoding. `None`: it could not be encoded.
+/// Hands the writer a checkpoint's bytes when it reaches it in its queue, so the engine's lock
+/// is held only for the copy of the projections, not for their encoding. `None`: it could not
+/// be encoded.
 pub type EncodeCheckpoint = Box<dyn Fn() -> Option<Vec<u8>> + Send>;
 
 // Appends are nearly every message and stay unboxed; the rare credential change is boxed so
@@ -91,8 +92,7 @@ impl Writer {
             .map_err(|_| Error::WriterStopped("the writer thread has exited".into()))
     }
 
-    /// Queues a checkpoint row: the projection at `seq`, serialized by `encode` on the
-    /// writer thread.
+    /// Queues a checkpoint row: the projection at `seq`, whose bytes `encode` gives.
     pub fn checkpoint(&self, seq: u64, encode: EncodeCheckpoint) -> Result<()> {
         self.tx
             .send(Msg::Checkpoint(seq, encode))
