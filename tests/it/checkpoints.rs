@@ -177,3 +177,44 @@ fn the_engine_checkpoints_on_close_and_keeps_numbering_events_after_reopening() 
     assert_eq!(e.with_state(|s| s.last_seq.get()), end);
     assert!(e.state() == fold_from_seq1(&path));
 }
+
+#[test]
+fn selections_on_the_shared_path_checkpoint_every_hundred_thousand_events() {
+    // Given an engine whose selections go the shared-lock path (no reports, two models)
+    let (_dir, path) = temp_db();
+    let e = Engine::open(&path).unwrap();
+    add_keys(&e, Provider::Openai, &["a", "b", "c"]);
+    let opts = SelectOpts::default();
+    // When two threads select until the log passes the first checkpoint boundary
+    std::thread::scope(|s| {
+        for model in ["gpt-5", "o3"] {
+            let (e, opts) = (&e, &opts);
+            s.spawn(move || {
+                while e.with_state(|s| s.last_seq.get())
+                    < rotor::engine::checkpoint::CHECKPOINT_EVERY + 10
+                {
+                    for _ in 0..100 {
+                        e.select(Provider::Openai, model, opts).unwrap();
+                    }
+                }
+            });
+        }
+    });
+    e.flush_blocking().unwrap();
+    // Then a checkpoint was written during the run (not at close), at or just past the boundary,
+    // and it is exactly the fold of the log up to its seq
+    let conn = store::open_read_only(&path).unwrap();
+    let (seq, bytes) = store::read::latest_checkpoint(&conn, i64::MAX as u64)
+        .unwrap()
+        .expect("a checkpoint");
+    let every = rotor::engine::checkpoint::CHECKPOINT_EVERY;
+    assert!((every..every + 300).contains(&seq), "checkpoint at {seq}");
+    let stored = checkpoint::decode(seq, &bytes).expect("a checkpoint that decodes");
+    let mut upto = rotor::state::State::default();
+    store::read::for_each_event(&conn, 0, Some(seq), store::Unknown::Fail, |rec| {
+        upto.apply(&rec);
+        Ok(())
+    })
+    .unwrap();
+    assert!(stored == upto, "the checkpoint equals the fold up to {seq}");
+}
