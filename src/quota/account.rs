@@ -3,7 +3,6 @@
 //! routing of events to them. The combined standing is the tighter of the two. The trackers'
 //! own logic lives in `tracker.rs`.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -21,8 +20,8 @@ pub struct AccountQuota {
     /// Counts every request of the account; learns from account-scope quota errors and holds
     /// observations that name no model.
     pub account: QuotaTracker,
-    /// Per model, in name order (deterministic iteration for `status`).
-    pub models: BTreeMap<Model, QuotaTracker>,
+    /// Per model; read on every `select`, so Fx-hashed (`views` sorts by name for `status`).
+    pub models: rustc_hash::FxHashMap<Model, QuotaTracker>,
 }
 
 impl AccountQuota {
@@ -31,7 +30,7 @@ impl AccountQuota {
         AccountQuota {
             window_ms: len.as_millis().min(u64::MAX as u128) as u64,
             account: QuotaTracker::new(None, len),
-            models: BTreeMap::new(),
+            models: Default::default(),
         }
     }
 
@@ -141,12 +140,13 @@ impl AccountQuota {
         if acct.confidence.is_some() || acct.used_percent.is_some() {
             rows.push(acct);
         }
-        rows.extend(
-            self.models
-                .values()
-                .filter(|q| !q.is_empty(now))
-                .map(|q| q.view(now)),
-        );
+        let mut models: Vec<_> = self
+            .models
+            .iter()
+            .filter(|(_, q)| !q.is_empty(now))
+            .collect();
+        models.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        rows.extend(models.into_iter().map(|(_, q)| q.view(now)));
         rows
     }
 }

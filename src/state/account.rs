@@ -2,8 +2,6 @@
 //! health (block, consecutive failures, quota backoff level) and refresh state. Pure data plus
 //! the question every decision asks: is it blocked for this model at `now`, and why.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::event::{BlockReason, CredentialKind, DisableReason, Identity};
@@ -88,7 +86,8 @@ pub struct Account {
     /// A block on every model of the account.
     pub account_block: Option<Block>,
     pub quota_level: u32,
-    pub health: BTreeMap<Model, ModelHealth>,
+    /// Per model; read on every `select`, so Fx-hashed like the selector's keys.
+    pub health: rustc_hash::FxHashMap<Model, ModelHealth>,
     pub refresh: RefreshState,
     /// Usage windows, provider observations and learned limits.
     pub quota: crate::quota::AccountQuota,

@@ -66,7 +66,9 @@ pub fn status(state: &State, at: Timestamp) -> StatusView {
                     until: Some(b.until),
                 });
             }
-            for (m, h) in &a.health {
+            let mut models: Vec<_> = a.health.iter().collect();
+            models.sort_unstable_by(|x, y| x.0.cmp(y.0));
+            for (m, h) in models {
                 if let Some(b) = h.block.as_ref().filter(|b| b.in_force(at)) {
                     blocks.push(BlockView {
                         model: Some(m.clone()),
