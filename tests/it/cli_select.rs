@@ -101,6 +101,16 @@ fn select_honours_session_and_exclude_by_label() {
 fn clear_lifts_a_block_and_unknown_accounts_are_usage_errors() {
     let (_d, db) = temp_db();
     add_key_account(&db, "glm", "solo");
+    let select_glm = [
+        "select",
+        "--provider",
+        "glm",
+        "--model",
+        "glm-4.6",
+        "--at",
+        T0,
+        "--json",
+    ];
     let o = rotor(
         &db,
         &[
@@ -116,38 +126,14 @@ fn clear_lifts_a_block_and_unknown_accounts_are_usage_errors() {
         ],
     );
     assert!(o.status.success(), "{o:?}");
-    let o = rotor(
-        &db,
-        &[
-            "select",
-            "--provider",
-            "glm",
-            "--model",
-            "glm-4.6",
-            "--at",
-            T0,
-            "--json",
-        ],
-    );
+    let o = rotor(&db, &select_glm);
     assert_eq!(o.status.code(), Some(3));
     assert_eq!(json(&o)["skipped"][0]["reason"], "billing");
 
     let o = rotor(&db, &["clear", "solo", "--json"]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     assert_eq!(json(&o)["cleared"], true);
-    let o = rotor(
-        &db,
-        &[
-            "select",
-            "--provider",
-            "glm",
-            "--model",
-            "glm-4.6",
-            "--at",
-            T0,
-            "--json",
-        ],
-    );
+    let o = rotor(&db, &select_glm);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
 
     // A model-scope block cleared for that model only.

@@ -29,6 +29,15 @@ fn block_for(e: &Engine, want: rotor::AccountId, secs: u64) {
     panic!("account never leased");
 }
 
+/// A weighted pair: `heavy` (weight 3) and `light` (weight 1), in that order.
+fn heavy_and_light(e: &Engine) -> (rotor::AccountId, rotor::AccountId) {
+    let mut heavy = NewAccount::api_key(P, "heavy", "sk-test-heavy-0123456789abcdef");
+    heavy.weight = 3;
+    let heavy = e.add_account(heavy).unwrap();
+    let light = NewAccount::api_key(P, "light", "sk-test-light-0123456789abcdef");
+    (heavy, e.add_account(light).unwrap())
+}
+
 fn picks(e: &Engine, n: usize) -> Vec<rotor::AccountId> {
     (0..n).map(|_| lease(e, P, M).account).collect()
 }
@@ -91,16 +100,7 @@ fn least_used_picks_the_account_with_the_fewest_requests() {
 fn weighted_splits_exactly_three_to_one_over_forty_picks() {
     let clock = ManualClock::at(T0);
     let e = mem_engine(&clock, with_strategy(Strategy::Weighted));
-    let mut heavy = NewAccount::api_key(P, "heavy", "sk-test-heavy-0123456789abcdef");
-    heavy.weight = 3;
-    let heavy = e.add_account(heavy).unwrap();
-    let light = e
-        .add_account(NewAccount::api_key(
-            P,
-            "light",
-            "sk-test-light-0123456789abcdef",
-        ))
-        .unwrap();
+    let (heavy, light) = heavy_and_light(&e);
     let got = picks(&e, 40);
     assert_eq!(got.iter().filter(|a| **a == heavy).count(), 30);
     assert_eq!(got.iter().filter(|a| **a == light).count(), 10);
@@ -220,16 +220,7 @@ fn no_account_names_the_earliest_time_and_every_skip_reason() {
 fn sticky_session_picks_do_not_skew_the_rotation_of_other_traffic() {
     let clock = ManualClock::at(T0);
     let e = mem_engine(&clock, with_strategy(Strategy::Weighted));
-    let mut heavy = NewAccount::api_key(P, "heavy", "sk-test-heavy-0123456789abcdef");
-    heavy.weight = 3;
-    let heavy = e.add_account(heavy).unwrap();
-    let light = e
-        .add_account(NewAccount::api_key(
-            P,
-            "light",
-            "sk-test-light-0123456789abcdef",
-        ))
-        .unwrap();
+    let (heavy, light) = heavy_and_light(&e);
     let s = SelectOpts {
         session: Some("conv".into()),
         ..Default::default()
