@@ -18,6 +18,7 @@ pub mod parse;
 pub mod quota;
 pub mod refresh;
 pub mod replay;
+pub mod scrub;
 pub mod secret;
 pub mod select;
 pub mod state;

@@ -118,8 +118,8 @@ fn failure(rng: &mut StdRng) -> ParsedError {
         ),
     };
     let mut e = ParsedError::new(kind, Some(status), msg);
-    e.code = code.map(str::to_string);
-    e.error_type = Some(ty.to_string());
+    e.code = code.map(Into::into);
+    e.error_type = Some(ty.into());
     e.retry_after_ms = wait_ms;
     if kind == ErrorKind::QuotaExceeded {
         e.scope = Scope::Account;

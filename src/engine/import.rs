@@ -49,7 +49,7 @@ impl Engine {
                 secrets: cred.secrets.clone(),
                 expires_at: cred.expires_at,
                 identity: Identity {
-                    project_id: cred.project_id.clone(),
+                    project_id: cred.project_id.as_deref().map(Into::into),
                     ..cred.identity.clone()
                 },
             })?;

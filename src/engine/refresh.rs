@@ -259,7 +259,7 @@ impl Engine {
             account,
             class: f.class,
             status: f.status,
-            message: f.message,
+            message: f.message.into(),
             next_attempt_at: Some(next),
             needs_reauth,
         })

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{AccountId, Model, Provider, RequestId};
 use crate::parse::ParsedError;
+use crate::scrub::ScrubbedMessage;
 use crate::time::{serde_ts_opt, Timestamp};
 
 /// An event as stored: position in the log, time, and the fact.
@@ -206,7 +207,8 @@ pub struct RefreshFailed {
     pub error: RefreshErrorClass,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
-    pub message: String,
+    /// The token endpoint's answer, scrubbed and bounded like every provider string.
+    pub message: ScrubbedMessage,
     #[serde(
         default,
         with = "serde_ts_opt",

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AccountId, Model};
+use crate::scrub::{ScrubbedCode, ScrubbedIdentity};
 use crate::time::{serde_ts_opt, Timestamp};
 
 /// Why an account is not selectable (SPEC §2 `block.reason`), plus `excluded` for accounts the
@@ -91,12 +92,13 @@ impl Usage {
     }
 }
 
-/// What a provider said about a quota window, from response headers or a quota error.
+/// What a provider said about a quota window, from response headers or a quota error. Its
+/// names are scrubbed and bounded like every provider string.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct QuotaObservation {
     /// The window's name as the provider sees it: `5h`, `7d`, `primary`, `secondary`,
     /// `requests`, `tokens`, `input-tokens`, ...
-    pub window: String,
+    pub window: ScrubbedCode,
     /// The model the window applies to; `None` when it is the whole account's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<Model>,
@@ -115,21 +117,23 @@ pub struct QuotaObservation {
     )]
     pub reset_at: Option<Timestamp>,
     /// The header (or body field) this came from.
-    pub source: String,
+    pub source: ScrubbedCode,
 }
 
-/// Who a credential belongs to, as learned from a token response or an imported file.
+/// Who a credential belongs to, as learned from a token response or an imported file. Each
+/// field is scrubbed and bounded like every provider string; `rotor export` replaces the
+/// e-mail, account id and project with pseudonyms unless asked to keep them.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 pub struct Identity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<ScrubbedIdentity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
+    pub account_id: Option<ScrubbedIdentity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub plan: Option<String>,
+    pub plan: Option<ScrubbedIdentity>,
     /// Google Cloud project an Antigravity account calls Cloud Code Assist with (not a secret).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<String>,
+    pub project_id: Option<ScrubbedIdentity>,
 }
 
 impl Identity {

@@ -33,7 +33,7 @@ pub(super) fn read(v: &Value) -> Result<ImportedCredential, String> {
         secrets,
         expires_at,
         identity: Identity {
-            plan: str_of(o, "subscriptionType"),
+            plan: str_of(o, "subscriptionType").map(Into::into),
             ..Identity::default()
         },
         project_id: None,

@@ -32,9 +32,11 @@ pub(super) fn read(v: &Value) -> Result<ImportedCredential, String> {
         .and_then(|t| decode_claims(t.expose()))
         .unwrap_or_default();
     let identity = Identity {
-        email: str_of(v, "email").or(claims.email),
-        account_id: str_of(v, "account_id").or(claims.chatgpt_account_id),
-        plan: claims.chatgpt_plan_type,
+        email: str_of(v, "email").or(claims.email).map(Into::into),
+        account_id: str_of(v, "account_id")
+            .or(claims.chatgpt_account_id)
+            .map(Into::into),
+        plan: claims.chatgpt_plan_type.map(Into::into),
         // Kept apart on the credential (`project_id`) and set on the account when it is added.
         project_id: None,
     };

@@ -45,9 +45,11 @@ pub(super) fn read(v: &Value) -> Result<ImportedCredential, String> {
         .and_then(|t| decode_claims(t.expose()))
         .and_then(|c| c.exp);
     let identity = Identity {
-        email: claims.email,
-        account_id: str_of(tokens, "account_id").or(claims.chatgpt_account_id),
-        plan: claims.chatgpt_plan_type,
+        email: claims.email.map(Into::into),
+        account_id: str_of(tokens, "account_id")
+            .or(claims.chatgpt_account_id)
+            .map(Into::into),
+        plan: claims.chatgpt_plan_type.map(Into::into),
         project_id: None,
     };
     Ok(ImportedCredential {

@@ -116,7 +116,7 @@ pub fn read_credential_file(path: &Path) -> Result<ImportedCredential> {
     };
     let mut cred = parsed.map_err(err)?;
     if cred.label.is_empty() {
-        cred.label = cred.identity.email.clone().unwrap_or(stem);
+        cred.label = cred.identity.email.clone().map_or(stem, Into::into);
     }
     Ok(cred)
 }

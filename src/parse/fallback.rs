@@ -7,7 +7,9 @@ use super::{ErrorKind, ParsedError};
 /// Status-only classification, with the body's first non-empty line (or HTML title) as the
 /// message. `html_content_type`: the response said `text/html`, whatever the body looks like.
 pub fn classify(status: u16, body: &[u8], html_content_type: bool) -> ParsedError {
-    let text = String::from_utf8_lossy(body.get(..2048).unwrap_or(body));
+    // The whole body (at most MAX_BODY): cutting it here could split a token into a stub the
+    // scrubber no longer recognises; the message is cut by the scrubber, between tokens.
+    let text = String::from_utf8_lossy(body);
     let html = looks_like_html(&text) || (html_content_type && text.trim_start().starts_with('<'));
     let message = if html {
         html_title(&text)

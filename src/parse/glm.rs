@@ -27,7 +27,7 @@ pub(super) fn by_code(input: &Input<'_>) -> Option<ParsedError> {
     let (kind, scope) = from_code.or_else(|| kind_of_code(input.error_type()?))?;
     let mut e = input.error_scoped(kind, scope);
     if e.code.is_none() {
-        e.code = input.error_type().map(str::to_string);
+        e.code = input.error_type().map(Into::into);
     }
     Some(e)
 }

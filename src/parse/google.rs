@@ -89,8 +89,8 @@ pub(super) fn by_status(input: &Input<'_>) -> Option<ParsedError> {
         return None;
     };
     let mut e = input.error_scoped(kind, scope);
-    e.code = d.reason.or(status).map(str::to_string).or(e.code);
-    e.error_type = status.map(str::to_string);
+    e.code = d.reason.or(status).map(Into::into).or(e.code);
+    e.error_type = status.map(Into::into);
     if kind != ErrorKind::NotFound {
         apply_detail_waits(&mut e, &d);
     }

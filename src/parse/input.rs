@@ -63,12 +63,9 @@ impl<'a> Input<'a> {
     /// A classification carrying this response's status, code, type and message.
     pub fn error(&self, kind: ErrorKind) -> ParsedError {
         let mut e = ParsedError::new(kind, Some(self.status), self.message());
-        e.code = self.code();
+        e.code = self.code().map(Into::into);
         // A top-level `"type":"error"` only says "this is an error event": not a provider type.
-        e.error_type = self
-            .error_type()
-            .filter(|t| *t != "error")
-            .map(str::to_string);
+        e.error_type = self.error_type().filter(|t| *t != "error").map(Into::into);
         e
     }
 

@@ -25,12 +25,12 @@ pub use waits::MAX_WAIT_MS;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::Provider;
+use crate::scrub::{ScrubbedCode, ScrubbedMessage};
 use crate::time::{serde_ts_opt, Timestamp};
 
 /// At most this much of a body is ever read (SPEC §4).
 pub const MAX_BODY: usize = 64 * 1024;
-/// Messages copied into events are truncated to this many characters.
-pub const MAX_MESSAGE: usize = 512;
+pub use crate::scrub::{MAX_CODE, MAX_MESSAGE};
 
 /// What went wrong, as far as rotation is concerned (SPEC §4 table).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
@@ -87,7 +87,8 @@ pub enum Scope {
 }
 
 /// One classified failure. Carried whole by `request_failed` events, so it holds no secret:
-/// `message` is truncated and scrubbed of token-shaped strings.
+/// every text field is [`crate::scrub::Scrubbed`] (tokens redacted, length bounded), however
+/// the error was built: by a parser, by hand, or decoded from a log.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct ParsedError {
     pub kind: ErrorKind,
@@ -96,11 +97,11 @@ pub struct ParsedError {
     pub status: Option<u16>,
     /// Provider error code (`insufficient_quota`, `1113`, `RATE_LIMIT_EXCEEDED`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub code: Option<ScrubbedCode>,
     /// Provider error type / status (`rate_limit_error`, `RESOURCE_EXHAUSTED`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_type: Option<String>,
-    pub message: String,
+    pub error_type: Option<ScrubbedCode>,
+    pub message: ScrubbedMessage,
     /// A wait the payload states, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_ms: Option<u64>,
@@ -121,14 +122,14 @@ pub struct ParsedError {
 
 impl ParsedError {
     /// A classification with the kind's default scope and retryability and no stated wait.
-    pub fn new(kind: ErrorKind, status: Option<u16>, message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, status: Option<u16>, message: impl AsRef<str>) -> Self {
         ParsedError {
             kind,
             scope: kind.default_scope(),
             status,
             code: None,
             error_type: None,
-            message: scrub_message(&message.into()),
+            message: ScrubbedMessage::new(message.as_ref()),
             retry_after_ms: None,
             reset_at: None,
             retryable: kind.retryable(),
@@ -137,7 +138,7 @@ impl ParsedError {
     }
 
     /// A network failure with no HTTP response (connect refused, reset, timeout).
-    pub fn network(message: impl Into<String>) -> Self {
+    pub fn network(message: impl AsRef<str>) -> Self {
         let mut e = ParsedError::new(ErrorKind::Transient, None, message);
         e.code = Some("network".into());
         e
@@ -223,64 +224,9 @@ pub fn parse(provider: Provider, status: u16, headers: &Headers, body: &[u8]) ->
     }
 }
 
-/// Truncates to [`MAX_MESSAGE`] characters and replaces anything shaped like a bearer token,
-/// API key or JWT with `[redacted]`.
-pub fn scrub_message(msg: &str) -> String {
-    let mut out = String::with_capacity(msg.len().min(MAX_MESSAGE));
-    for (i, word) in msg.split_inclusive(char::is_whitespace).enumerate() {
-        if i > 0 && out.chars().count() >= MAX_MESSAGE {
-            break;
-        }
-        let trimmed = word.trim_end();
-        if looks_like_secret(trimmed.trim_matches(|c: char| "\"'.,;:()[]{}<>".contains(c))) {
-            out.push_str("[redacted]");
-            out.push_str(&word[trimmed.len()..]);
-        } else {
-            out.push_str(word);
-        }
-    }
-    out.chars().take(MAX_MESSAGE).collect()
-}
-
-fn looks_like_secret(w: &str) -> bool {
-    const PREFIXES: [&str; 8] = [
-        "sk-", "sess-", "ya29.", "1//", "eyJ", "Bearer", "rt_", "AIza",
-    ];
-    if w.len() < 16 || w.contains("****") {
-        return false;
-    }
-    if PREFIXES.iter().any(|p| w.starts_with(p)) && !w.starts_with("Bearer") {
-        return true;
-    }
-    // Long unbroken runs of key alphabet with digits and letters mixed: tokens, not words.
-    let key_alpha = w
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.=/+".contains(c));
-    let digits = w.chars().filter(|c| c.is_ascii_digit()).count();
-    let letters = w.chars().filter(|c| c.is_ascii_alphabetic()).count();
-    key_alpha && w.len() >= 32 && digits >= 4 && letters >= 8 && !w.contains("://")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scrub_removes_tokens_and_truncates() {
-        let m = scrub_message("bad key sk-ant-api03-abcdefghijklmnop1234567890 given");
-        assert_eq!(m, "bad key [redacted] given");
-        let jwt = "token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc123def456 expired";
-        assert!(!scrub_message(jwt).contains("eyJ"));
-        assert_eq!(
-            scrub_message(&"x".repeat(2000)).chars().count(),
-            MAX_MESSAGE
-        );
-        // Masked keys the provider already hid are kept (they help a person).
-        assert!(
-            scrub_message("Incorrect API key provided: sk-proj-****abcd.")
-                .contains("sk-proj-****abcd")
-        );
-    }
 
     #[test]
     fn headers_are_case_insensitive() {

@@ -28,14 +28,14 @@ pub fn observe_headers(
 
 fn blank(window: &str, source: String) -> QuotaObservation {
     QuotaObservation {
-        window: window.to_string(),
+        window: window.into(),
         model: None,
         used_percent: None,
         remaining: None,
         limit: None,
         window_minutes: None,
         reset_at: None,
-        source,
+        source: source.into(),
     }
 }
 

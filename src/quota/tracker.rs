@@ -131,7 +131,7 @@ impl QuotaTracker {
     /// The shortest reported window length becomes the counting window, and its reset aligns
     /// the window's end.
     pub fn on_observation(&mut self, at: Timestamp, obs: &QuotaObservation) {
-        let mut name = obs.window.clone();
+        let mut name = obs.window.to_string();
         if name.len() > MAX_WINDOW_NAME {
             let mut cut = MAX_WINDOW_NAME;
             while !name.is_char_boundary(cut) {

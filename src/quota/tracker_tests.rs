@@ -200,14 +200,14 @@ fn a_full_tracker_stays_well_under_two_kib() {
     .enumerate()
     {
         let obs = QuotaObservation {
-            window: w.to_string(),
+            window: (*w).into(),
             model: None,
             used_percent: Some(10.0),
             remaining: Some(1),
             limit: Some(2),
             window_minutes: Some(60),
             reset_at: None,
-            source: "x".repeat(200),
+            source: "x".repeat(200).into(),
         };
         q.on_observation(
             t("2026-03-28T12:00:00Z") + chrono::Duration::seconds(i as i64),
@@ -243,7 +243,7 @@ proptest::proptest! {
                 0 => q.on_success(now, Some(&usage(n))),
                 1 => q.on_quota_error(now, (n % 3 == 0).then(|| now + chrono::Duration::days(n as i64 % 4000))),
                 2 => q.on_observation(now, &QuotaObservation {
-                    window: format!("w{}", n % 7),
+                    window: format!("w{}", n % 7).into(),
                     model: None,
                     used_percent: (pct % 2 == 0).then_some(pct as f64 / 10.0),
                     remaining: Some(n % 100),

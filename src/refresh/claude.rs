@@ -57,8 +57,8 @@ impl ClaudeRefresher {
             },
             expires_at: expires_at(&v, now),
             identity: Identity {
-                email: field("email_address"),
-                account_id: field("uuid"),
+                email: field("email_address").map(Into::into),
+                account_id: field("uuid").map(Into::into),
                 plan: None,
                 project_id: None,
             },

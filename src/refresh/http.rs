@@ -93,7 +93,8 @@ pub(crate) fn classify(status: u16, body: &[u8]) -> RefreshFailure {
         (Some(c), Some(m)) => format!("{c}: {m}"),
         (Some(c), None) => c,
         (None, Some(m)) => m,
-        (None, None) => String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned(),
+        // Whole: the failure's message is cut by the scrubber, never in the middle of a token.
+        (None, None) => String::from_utf8_lossy(body).into_owned(),
     };
     RefreshFailure::new(class, Some(status), &text)
 }

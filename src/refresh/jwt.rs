@@ -22,9 +22,9 @@ pub struct JwtClaims {
 impl JwtClaims {
     pub fn identity(&self) -> Identity {
         Identity {
-            email: self.email.clone(),
-            account_id: self.chatgpt_account_id.clone(),
-            plan: self.chatgpt_plan_type.clone(),
+            email: self.email.as_deref().map(Into::into),
+            account_id: self.chatgpt_account_id.as_deref().map(Into::into),
+            plan: self.chatgpt_plan_type.as_deref().map(Into::into),
             project_id: None,
         }
     }

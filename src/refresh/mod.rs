@@ -73,12 +73,13 @@ impl TokenResult {
     }
 }
 
-/// Why a refresh failed. `message` is scrubbed and at most 512 characters, safe for events.
+/// Why a refresh failed. `message` is scrubbed and bounded (a `Scrubbed` string), safe for
+/// events.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefreshFailure {
     pub class: RefreshErrorClass,
     pub status: Option<u16>,
-    pub message: String,
+    pub message: crate::scrub::ScrubbedMessage,
     /// A wait stated by the endpoint (`Retry-After`), to honour over the backoff when longer.
     pub retry_after: Option<Duration>,
 }
@@ -88,7 +89,7 @@ impl RefreshFailure {
         RefreshFailure {
             class,
             status,
-            message: crate::parse::scrub_message(message),
+            message: message.into(),
             retry_after: None,
         }
     }

@@ -108,7 +108,7 @@ pub(super) fn refresh_failed(a: &mut Account, at: Timestamp, e: &RefreshFailed) 
     a.refresh.blocking = false;
     a.refresh.consecutive_failures += 1;
     a.refresh.next_attempt_at = e.next_attempt_at;
-    a.refresh.last_error = Some(e.message.clone());
+    a.refresh.last_error = Some(e.message.to_string());
     // A 401 proved the token dead: keep it out until the next attempt.
     if was_blocking {
         let until = e.next_attempt_at.unwrap_or(at);

@@ -1,8 +1,16 @@
 //! Secrets never leave the credentials table: not in the events table, `rotor export`, tracing
-//! output at TRACE level, or the `Debug` of public types.
+//! output at TRACE level, or the `Debug` of public types; and a hostile token endpoint cannot
+//! put a token into a `refresh_failed` message or a `refresh_succeeded` identity.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::post;
+use parking_lot::Mutex;
+use rotor::event::RefreshWhy;
 use rotor::parse::Headers;
-use rotor::{Engine, NewAccount, Outcome, Provider, SelectOpts};
+use rotor::refresh::RefreshEndpoints;
+use rotor::{Engine, NewAccount, Outcome, Provider, RefreshOutcome, SelectOpts};
 
 use super::common::*;
 
@@ -152,4 +160,90 @@ fn debug_of_public_types_shows_no_secret() {
     assert_clean("State Debug", &format!("{:?}", e.state()));
     assert_clean("Engine Debug", &format!("{e:?}"));
     assert_clean("secrets Debug", &format!("{:?}", e.secrets(lease.account)));
+}
+
+/// A token endpoint that echoes tokens everywhere: in the identity of a success, and in the
+/// description of a failure. Answers are served in order.
+async fn hostile_token_endpoint(
+    answers: Vec<(u16, String)>,
+) -> (String, tokio::task::JoinHandle<()>) {
+    let answers = Arc::new(Mutex::new(answers.into_iter()));
+    let app = axum::Router::new().route(
+        "/token",
+        post(move || {
+            let (status, body) = answers.lock().next().unwrap_or((500, String::new()));
+            async move {
+                let status = axum::http::StatusCode::from_u16(status).unwrap();
+                (status, [("content-type", "application/json")], body)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/token", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_token_endpoint_cannot_log_a_token() {
+    const ECHOED: [&str; 4] = [
+        "sk-ant-ort01-ECHOEDrefresh0123456789abcdefXYZ",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJFQ0hPRUQifQ.ECHOEDsignature0123",
+        "Xk9QpL2mVr8ZtB4nWc7YhD1sECHOED0123456789",
+        "ya29.ECHOEDaccess-token_0123456789",
+    ];
+    let success = serde_json::json!({
+        "access_token": "sk-ant-oat01-new-access-0123456789abcdef",
+        "refresh_token": "sk-ant-ort01-new-refresh-0123456789abcdef",
+        "expires_in": 3600,
+        "account": {"uuid": ECHOED[2], "email_address": format!("`{}`@example.com", ECHOED[3])},
+    });
+    let failure = serde_json::json!({
+        "error": "invalid_grant",
+        "error_description": format!("refresh token `{}` revoked; Bearer {} | key={}", ECHOED[0], ECHOED[1], ECHOED[2]),
+    });
+    let (url, server) =
+        hostile_token_endpoint(vec![(200, success.to_string()), (400, failure.to_string())]).await;
+    let (_dir, db) = temp_db();
+    let e = Engine::builder()
+        .path(&db)
+        .endpoints(RefreshEndpoints {
+            claude_token_url: url,
+            timeout: Duration::from_secs(10),
+            ..RefreshEndpoints::default()
+        })
+        .open()
+        .unwrap();
+    let new = NewAccount::oauth(Provider::Claude, "o", ACCESS, Some(REFRESH), None);
+    let id = e.add_account(new).unwrap();
+    let ok = e.refresh_now(id, RefreshWhy::Manual).await.unwrap();
+    assert!(matches!(ok, RefreshOutcome::Refreshed { .. }), "{ok:?}");
+    let failed = e.refresh_now(id, RefreshWhy::Manual).await.unwrap();
+    let shown = format!("{failed:?}");
+    e.close().await.unwrap();
+    server.abort();
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let all: String = conn
+        .query_row("SELECT group_concat(data, char(10)) FROM events", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(
+        all.contains("refresh_succeeded") && all.contains("invalid_grant"),
+        "{all}"
+    );
+    assert!(
+        all.contains("`[redacted]`@example.com"),
+        "the identity is kept, scrubbed: {all}"
+    );
+    for token in ECHOED {
+        assert!(!all.contains("ECHOED"), "the log shows {token}:\n{all}");
+        assert!(
+            !shown.contains("ECHOED"),
+            "the outcome shows {token}: {shown}"
+        );
+    }
 }
