@@ -182,17 +182,34 @@ pub fn events(ctx: &Ctx, a: EventsArgs) -> Result<i32> {
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
+    /// The new file to write (never overwritten): the log without credentials, for a bug report.
     pub out: PathBuf,
+    /// Keep e-mails, provider account ids and Cloud projects as logged. By default they are
+    /// replaced by pseudonyms (`user-<hex>@redacted`) that are stable within the file only.
+    #[arg(long)]
+    pub keep_identities: bool,
 }
 
 pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<i32> {
     let conn = store::open_read_only(&ctx.db)?;
-    let n = store::export(&conn, &a.out)?;
-    if ctx.json {
-        ctx.print_json(&serde_json::json!({"out": a.out, "events": n}));
+    let identities = if a.keep_identities {
+        store::Identities::Keep
     } else {
+        store::Identities::Pseudonymize
+    };
+    let n = store::export(&conn, &a.out, identities)?;
+    if ctx.json {
+        ctx.print_json(&serde_json::json!({
+            "out": a.out, "events": n, "identities_kept": a.keep_identities,
+        }));
+    } else {
+        let who = if a.keep_identities {
+            "identities kept"
+        } else {
+            "identities pseudonymized"
+        };
         println!(
-            "exported {n} events to {} (no credentials)",
+            "exported {n} events to {} (no credentials, {who})",
             a.out.display()
         );
     }

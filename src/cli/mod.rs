@@ -65,7 +65,7 @@ pub enum Command {
     Events(inspect::EventsArgs),
     /// Clear a block by hand.
     Clear(request::ClearArgs),
-    /// Write a copy of the log without secrets.
+    /// Write a copy of the log for a bug report: no secrets, identities pseudonymized.
     Export(inspect::ExportArgs),
     /// Refresh OAuth tokens now: one account, or every account that is due.
     Refresh(refresh::RefreshArgs),

@@ -1,10 +1,12 @@
 //! The SQLite edge: opening a log for writing (lock, checks, migrations, WAL, mode 0600) or for
-//! reading beside a running writer, and exporting a copy without secrets. Decoding rows is in
-//! `read`, committing in `writer`; nothing here knows about projections.
+//! reading beside a running writer. Decoding rows is in `read`, committing in `writer`,
+//! exporting a shareable copy in `export`; nothing here knows about projections.
 
 mod decode;
+mod export;
 mod lock;
 mod migrate;
+mod pseudonym;
 pub mod read;
 mod writer;
 
@@ -12,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use export::{export, Identities};
 pub use lock::{lock_path, WriterLock};
 pub use migrate::{schema_sql, SCHEMA_VERSION};
 pub use read::{StoredCredential, Unknown};
@@ -85,46 +88,6 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
     .map_err(|e| not_ours(path, e))?;
     migrate::check(&conn, path)?;
     Ok(conn)
-}
-
-/// Writes a copy of the log at `out` without the `credentials` table: safe for a bug report.
-pub fn export(conn: &Connection, out: &Path) -> Result<u64> {
-    if out.exists() {
-        return Err(Error::InvalidInput(format!(
-            "{} already exists; export never overwrites a file",
-            out.display()
-        )));
-    }
-    create_private(out)?;
-    let mut dst = Connection::open(out)?;
-    migrate::migrate(&mut dst, 0)?;
-    dst.execute_batch("DROP TABLE credentials")?;
-    let tx = dst.transaction()?;
-    let mut n = 0u64;
-    {
-        let mut insert = tx.prepare(
-            "INSERT INTO events (seq, at, kind, v, account, model, request, data) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-        )?;
-        let mut stmt = conn.prepare(
-            "SELECT seq, at, kind, v, account, model, request, data FROM events ORDER BY seq",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            insert.execute(rusqlite::params![
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, String>(7)?,
-            ])?;
-            n += 1;
-        }
-    }
-    tx.commit()?;
-    Ok(n)
 }
 
 fn not_ours(path: &Path, e: rusqlite::Error) -> Error {

@@ -19,6 +19,7 @@ mod demo_smoke;
 mod durability;
 mod execute;
 mod explain;
+mod export_redact;
 mod hostile_bodies;
 mod import;
 mod import_cli;
