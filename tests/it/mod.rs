@@ -19,6 +19,8 @@ mod demo_smoke;
 mod durability;
 mod execute;
 mod explain;
+mod hostile_times;
+mod hostile_times_cli;
 mod import;
 mod import_cli;
 mod log_snapshots;
