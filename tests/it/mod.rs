@@ -19,6 +19,7 @@ mod demo_smoke;
 mod durability;
 mod execute;
 mod explain;
+mod foreign_db;
 mod hostile_times;
 mod hostile_times_cli;
 mod import;
