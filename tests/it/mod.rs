@@ -14,6 +14,7 @@ mod cli_replay;
 mod cli_select;
 mod concurrency;
 mod corpus;
+mod demo_db;
 mod demo_fakes;
 mod demo_smoke;
 mod durability;
