@@ -41,4 +41,5 @@ mod scheduler;
 mod secrets;
 mod simday;
 mod strategies;
+mod sync;
 mod transitions;
