@@ -98,18 +98,37 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
             path.display()
         )));
     }
-    let conn = open_for_check(path)?;
+    // A file that is not rotor's is refused before a connection that could add `-wal` / `-shm`
+    // files beside it is opened.
+    migrate::check(&open_for_check(path)?, path)?;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| not_ours(path, e))?;
     migrate::check(&conn, path)?;
     Ok(conn)
 }
 
-/// A read-only connection: reading a file's schema writes nothing to it.
+/// A connection to read a file's schema that writes nothing, neither to the file nor beside it.
+/// SQLite reading a database in WAL mode makes `-wal` and `-shm` files, even read-only; with no
+/// `-wal` there, the file alone holds everything, so it is opened `immutable` (no sidecar
+/// files, no locks). With a `-wal` (a rotor log being written, or left by a crash) it is read
+/// through the WAL, whose files already exist.
 fn open_for_check(path: &Path) -> Result<Connection> {
-    Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| not_ours(path, e))
+    let read_only = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if Path::new(&wal).exists() {
+        return Connection::open_with_flags(path, read_only).map_err(|e| not_ours(path, e));
+    }
+    let absolute = std::path::absolute(path).map_err(|e| io_at(path, e))?;
+    let mut uri = url::Url::from_file_path(&absolute).map_err(|()| {
+        Error::InvalidInput(format!("{}: cannot be named as a file URI", path.display()))
+    })?;
+    uri.set_query(Some("immutable=1"));
+    Connection::open_with_flags(uri.as_str(), read_only | OpenFlags::SQLITE_OPEN_URI)
+        .map_err(|e| not_ours(path, e))
 }
 
 /// A directory is no log: said plainly, before anything is created beside it.

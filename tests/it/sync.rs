@@ -109,7 +109,7 @@ fn flush_returns_only_after_the_wal_is_synced() {
     let (dir, db) = temp_db();
     let trace = dir.path().join("trace.txt");
     let o = Command::new("strace")
-        .args(["-f", "-y", "-qq", "-s", "64", "-o"])
+        .args(["-f", "-y", "-qq", "-s", "256", "-o"])
         .arg(&trace)
         .args([
             "-e",
