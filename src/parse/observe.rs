@@ -217,7 +217,10 @@ mod tests {
             "2025-12-27T10:06:00.000Z"
         );
         // Subscription windows are the account's; per-model limits are the served model's.
-        assert_eq!((find("5h").model.clone(), find("primary").model.clone()), (None, None));
+        assert_eq!(
+            (find("5h").model.clone(), find("primary").model.clone()),
+            (None, None)
+        );
         for w in ["requests", "input-tokens", "7d_opus"] {
             assert_eq!(find(w).model.as_ref(), Some(&model), "{w}");
         }

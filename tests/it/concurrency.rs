@@ -96,7 +96,10 @@ async fn eight_tasks_ten_thousand_calls_each_one_event_per_call() {
     let checked = rotor::replay::verify(&log, rotor::Config::default().probe.after.0)
         .unwrap_or_else(|m| panic!("the log does not replay: {m:?}"));
     assert_eq!(checked, decisions, "every decision recomputed");
-    assert!(decisions >= total / 2, "{decisions} decisions of {total} calls");
+    assert!(
+        decisions >= total / 2,
+        "{decisions} decisions of {total} calls"
+    );
     // The live projections equal a fresh fold of what was written.
     let mut live = e.state();
     let mut folded = rotor::state::State::fold(&log);

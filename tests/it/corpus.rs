@@ -139,7 +139,9 @@ fn corpus() {
     let files = case_files();
     for p in Provider::ALL {
         assert!(
-            files.iter().any(|(n, _)| n.starts_with(&format!("{}__", p.as_str()))),
+            files
+                .iter()
+                .any(|(n, _)| n.starts_with(&format!("{}__", p.as_str()))),
             "no case for {} in tests/cases",
             p.as_str()
         );

@@ -102,7 +102,10 @@ fn dry_select(db: &Path, provider: &str, model: &str) -> Option<(String, Value)>
         Some(0) => None,
         Some(3) => {
             let skip = &json(&o)["skipped"][0];
-            Some((skip["reason"].as_str().unwrap().to_string(), skip["until"].clone()))
+            Some((
+                skip["reason"].as_str().unwrap().to_string(),
+                skip["until"].clone(),
+            ))
         }
         _ => panic!("{o:?}"),
     }
@@ -123,7 +126,12 @@ fn status_says(status: &Value, label: &str, model: &str) -> Option<(String, Valu
         .iter()
         .find(|a| a["label"] == label)
         .unwrap();
-    let of = |v: &Value| (v["reason"].as_str().unwrap().to_string(), v["until"].clone());
+    let of = |v: &Value| {
+        (
+            v["reason"].as_str().unwrap().to_string(),
+            v["until"].clone(),
+        )
+    };
     let skipped = account["skipped"].as_array().into_iter().flatten();
     let blocks = account["blocks"].as_array().into_iter().flatten();
     skipped
@@ -227,7 +235,12 @@ fn clear_model_lifts_everything_that_models_skip_depends_on() {
     // OpenAI: the model's block and its used-up window.
     add_openai(&db, "a");
     openai_429(&db, "a");
-    report(&db, "a", "o3", &["--status", "429", "--header", "retry-after: 600"]);
+    report(
+        &db,
+        "a",
+        "o3",
+        &["--status", "429", "--header", "retry-after: 600"],
+    );
     let o = rotor(&db, &["clear", "a", "--model", "gpt-4o"]);
     assert!(o.status.success(), "{o:?}");
     assert_eq!(dry_select(&db, "openai", "gpt-4o"), None);

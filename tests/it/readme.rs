@@ -68,7 +68,10 @@ fn the_embedding_example_lists_the_dependencies_it_needs() {
     let used = crates_used(example);
     assert!(used.contains("rotor") && used.contains("tokio"), "{used:?}");
     for c in &used {
-        assert!(deps.contains_key(c), "the example uses {c}, not listed: {deps:?}");
+        assert!(
+            deps.contains_key(c),
+            "the example uses {c}, not listed: {deps:?}"
+        );
     }
     // `#[tokio::main]` needs the macros and, for its default flavour, the multi-thread runtime.
     let features: Vec<&str> = deps["tokio"]["features"]
@@ -78,7 +81,10 @@ fn the_embedding_example_lists_the_dependencies_it_needs() {
         .filter_map(|f| f.as_str())
         .collect();
     for f in ["macros", "rt-multi-thread"] {
-        assert!(features.contains(&f), "tokio features {features:?} lack {f}");
+        assert!(
+            features.contains(&f),
+            "tokio features {features:?} lack {f}"
+        );
     }
 }
 

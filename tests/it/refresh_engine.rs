@@ -19,7 +19,12 @@ use super::fake_oauth::{FakeOAuth, Scripted};
 const T: Duration = Duration::from_secs(10);
 const EXPIRED_401: &str = r#"{"type":"error","error":{"type":"authentication_error","message":"OAuth token has expired"}}"#;
 
-pub(super) fn engine(db: &std::path::Path, clock: &ManualClock, fake: &FakeOAuth, config: Config) -> Engine {
+pub(super) fn engine(
+    db: &std::path::Path,
+    clock: &ManualClock,
+    fake: &FakeOAuth,
+    config: Config,
+) -> Engine {
     Engine::builder()
         .path(db)
         .clock(clock.clone())

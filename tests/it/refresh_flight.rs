@@ -49,7 +49,10 @@ async fn every_round_of_a_hundred_concurrent_401s_makes_exactly_one_token_reques
                     .unwrap()
             })
             .collect();
-        assert!(leases.iter().all(|l| l.generation == round), "round {round}");
+        assert!(
+            leases.iter().all(|l| l.generation == round),
+            "round {round}"
+        );
         if round % 2 == 0 {
             // Inside the 5 min lead: the scheduler races the 401s for this refresh.
             let expires = e.with_state(|s| s.accounts[&id].expires_at).unwrap();
@@ -113,5 +116,9 @@ async fn every_round_of_a_hundred_concurrent_401s_makes_exactly_one_token_reques
     let lease = e
         .select(Provider::Claude, "opus", &SelectOpts::default())
         .unwrap();
-    assert_eq!(lease.generation, ROUNDS + 1, "unblocked with the newest token");
+    assert_eq!(
+        lease.generation,
+        ROUNDS + 1,
+        "unblocked with the newest token"
+    );
 }
