@@ -63,11 +63,6 @@ pub fn parse_ts_clamped(s: &str) -> Option<Timestamp> {
         .map(|t| clamp(t.with_timezone(&Utc)))
 }
 
-/// [`clamp`], under the name it had when it only truncated to milliseconds.
-pub fn trunc_ms(t: Timestamp) -> Timestamp {
-    clamp(t)
-}
-
 /// Adds a duration, saturating at the latest time an event can hold, to whole milliseconds.
 pub fn add(t: Timestamp, d: Duration) -> Timestamp {
     chrono::Duration::from_std(d)
