@@ -101,10 +101,8 @@ fn run(cli: Cli) -> Result<i32> {
         },
         json: cli.json,
     };
-    let db_given = std::env::args().any(|a| a == "--db" || a.starts_with("--db="))
-        || std::env::var_os("ROTOR_DB").is_some();
     match cli.command {
-        Command::Demo(a) => demo::demo(&ctx, a, db_given),
+        Command::Demo(a) => demo::demo(&ctx, a),
         Command::Account(c) => account::run(&ctx, c),
         Command::Select(a) => request::select(&ctx, a),
         Command::Report(a) => request::report(&ctx, a),
