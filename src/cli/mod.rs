@@ -87,7 +87,7 @@ pub enum Command {
     Export(inspect::ExportArgs),
     /// Refresh OAuth tokens now: one account, or every account that is due.
     Refresh(refresh::RefreshArgs),
-    /// The performance figures (select, append, fold), each next to its baseline.
+    /// The performance figures (select, append, fold, open), each next to its baseline.
     Bench(bench::BenchArgs),
 }
 

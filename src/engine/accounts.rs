@@ -103,10 +103,18 @@ impl Engine {
         )
     }
 
-    /// Clears blocks by hand (`rotor clear`): one model's, or all of the account's.
+    /// Clears blocks by hand (`rotor clear`): with a model, everything that keeps that model
+    /// from being selected on the account (its own block and quota state, and the account-wide
+    /// block and quota shared by every model); without one, all of the account's.
     pub fn clear(&self, account: AccountId, model: Option<&str>) -> Result<()> {
         let model = model.map(Model::from);
-        self.account_event(account, Event::StateCleared { account, model }, None)
+        let account_wide = model.is_some();
+        let ev = Event::StateCleared {
+            account,
+            model,
+            account_wide,
+        };
+        self.account_event(account, ev, None)
     }
 
     fn account_event(

@@ -93,7 +93,7 @@ impl Engine {
                     body.as_deref()
                         .and_then(|b| crate::quota::extract_usage(provider, b))
                 });
-                Classified::Succeeded(usage, observations(provider, headers, at))
+                Classified::Succeeded(usage, observations(provider, model, headers, at))
             }
             Outcome::Failure {
                 status,
@@ -101,7 +101,7 @@ impl Engine {
                 body,
             } => Classified::Failed(
                 parse::parse(provider, *status, headers, body),
-                observations(provider, headers, at),
+                observations(provider, model, headers, at),
             ),
             Outcome::Network { message } => {
                 Classified::Failed(ParsedError::network(message.as_str()), vec![])
@@ -253,14 +253,16 @@ enum Classified {
     Cancelled,
 }
 
-/// Quota observations from response headers (success and failure alike).
+/// Quota observations from response headers (success and failure alike), scoped to `model`
+/// where the provider's limit is the model's.
 fn observations(
     provider: Provider,
+    model: &str,
     headers: &parse::Headers,
     at: Timestamp,
 ) -> Vec<QuotaObservation> {
     if headers.is_empty() {
         return Vec::new();
     }
-    parse::observe_headers(provider, headers, at)
+    parse::observe_headers(provider, &Model::from(model), headers, at)
 }

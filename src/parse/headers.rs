@@ -1,4 +1,4 @@
-//! Waits stated by response headers (SPEC §4 "HTTP headers"): `retry-after-ms`, `Retry-After`
+//! Waits stated by response headers: `retry-after-ms`, `Retry-After`
 //! (seconds or HTTP-date), the exhausted limit's `x-ratelimit-reset-*` / `anthropic-ratelimit-*-
 //! reset`, Claude's unified window (`anthropic-ratelimit-unified-*`) and Codex's
 //! `x-codex-{primary,secondary}-*`. Quota observations from the same headers live in `observe`.

@@ -1,5 +1,5 @@
 //! `ParsedError` seen from a point in time: the absolute end of its stated wait, and the
-//! `rotor classify --json` object of SPEC §8. Relative and absolute forms are derived from each
+//! `rotor classify --json` object. Relative and absolute forms are derived from each
 //! other here, clamped to the 8-day maximum; the CLI wiring lives elsewhere.
 
 use std::time::Duration;
@@ -25,7 +25,7 @@ impl ParsedError {
         Some(until.min(latest))
     }
 
-    /// SPEC §8 `classify --json`: `{"kind","scope","retry_after_s","reset_at","retryable",
+    /// `classify --json`: `{"kind","scope","retry_after_s","reset_at","retryable",
     /// "code","message"}`, `retry_after_s` in seconds from `at` (never negative), `reset_at` RFC
     /// 3339; both null when the payload states no wait.
     pub fn classify_json(&self, at: Timestamp) -> Value {

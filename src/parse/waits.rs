@@ -8,7 +8,7 @@ use super::input::Input;
 use super::text;
 use super::{ErrorKind, ParsedError};
 
-/// A stated wait is clamped to at most this (SPEC §4).
+/// A stated wait is clamped to at most this (weekly caps fit; a year-long wait does not).
 pub const MAX_WAIT_MS: u64 = 8 * 24 * 3600 * 1000;
 
 /// Completes a classification with the stated wait and the account-disabling flag.

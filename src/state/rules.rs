@@ -1,6 +1,6 @@
-//! SPEC §5 as a pure function: the block a failure puts in force (scope, reason, until, quota
-//! backoff level), decided when the failure is reported and then recorded on the event. Reads
-//! the projections and the configuration; never the clock.
+//! The failure rules as a pure function: the block a failure puts in force (scope, reason,
+//! until, quota backoff level), decided when the failure is reported and then recorded on the
+//! event. Reads the projections and the configuration; never the clock.
 
 use std::time::Duration;
 
@@ -50,7 +50,7 @@ pub fn block_for_failure(
     if err.kind == ErrorKind::Authentication && refresh_will_run {
         return None;
     }
-    // SPEC §5: these are always the account's, whatever scope a parser reported.
+    // A credential, a permission or a balance is the account's, whatever scope a parser reported.
     let scope = match err.kind {
         ErrorKind::Authentication | ErrorKind::Permission | ErrorKind::Billing => Scope::Account,
         _ => err.scope,

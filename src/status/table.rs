@@ -26,7 +26,7 @@ pub fn health(available: usize, total: usize) -> &'static str {
     }
 }
 
-/// Available: active and without an account-wide block in force.
+/// Available: active and without an account-wide block (or used-up account quota) in force.
 fn account_available(a: &AccountView) -> bool {
     a.status == "active" && a.blocks.iter().all(|b| b.model.is_some())
 }
@@ -140,18 +140,15 @@ fn render_account(out: &mut String, a: &AccountView, at: Timestamp) {
         models.insert(Some("*"));
     }
     for m in models {
-        // A model row of a blocked account shows the account's block; a disabled account
-        // says so first, since nothing else matters until it is enabled.
-        let block = a
-            .blocks
-            .iter()
-            .find(|b| b.model.as_deref() == m)
-            .or_else(|| a.blocks.iter().find(|b| b.model.is_none()));
+        // A model row says what `select` would do for it; the account's row, its own block.
+        let skip = a.skipped.iter().find(|s| Some(&*s.model) == m);
+        let account_block = a.blocks.iter().find(|b| b.model.is_none());
         let quota = a.quota.iter().find(|q| q.model.as_deref() == m);
-        let (state, until) = match block {
-            _ if a.status != "active" => (a.status, "-".to_string()),
-            Some(b) => (b.reason.as_str(), time_left(b.until, at)),
-            None => ("available", "-".to_string()),
+        let (state, until) = match (skip, account_block) {
+            (Some(s), _) => (s.reason.as_str(), time_left(s.until, at)),
+            (None, Some(b)) => (b.reason.as_str(), time_left(b.until, at)),
+            (None, None) if a.status != "active" => (a.status, "-".to_string()),
+            (None, None) => ("available", "-".to_string()),
         };
         let [used, reqs, limit, conf, resets] = quota_cells(quota, at);
         row(

@@ -49,7 +49,7 @@ pub fn open_writable(path: &Path) -> Result<WritableLog> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // The (account, seq) index takes inserts at one point per account: with SQLite's default
     // 2 MiB page cache a large log's index pages fall out of it and every commit reads them
-    // back. A bounded 32 MiB keeps them (the baseline of SPEC §10 uses the same setting).
+    // back. A bounded 32 MiB keeps them (the bench's raw-insert baseline uses the same setting).
     conn.pragma_update(None, "cache_size", CACHE_SIZE_KIB)?;
     migrate::migrate(&mut conn, version)?;
     Ok(WritableLog {
