@@ -31,11 +31,12 @@ impl Throughput {
     }
 }
 
-/// Opens (creating) a log the way rotor's writer does: WAL, synchronous=NORMAL, same cache.
+/// Opens (creating) a log the way rotor's writer does: WAL, the same full sync per commit,
+/// same cache.
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "synchronous", crate::store::SYNCHRONOUS)?;
     // The page cache the engine's writer has: the comparison is of code, not of settings.
     conn.pragma_update(None, "cache_size", crate::store::CACHE_SIZE_KIB)?;
     conn.execute_batch(EVENTS_DDL)?;

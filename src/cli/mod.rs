@@ -140,7 +140,7 @@ fn run(cli: Cli) -> Result<i32> {
         json: cli.json,
     };
     match cli.command {
-        Command::Demo(a) => demo::demo(&ctx, a, db_given),
+        Command::Demo(a) => demo::demo(&ctx, a),
         Command::Account(c) => account::run(&ctx, c),
         Command::Select(a) => request::select(&ctx, a),
         Command::Report(a) => request::report(&ctx, a),

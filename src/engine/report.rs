@@ -78,6 +78,8 @@ impl Engine {
         at: Timestamp,
         latency: Option<Duration>,
     ) -> Result<Reported> {
+        // A caller's time (`--at`) is kept as the log can hold it, like every other time.
+        let at = crate::time::clamp(at);
         let provider = self
             .with_state(|s| s.accounts.get(&account).map(|a| a.provider))
             .ok_or_else(|| Error::UnknownAccount(account.to_string()))?;
@@ -134,7 +136,8 @@ impl Engine {
         let latency_ms = latency.map(|d| d.as_millis() as u64);
         let (error, quota, usage, cancelled) = match classified {
             Classified::Succeeded(usage, quota) => (None, quota, usage, false),
-            Classified::Failed(e, quota) => (Some(e), quota, None, false),
+            // Its stated wait clamped here, once, to what the event records and the rules read.
+            Classified::Failed(e, quota) => (Some(e.recorded_at(at)), quota, None, false),
             Classified::Cancelled => (None, vec![], None, true),
         };
 

@@ -29,13 +29,11 @@ pub use usage::extract_usage;
 pub use window::{QuotaSettings, UsageWindow};
 
 use crate::parse::ParsedError;
-use crate::time::{add, Timestamp};
+use crate::time::Timestamp;
 
-/// When the window a quota error refers to resets: the stated `reset_at`, else `at` plus the
-/// stated wait; `None` when the payload states neither (the window's own end then applies).
+/// When the window a quota error refers to resets: the end of the wait the error states, the
+/// same time (8-day clamp included) the block it caused lasts until; `None` when the payload
+/// states no wait (the window's own end then applies).
 pub fn quota_reset(at: Timestamp, err: &ParsedError) -> Option<Timestamp> {
-    err.reset_at.or_else(|| {
-        err.retry_after_ms
-            .map(|ms| add(at, std::time::Duration::from_millis(ms)))
-    })
+    err.stated_until(at)
 }

@@ -28,8 +28,9 @@ pub fn reason_for(kind: ErrorKind) -> Option<BlockReason> {
     })
 }
 
-/// The time the payload says the limit lifts (clamped to 8 days by the parser's
-/// `stated_until`); `None` when it says nothing usable (a reset in the past counts as nothing).
+/// The time the payload says the limit lifts ([`ParsedError::stated_until`]: at most 8 days
+/// away, a time the log can hold); `None` when it says nothing usable (a reset in the past
+/// counts as nothing).
 pub fn stated_until(err: &ParsedError, at: Timestamp) -> Option<Timestamp> {
     err.stated_until(at).filter(|t| *t > at)
 }
