@@ -53,6 +53,10 @@ pub enum Error {
     /// A credential file could not be imported. The message names the file and what is wrong.
     #[error("import: {0}")]
     Import(String),
+    /// The outcome of this request is already recorded; a request is reported once (a second
+    /// report would count its failure or usage twice).
+    #[error("request {0} was already reported; each request is reported once")]
+    AlreadyReported(crate::ids::RequestId),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -146,6 +146,7 @@ impl Engine {
                     issued_at: ask.at,
                     strategy: ask.policy.strategy,
                     probe: choice.probe,
+                    reported: Default::default(),
                 };
                 let event = Event::Selected(event::Selected {
                     request,

@@ -12,6 +12,7 @@ mod import;
 mod lease;
 mod refresh;
 mod refresh_outcome;
+mod refresh_skips;
 mod refreshers;
 mod report;
 mod scheduler;
@@ -26,9 +27,10 @@ use parking_lot::{Mutex, RwLock};
 
 pub use builder::EngineBuilder;
 pub use execute::{Attempt, ExecuteError};
-pub use import::ImportAction;
+pub use import::{ImportAction, ImportOptions};
 pub use lease::{Lease, NewAccount, NoAccount, Outcome};
 pub use refresh::{RefreshOutcome, RefreshSkip};
+pub use refresh_skips::SkippedRefresh;
 pub use report::Reported;
 pub use scheduler::DueScan;
 

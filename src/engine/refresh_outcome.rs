@@ -60,4 +60,6 @@ pub enum RefreshSkip {
     BackingOff,
     /// New credentials were imported while the refresh ran; they win.
     Superseded,
+    /// No token refresher is configured for the provider (antigravity without its client).
+    NoRefresher,
 }
