@@ -5,7 +5,7 @@
 
 mod explain;
 
-pub use explain::{explain, Candidate, Explanation};
+pub use explain::{explain, explain_from, Candidate, Explanation};
 
 use crate::event::{Event, EventRecord};
 use crate::ids::{AccountId, RequestId};

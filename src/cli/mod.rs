@@ -10,6 +10,8 @@ mod import;
 mod inspect;
 mod refresh;
 mod request;
+#[cfg(feature = "server")]
+mod serve;
 
 use std::path::PathBuf;
 
@@ -71,6 +73,9 @@ pub enum Command {
     Refresh(refresh::RefreshArgs),
     /// The performance figures of SPEC §10, each next to its baseline.
     Bench(bench::BenchArgs),
+    /// Serve the engine over HTTP (JSON API, /metrics, dashboard) until SIGTERM or Ctrl-C.
+    #[cfg(feature = "server")]
+    Serve(serve::ServeArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -116,6 +121,8 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Export(a) => inspect::export(&ctx, a),
         Command::Refresh(a) => refresh::refresh(&ctx, a),
         Command::Bench(a) => bench::bench(&ctx, a),
+        #[cfg(feature = "server")]
+        Command::Serve(a) => serve::serve(&ctx, a),
     }
 }
 

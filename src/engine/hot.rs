@@ -35,6 +35,28 @@ impl Engine {
         model: &str,
         opts: &SelectOpts,
     ) -> Result<Lease, NoAccount> {
+        let started = std::time::Instant::now();
+        let out = self.select_recorded(provider, model, opts);
+        // Asked only when a new model name meets a full label set: does an allow-list name it?
+        let configured = || {
+            self.with_state(|s| {
+                s.provider_accounts(provider).any(|a| {
+                    a.models
+                        .as_ref()
+                        .is_some_and(|m| m.iter().any(|x| &**x == model))
+                })
+            })
+        };
+        crate::metrics::record_select(provider, model, out.is_ok(), started.elapsed(), configured);
+        out
+    }
+
+    fn select_recorded(
+        &self,
+        provider: Provider,
+        model: &str,
+        opts: &SelectOpts,
+    ) -> Result<Lease, NoAccount> {
         let ask = Ask {
             provider,
             opts,

@@ -95,16 +95,25 @@ pub fn read_credential_file(path: &Path) -> Result<ImportedCredential> {
     file.take(MAX_FILE + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| err(format!("cannot read: {e}")))?;
-    if bytes.len() as u64 > MAX_FILE {
-        return Err(err("larger than 1 MiB: not a credential file".into()));
-    }
-    let v: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| err(format!("not JSON ({e}); expected a CLIProxyAPI auth file, a Codex CLI auth.json or a Claude Code .credentials.json")))?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().trim_start_matches('.').to_owned())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "imported".into());
+    read_credential_bytes(&bytes, &stem).map_err(err)
+}
+
+/// Recognises the content of one credential file (`rotor serve` receives it over HTTP);
+/// `stem` names the account when the content names no email.
+pub fn read_credential_bytes(
+    bytes: &[u8],
+    stem: &str,
+) -> std::result::Result<ImportedCredential, String> {
+    if bytes.len() as u64 > MAX_FILE {
+        return Err("larger than 1 MiB: not a credential file".into());
+    }
+    let v: Value = serde_json::from_slice(bytes)
+        .map_err(|e| format!("not JSON ({e}); expected a CLIProxyAPI auth file, a Codex CLI auth.json or a Claude Code .credentials.json"))?;
     let parsed = if v.get("claudeAiOauth").is_some() {
         claude_code::read(&v)
     } else if v.get("tokens").is_some() || v.get("OPENAI_API_KEY").is_some_and(Value::is_string) {
@@ -114,9 +123,13 @@ pub fn read_credential_file(path: &Path) -> Result<ImportedCredential> {
     } else {
         Err("unknown format: expected a CLIProxyAPI auth file (\"type\": claude|codex|antigravity), a Codex CLI auth.json (\"tokens\") or a Claude Code .credentials.json (\"claudeAiOauth\")".into())
     };
-    let mut cred = parsed.map_err(err)?;
+    let mut cred = parsed?;
     if cred.label.is_empty() {
-        cred.label = cred.identity.email.clone().unwrap_or(stem);
+        cred.label = cred
+            .identity
+            .email
+            .clone()
+            .unwrap_or_else(|| stem.to_string());
     }
     Ok(cred)
 }
