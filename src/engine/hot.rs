@@ -35,8 +35,6 @@ impl Engine {
         model: &str,
         opts: &SelectOpts,
     ) -> Result<Lease, NoAccount> {
-        let started = std::time::Instant::now();
-        let out = self.select_recorded(provider, model, opts);
         // Asked only when a new model name meets a full label set: does an allow-list name it?
         let configured = || {
             self.with_state(|s| {
@@ -47,7 +45,9 @@ impl Engine {
                 })
             })
         };
-        crate::metrics::record_select(provider, model, out.is_ok(), started.elapsed(), configured);
+        let probe = crate::metrics::SelectProbe::start(provider, model, configured);
+        let out = self.select_recorded(provider, model, opts);
+        probe.finish(out.is_ok());
         out
     }
 

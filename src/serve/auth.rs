@@ -18,9 +18,19 @@ use super::App;
 use crate::secret::Secret;
 use crate::{Error, Result};
 
-/// The token every protected route needs. `Debug` shows a fingerprint only.
-#[derive(Clone, Debug)]
-pub struct Token(Secret);
+/// The token every protected route needs, with its SHA-256 (what each request is compared
+/// with). `Debug` shows a fingerprint only.
+#[derive(Clone)]
+pub struct Token {
+    value: Secret,
+    digest: [u8; 32],
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Token").field(&self.value).finish()
+    }
+}
 
 impl Token {
     /// A token given by the operator: printable ASCII without spaces, at least 16 characters.
@@ -31,27 +41,31 @@ impl Token {
                 "the serve token must be at least 16 printable characters without spaces".into(),
             ));
         }
-        Ok(Token(Secret::new(value)))
+        Ok(Token::of(value))
     }
 
     /// 32 random bytes, hex.
     pub fn generate() -> Token {
         let bytes: [u8; 32] = rand::random();
-        Token(Secret::new(
-            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
-        ))
+        Token::of(&bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    }
+
+    fn of(value: &str) -> Token {
+        Token {
+            digest: Sha256::digest(value.as_bytes()).into(),
+            value: Secret::new(value),
+        }
     }
 
     /// The value, for the one place that shows it: the dashboard URL printed on start.
     pub fn expose(&self) -> &str {
-        self.0.expose()
+        self.value.expose()
     }
 
     /// Whether `presented` is this token, in time independent of where they differ.
     pub fn matches(&self, presented: &[u8]) -> bool {
-        let want = Sha256::digest(self.0.expose().as_bytes());
-        let got = Sha256::digest(presented);
-        want.ct_eq(&got).into()
+        let got: [u8; 32] = Sha256::digest(presented).into();
+        self.digest.ct_eq(&got).into()
     }
 }
 

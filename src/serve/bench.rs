@@ -47,6 +47,9 @@ pub struct PairFigures {
     pub pairs_per_s: f64,
     pub select_p50_us: f64,
     pub select_p99_us: f64,
+    /// Processor time of the whole process (callers, server, log writer) per pair: what the
+    /// pairs cost whatever else the machine was running.
+    pub cpu_us_per_pair: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -122,10 +125,10 @@ async fn http_side(cfg: &ServeBenchConfig, db: &std::path::Path) -> Result<PairF
     }
     tokio::time::sleep(cfg.duration / 5).await;
     measuring.store(true, Ordering::Relaxed);
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), process_cpu());
     tokio::time::sleep(cfg.duration).await;
     done.store(true, Ordering::Relaxed);
-    let elapsed = started.elapsed();
+    let (elapsed, cpu) = (started.elapsed(), process_cpu().saturating_sub(cpu));
     let mut latencies = Vec::new();
     for c in clients {
         let lat = c
@@ -137,7 +140,7 @@ async fn http_side(cfg: &ServeBenchConfig, db: &std::path::Path) -> Result<PairF
     server
         .await
         .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))??;
-    Ok(figures(latencies, elapsed))
+    Ok(figures(latencies, elapsed, cpu))
 }
 
 /// One keep-alive connection doing select → report until `done`; the select latencies (ns)
@@ -237,10 +240,10 @@ fn library_side(cfg: &ServeBenchConfig, db: &std::path::Path) -> Result<PairFigu
         .collect();
     std::thread::sleep(cfg.duration / 5);
     measuring.store(true, Ordering::Relaxed);
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), process_cpu());
     std::thread::sleep(cfg.duration);
     done.store(true, Ordering::Relaxed);
-    let elapsed = started.elapsed();
+    let (elapsed, cpu) = (started.elapsed(), process_cpu().saturating_sub(cpu));
     let mut latencies = Vec::new();
     for w in workers {
         latencies.extend(
@@ -249,10 +252,30 @@ fn library_side(cfg: &ServeBenchConfig, db: &std::path::Path) -> Result<PairFigu
         );
     }
     engine.flush_blocking()?;
-    Ok(figures(latencies, elapsed))
+    Ok(figures(latencies, elapsed, cpu))
 }
 
-fn figures(mut latencies: Vec<u64>, elapsed: Duration) -> PairFigures {
+/// User + system time of this process so far (Linux `/proc/self/stat`, in 1/100 s; zero
+/// elsewhere).
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, r)| r)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+fn figures(mut latencies: Vec<u64>, elapsed: Duration, cpu: Duration) -> PairFigures {
     latencies.sort_unstable();
     let pct = |p: f64| {
         if latencies.is_empty() {
@@ -266,30 +289,28 @@ fn figures(mut latencies: Vec<u64>, elapsed: Duration) -> PairFigures {
         pairs_per_s: latencies.len() as f64 / elapsed.as_secs_f64(),
         select_p50_us: pct(0.50),
         select_p99_us: pct(0.99),
+        cpu_us_per_pair: cpu.as_secs_f64() * 1e6 / latencies.len().max(1) as f64,
     }
 }
 
 /// The human table.
 pub fn table(r: &ServeBenchReport) -> String {
-    let row = |name: &str, f: &PairFigures| {
+    let row = |name: String, f: &PairFigures| {
         format!(
-            "{name:<30} {:>12.0} {:>14.1} {:>14.1}\n",
-            f.pairs_per_s, f.select_p50_us, f.select_p99_us
+            "{name:<28} {:>10.0} {:>14.1} {:>14.1} {:>14.1}\n",
+            f.pairs_per_s, f.select_p50_us, f.select_p99_us, f.cpu_us_per_pair
         )
     };
+    let head = format!(
+        "{:<28} {:>10} {:>14} {:>14} {:>14}\n",
+        "", "pairs/s", "select p50 µs", "select p99 µs", "CPU µs/pair"
+    );
     format!(
-        "select + report pairs, {} accounts x {} models\n{:<30} {:>12} {:>14} {:>14}\n{}{}",
+        "select + report pairs, {} accounts x {} models\n{head}{}{}",
         r.accounts,
         r.models,
-        "",
-        "pairs/s",
-        "select p50 µs",
-        "select p99 µs",
-        row(
-            &format!("HTTP, {} keep-alive conns", r.connections),
-            &r.http
-        ),
-        row(&format!("library, {} threads", r.threads), &r.library),
+        row(format!("HTTP, {} keep-alive conns", r.connections), &r.http),
+        row(format!("library, {} threads", r.threads), &r.library),
     )
 }
 

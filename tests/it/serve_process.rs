@@ -185,10 +185,9 @@ fn metrics_count_selections_reports_blocks_and_the_writer_with_bounded_model_lab
         value(r#"rotor_accounts{provider="openai",status="active"}"#),
         2.0
     );
-    assert_eq!(
-        value(r#"rotor_select_seconds_count{provider="openai"}"#),
-        74.0
-    );
+    // One select in 8 per thread is timed: 74 selects over the server's worker threads.
+    let timed = value(r#"rotor_select_seconds_count{provider="openai"}"#);
+    assert!((1.0..=9.0).contains(&timed), "{timed}");
     assert!(value("rotor_writer_commit_seconds_count") >= 1.0);
     assert!(value("rotor_events_appended_total") >= 1.0);
     assert!(body.contains("rotor_writer_queue_depth"));
