@@ -1,11 +1,11 @@
-//! The events table's row form of an event (`RawRow`): the seven columns of SPEC §3 as the
+//! The events table's row form of an event (`RawRow`): the seven columns of `events` as the
 //! store binds them, built outside any timed section so baselines and engine benches write the
 //! same bytes. No SQL here; that is in `baseline`.
 
 use crate::event::EventRecord;
 use crate::time::format_ts;
 
-/// One row of the events table, ready to bind (SPEC §3 columns, `seq` assigned by SQLite).
+/// One row of the events table, ready to bind (`seq` assigned by SQLite).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawRow {
     pub at: String,
