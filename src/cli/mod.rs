@@ -13,6 +13,8 @@ mod input;
 mod inspect;
 mod refresh;
 mod request;
+#[cfg(feature = "server")]
+mod serve;
 
 use std::path::PathBuf;
 
@@ -89,6 +91,9 @@ pub enum Command {
     Refresh(refresh::RefreshArgs),
     /// The performance figures (select, append, fold, open), each next to its baseline.
     Bench(bench::BenchArgs),
+    /// Serve the engine over HTTP (JSON API, /metrics, dashboard) until SIGTERM or Ctrl-C.
+    #[cfg(feature = "server")]
+    Serve(serve::ServeArgs),
 }
 
 /// The clap definition of the command line (tests walk it to check every option is described).
@@ -152,6 +157,8 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Export(a) => inspect::export(&ctx, a),
         Command::Refresh(a) => refresh::refresh(&ctx, a),
         Command::Bench(a) => bench::bench(&ctx, a),
+        #[cfg(feature = "server")]
+        Command::Serve(a) => serve::serve(&ctx, a),
     }
 }
 
