@@ -8,6 +8,8 @@ mod classify;
 mod demo;
 mod import;
 mod inspect;
+#[cfg(feature = "postgres")]
+mod migrate;
 mod refresh;
 mod request;
 
@@ -71,6 +73,9 @@ pub enum Command {
     Refresh(refresh::RefreshArgs),
     /// The performance figures of SPEC §10, each next to its baseline.
     Bench(bench::BenchArgs),
+    /// Copy a SQLite log into an empty PostgreSQL log (`--from rotor.db --to postgres://...`).
+    #[cfg(feature = "postgres")]
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -116,6 +121,8 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Export(a) => inspect::export(&ctx, a),
         Command::Refresh(a) => refresh::refresh(&ctx, a),
         Command::Bench(a) => bench::bench(&ctx, a),
+        #[cfg(feature = "postgres")]
+        Command::Migrate(a) => migrate::migrate(&ctx, a),
     }
 }
 

@@ -1,11 +1,15 @@
 //! The SQLite edge: opening a log for writing (lock, checks, migrations, WAL, mode 0600) or for
 //! reading beside a running writer, and exporting a copy without secrets. Decoding rows is in
-//! `read`, committing in `writer`; nothing here knows about projections.
+//! `read`, committing in `writer`, the row form both stores bind in `row`; the PostgreSQL log of
+//! a fleet is `postgres`. Nothing here knows about projections.
 
 mod decode;
 mod lock;
 mod migrate;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod read;
+mod row;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +19,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use lock::{lock_path, WriterLock};
 pub use migrate::{schema_sql, SCHEMA_VERSION};
 pub use read::{StoredCredential, Unknown};
+pub use row::EventRow;
 pub use writer::{CredentialWrite, EncodeCheckpoint, Writer, WriterHold, WriterThread};
 
 use crate::{Error, Result};

@@ -24,6 +24,8 @@ mod import_cli;
 mod log_snapshots;
 mod oauth;
 mod parse_props;
+#[cfg(feature = "postgres")]
+mod pg;
 mod probes;
 mod quota_backoff;
 mod quota_engine;
