@@ -179,10 +179,19 @@ pub fn timeline_line(state: &State, rec: &EventRecord) -> String {
             e.error,
             until(e.next_attempt_at)
         ),
-        Event::StateCleared { account, model } => format!(
-            "{} cleared {}",
+        Event::StateCleared {
+            account,
+            model,
+            account_wide,
+        } => format!(
+            "{} cleared {}{}",
             label(account),
-            model.as_deref().unwrap_or("(all models)")
+            model.as_deref().unwrap_or("(all models)"),
+            if *account_wide && model.is_some() {
+                ", with the account-wide block and quota"
+            } else {
+                ""
+            }
         ),
     };
     format!(

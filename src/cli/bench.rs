@@ -1,5 +1,5 @@
-//! `rotor bench [--quick] [--accounts N] [--models N] [--events N]`: the SPEC §10 figures,
-//! each next to its baseline measured in the same run, as a table or (`--json`) the SPEC §8
+//! `rotor bench [--quick] [--accounts N] [--models N] [--events N]`: the performance figures,
+//! each next to its baseline measured in the same run, as a table or (`--json`) the documented
 //! fields. Measures on temp files; never touches `--db`.
 
 use clap::Args;

@@ -1,5 +1,5 @@
 //! `rotor classify`: run one provider parser on a status, headers and body, and print the
-//! classification (SPEC §8). Reads nothing from the log and writes nothing.
+//! classification. Reads nothing from the log and writes nothing.
 
 use std::path::PathBuf;
 

@@ -71,7 +71,7 @@ pub enum Command {
     Export(inspect::ExportArgs),
     /// Refresh OAuth tokens now: one account, or every account that is due.
     Refresh(refresh::RefreshArgs),
-    /// The performance figures of SPEC §10, each next to its baseline.
+    /// The performance figures (select, append, fold, open), each next to its baseline.
     Bench(bench::BenchArgs),
     /// Copy a SQLite log into an empty PostgreSQL log (`--from rotor.db --to postgres://...`).
     #[cfg(feature = "postgres")]
@@ -106,10 +106,8 @@ fn run(cli: Cli) -> Result<i32> {
         },
         json: cli.json,
     };
-    let db_given = std::env::args().any(|a| a == "--db" || a.starts_with("--db="))
-        || std::env::var_os("ROTOR_DB").is_some();
     match cli.command {
-        Command::Demo(a) => demo::demo(&ctx, a, db_given),
+        Command::Demo(a) => demo::demo(&ctx, a),
         Command::Account(c) => account::run(&ctx, c),
         Command::Select(a) => request::select(&ctx, a),
         Command::Report(a) => request::report(&ctx, a),

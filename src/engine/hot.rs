@@ -38,7 +38,7 @@ impl Engine {
         let ask = Ask {
             provider,
             opts,
-            at: opts.at.unwrap_or_else(|| self.now()),
+            at: opts.at.map_or_else(|| self.now(), crate::time::clamp),
             policy: Policy {
                 strategy: self.inner.config.strategy,
                 probe_after: self.inner.config.probe.after.0,

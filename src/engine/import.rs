@@ -1,4 +1,4 @@
-//! Importing a credential read by `crate::import` (SPEC §8 `account import`): the same identity
+//! Importing a credential read by `crate::import` (`rotor account import`): the same identity
 //! (provider + account id / email, else the same token or label) updates the existing account's
 //! credentials as a new generation instead of adding a duplicate; identical secrets change
 //! nothing; fresh credentials put a `needs_reauth` account back into rotation.

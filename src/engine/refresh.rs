@@ -1,4 +1,4 @@
-//! Token refresh on the engine (SPEC §7): the refreshers built from config (or injected by the
+//! Token refresh on the engine: the refreshers built from config (or injected by the
 //! builder), the per-account single-flight gate, and [`Engine::refresh_now`], which records
 //! `refresh_due`, calls the token endpoint with the current generation's secrets, and records
 //! `refresh_succeeded` (new secrets in the same transaction, durable before returning) or

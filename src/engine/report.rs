@@ -71,6 +71,8 @@ impl Engine {
         at: Timestamp,
         latency: Option<Duration>,
     ) -> Result<Reported> {
+        // A caller's time (`--at`) is kept as the log can hold it, like every other time.
+        let at = crate::time::clamp(at);
         let provider = self
             .with_state(|s| s.accounts.get(&account).map(|a| a.provider))
             .ok_or_else(|| Error::UnknownAccount(account.to_string()))?;
@@ -86,7 +88,7 @@ impl Engine {
                     body.as_deref()
                         .and_then(|b| crate::quota::extract_usage(provider, b))
                 });
-                Classified::Succeeded(usage, observations(provider, headers, at))
+                Classified::Succeeded(usage, observations(provider, model, headers, at))
             }
             Outcome::Failure {
                 status,
@@ -94,7 +96,7 @@ impl Engine {
                 body,
             } => Classified::Failed(
                 parse::parse(provider, *status, headers, body),
-                observations(provider, headers, at),
+                observations(provider, model, headers, at),
             ),
             Outcome::Network { message } => {
                 Classified::Failed(ParsedError::network(message.as_str()), vec![])
@@ -127,7 +129,8 @@ impl Engine {
         let latency_ms = latency.map(|d| d.as_millis() as u64);
         let (error, quota, usage, cancelled) = match classified {
             Classified::Succeeded(usage, quota) => (None, quota, usage, false),
-            Classified::Failed(e, quota) => (Some(e), quota, None, false),
+            // Its stated wait clamped here, once, to what the event records and the rules read.
+            Classified::Failed(e, quota) => (Some(e.recorded_at(at)), quota, None, false),
             Classified::Cancelled => (None, vec![], None, true),
         };
 
@@ -233,14 +236,16 @@ enum Classified {
     Cancelled,
 }
 
-/// Quota observations from response headers (success and failure alike).
+/// Quota observations from response headers (success and failure alike), scoped to `model`
+/// where the provider's limit is the model's.
 fn observations(
     provider: Provider,
+    model: &str,
     headers: &parse::Headers,
     at: Timestamp,
 ) -> Vec<QuotaObservation> {
     if headers.is_empty() {
         return Vec::new();
     }
-    parse::observe_headers(provider, headers, at)
+    parse::observe_headers(provider, &Model::from(model), headers, at)
 }

@@ -1,4 +1,4 @@
-//! `rotor account import` (SPEC §8): reads a credential file written by another tool, detects
+//! `rotor account import`: reads a credential file written by another tool, detects
 //! its format and returns an [`ImportedCredential`]. Files are opened read-only and never
 //! changed. The formats live in `cliproxy`, `codex_cli` and `claude_code`; storing is the
 //! engine's job.

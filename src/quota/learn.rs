@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::time::Timestamp;
 
-/// Samples kept; also the count at which confidence reaches 1 (SPEC: min(1, samples / 10)).
+/// Samples kept; also the count at which confidence reaches 1 (confidence = min(1, samples / 10)).
 pub const MAX_SAMPLES: usize = 10;
 /// Confidence halves for every full period without a new sample.
 pub const DECAY_PERIOD_MS: i64 = 7 * 24 * 3600 * 1000;

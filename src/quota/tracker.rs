@@ -59,7 +59,7 @@ impl Observed {
     }
 }
 
-/// The `status` quota row (SPEC §8); null where unknown.
+/// The `status` quota row (`status --json` `quota[]`); null where unknown.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct QuotaView {
     pub model: Option<Model>,

@@ -4,7 +4,6 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::TimeZone;
 use serde_json::Value;
 
 use crate::event::Identity;
@@ -53,7 +52,8 @@ pub fn decode_claims(token: &str) -> Option<JwtClaims> {
         exp: v
             .get("exp")
             .and_then(Value::as_i64)
-            .and_then(|e| chrono::Utc.timestamp_opt(e, 0).single()),
+            // Outside data like any provider's time: kept as the log can hold it.
+            .map(|e| crate::time::from_millis(e.saturating_mul(1000))),
     })
 }
 

@@ -25,7 +25,7 @@ pub fn health(available: usize, total: usize) -> &'static str {
     }
 }
 
-/// Available: active and without an account-wide block in force.
+/// Available: active and without an account-wide block (or used-up account quota) in force.
 fn account_available(a: &AccountView) -> bool {
     a.status == "active" && a.blocks.iter().all(|b| b.model.is_some())
 }
@@ -77,17 +77,15 @@ pub fn render(view: &StatusView) -> String {
             models.insert(Some("*"));
         }
         for m in models {
-            // A model row of a blocked account shows the account's block.
-            let block = a
-                .blocks
-                .iter()
-                .find(|b| b.model.as_deref() == m)
-                .or_else(|| a.blocks.iter().find(|b| b.model.is_none()));
+            // A model row says what `select` would do for it; the account's row, its own block.
+            let skip = a.skipped.iter().find(|s| Some(&*s.model) == m);
+            let account_block = a.blocks.iter().find(|b| b.model.is_none());
             let quota = a.quota.iter().find(|q| q.model.as_deref() == m);
-            let (state, until) = match block {
-                Some(b) => (b.reason.as_str(), time_or_dash(b.until)),
-                None if a.status != "active" => (a.status, "-".to_string()),
-                None => ("available", "-".to_string()),
+            let (state, until) = match (skip, account_block) {
+                (Some(s), _) => (s.reason.as_str(), time_or_dash(s.until)),
+                (None, Some(b)) => (b.reason.as_str(), time_or_dash(b.until)),
+                (None, None) if a.status != "active" => (a.status, "-".to_string()),
+                (None, None) => ("available", "-".to_string()),
             };
             let [used, reqs, resets, limit, conf] = quota_cells(quota);
             let _ = writeln!(

@@ -178,6 +178,7 @@ fn one_of_each_kind() -> Vec<Event> {
         Event::StateCleared {
             account: a,
             model: Some(m),
+            account_wide: true,
         },
         Event::AccountRemoved { account: a },
     ]
