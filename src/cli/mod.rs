@@ -11,6 +11,8 @@ mod demo;
 mod import;
 mod input;
 mod inspect;
+#[cfg(feature = "postgres")]
+mod migrate;
 mod refresh;
 mod request;
 #[cfg(feature = "server")]
@@ -94,6 +96,9 @@ pub enum Command {
     /// Serve the engine over HTTP (JSON API, /metrics, dashboard) until SIGTERM or Ctrl-C.
     #[cfg(feature = "server")]
     Serve(serve::ServeArgs),
+    /// Copy a SQLite log into an empty PostgreSQL log (`--from rotor.db --to postgres://...`).
+    #[cfg(feature = "postgres")]
+    Migrate(migrate::MigrateArgs),
 }
 
 /// The clap definition of the command line (tests walk it to check every option is described).
@@ -159,6 +164,8 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Bench(a) => bench::bench(&ctx, a),
         #[cfg(feature = "server")]
         Command::Serve(a) => serve::serve(&ctx, a),
+        #[cfg(feature = "postgres")]
+        Command::Migrate(a) => migrate::migrate(&ctx, a),
     }
 }
 

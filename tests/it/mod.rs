@@ -39,6 +39,8 @@ mod log_snapshots;
 mod metrics_lib;
 mod oauth;
 mod parse_props;
+#[cfg(feature = "postgres")]
+mod pg;
 mod probes;
 mod quota_backoff;
 mod quota_engine;
