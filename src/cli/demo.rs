@@ -51,9 +51,9 @@ pub fn demo(ctx: &Ctx, a: DemoArgs) -> Result<i32> {
         Ok::<_, crate::Error>((summary, table))
     })?;
     if ctx.json {
-        ctx.print_json(&summary);
+        ctx.print_json(&summary)?;
     } else {
-        print!("{}", demo::render(&summary, &table));
+        super::output::text(&demo::render(&summary, &table))?;
     }
     Ok(0)
 }

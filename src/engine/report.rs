@@ -26,40 +26,47 @@ pub struct Reported {
 }
 
 impl Engine {
-    /// Reports the outcome of a leased request.
+    /// Reports the outcome of a leased request. A lease is reported once: a second report
+    /// (of it or of a clone) is refused with [`Error::AlreadyReported`].
     pub fn report(&self, lease: &Lease, outcome: Outcome) -> Result<Reported> {
-        let at = self.now();
-        let latency = (at - lease.issued_at).to_std().ok();
-        self.report_for(
-            lease.account,
-            &lease.model,
-            Some(lease.request),
-            Some(lease.generation),
-            outcome,
-            at,
-            latency,
-        )
+        once(lease, || {
+            let at = self.now();
+            let latency = (at - lease.issued_at).to_std().ok();
+            self.report_for(
+                lease.account,
+                &lease.model,
+                Some(lease.request),
+                Some(lease.generation),
+                outcome,
+                at,
+                latency,
+            )
+        })
     }
 
     /// Reports a failure the caller has already classified (a proxy with its own parser, or
     /// tests of the rules): the same path as [`Engine::report`] after parsing.
     pub fn report_error(&self, lease: &Lease, error: ParsedError) -> Result<Reported> {
-        let at = self.now();
-        let latency = (at - lease.issued_at).to_std().ok();
-        let (account, model) = (lease.account, lease.model.to_string());
-        self.record_report(
-            account,
-            model,
-            Some(lease.request),
-            Some(lease.generation),
-            Classified::Failed(error, vec![]),
-            at,
-            latency,
-        )
+        once(lease, || {
+            let at = self.now();
+            let latency = (at - lease.issued_at).to_std().ok();
+            let (account, model) = (lease.account, lease.model.to_string());
+            self.record_report(
+                account,
+                model,
+                Some(lease.request),
+                Some(lease.generation),
+                Classified::Failed(error, vec![]),
+                at,
+                latency,
+            )
+        })
     }
 
     /// Reports an outcome for (account, model) without a lease (CLI, proxies that select
-    /// elsewhere). `generation` is the credential generation used, when known.
+    /// elsewhere). `generation` is the credential generation used, when known. Without a lease
+    /// the engine cannot tell a repeated `request` from a new one: report each request once
+    /// (`rotor report --request` checks the log for an earlier outcome).
     #[allow(clippy::too_many_arguments)]
     pub fn report_for(
         &self,
@@ -138,6 +145,12 @@ impl Engine {
         let Some(acct) = core.state.accounts.get(&account) else {
             return Err(Error::UnknownAccount(account.to_string()));
         };
+        let provider = acct.provider;
+        let kind = match (cancelled, &error) {
+            (true, _) => "cancelled",
+            (_, None) => "success",
+            (_, Some(e)) => e.kind.as_str(),
+        };
         let mut reported = Reported {
             error: error.clone(),
             block: None,
@@ -212,6 +225,7 @@ impl Engine {
                     self.record(&mut core, at, ev, None)?;
                 }
                 drop(core);
+                crate::metrics::record_report(provider, kind);
                 if reported.refresh_due {
                     self.refresh_requested(account);
                 }
@@ -219,6 +233,8 @@ impl Engine {
             }
         };
         self.record(&mut core, at, event, None)?;
+        drop(core);
+        crate::metrics::record_report(provider, kind);
         Ok(reported)
     }
 
@@ -227,6 +243,19 @@ impl Engine {
         tracing::debug!(%account, "refresh requested after a 401");
         self.spawn_refresh(account);
     }
+}
+
+/// Runs `report` unless `lease` was reported already; a report that fails to record leaves
+/// the lease reportable.
+fn once(lease: &Lease, report: impl FnOnce() -> Result<Reported>) -> Result<Reported> {
+    if !lease.claim_report() {
+        return Err(Error::AlreadyReported(lease.request));
+    }
+    let r = report();
+    if r.is_err() {
+        lease.release_report();
+    }
+    r
 }
 
 /// An outcome after classification.

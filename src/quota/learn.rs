@@ -20,7 +20,8 @@ pub const MIN_CONFIDENCE: f64 = 0.3;
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Sample {
     pub at: Timestamp,
-    /// u32 keeps a sample at 24 bytes (§10 memory); no window holds 4 billion requests.
+    /// u32 keeps a sample at 24 bytes (state stays within 2 KiB per (account, model)); no
+    /// window holds 4 billion requests.
     pub requests: u32,
     pub tokens: u64,
 }

@@ -4,7 +4,7 @@
 
 mod table;
 
-pub use table::{health, render};
+pub use table::{fit, health, render, time_left};
 
 use serde::Serialize;
 

@@ -6,12 +6,19 @@ pub mod support;
 pub mod common;
 pub mod fake_oauth;
 pub mod fakes;
+#[cfg(feature = "server")]
+pub mod serve_support;
 
 mod badfiles;
 mod bench_cli;
 mod checkpoints;
+mod cli_explain;
+mod cli_help;
+mod cli_input;
+mod cli_output;
 mod cli_replay;
 mod cli_select;
+mod cli_tables;
 mod concurrency;
 mod corpus;
 mod demo_db;
@@ -25,9 +32,15 @@ mod hostile_times;
 mod hostile_times_cli;
 mod import;
 mod import_cli;
+mod import_paths;
+mod import_props;
 mod log_snapshots;
+#[cfg(feature = "server")]
+mod metrics_lib;
 mod oauth;
 mod parse_props;
+#[cfg(feature = "postgres")]
+mod pg;
 mod probes;
 mod quota_backoff;
 mod quota_engine;
@@ -41,6 +54,22 @@ mod report_cli;
 mod rotation;
 mod scheduler;
 mod secrets;
+#[cfg(feature = "server")]
+mod serve_accounts;
+#[cfg(feature = "server")]
+mod serve_api;
+#[cfg(feature = "server")]
+mod serve_browser;
+#[cfg(feature = "server")]
+mod serve_clients;
+#[cfg(feature = "server")]
+mod serve_errors;
+#[cfg(feature = "server")]
+mod serve_inspect;
+#[cfg(feature = "server")]
+mod serve_process;
+#[cfg(feature = "server")]
+mod serve_token;
 mod simday;
 mod strategies;
 mod sync;

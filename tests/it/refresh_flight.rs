@@ -41,9 +41,12 @@ async fn every_round_of_a_hundred_concurrent_401s_makes_exactly_one_token_reques
         }
     });
 
-    let mut stale: Vec<Lease> = Vec::new();
+    // (the round that reports it, lease): a request is reported once, so each later round
+    // gets leases of its own, kept unreported since their generation was current.
+    let mut stale: Vec<(u64, Lease)> = Vec::new();
     for round in 1..=ROUNDS {
-        let leases: Vec<Lease> = (0..CALLERS)
+        let later = (ROUNDS - round) as usize;
+        let mut leases: Vec<Lease> = (0..CALLERS + KEPT * later)
             .map(|_| {
                 e.select(Provider::Claude, "opus", &SelectOpts::default())
                     .unwrap()
@@ -53,6 +56,11 @@ async fn every_round_of_a_hundred_concurrent_401s_makes_exactly_one_token_reques
             leases.iter().all(|l| l.generation == round),
             "round {round}"
         );
+        let kept = leases.split_off(CALLERS);
+        let (now_stale, rest) = std::mem::take(&mut stale)
+            .into_iter()
+            .partition::<Vec<_>, _>(|(r, _)| *r == round);
+        stale = rest;
         if round % 2 == 0 {
             // Inside the 5 min lead: the scheduler races the 401s for this refresh.
             let expires = e.with_state(|s| s.accounts[&id].expires_at).unwrap();
@@ -65,7 +73,7 @@ async fn every_round_of_a_hundred_concurrent_401s_makes_exactly_one_token_reques
             .iter()
             .cloned()
             .map(|l| (false, l))
-            .chain(stale.iter().cloned().map(|l| (true, l)))
+            .chain(now_stale.into_iter().map(|(_, l)| (true, l)))
             .collect();
         let start = Arc::new(Barrier::new(reports.len()));
         let tasks: Vec<_> = reports
@@ -108,7 +116,9 @@ async fn every_round_of_a_hundred_concurrent_401s_makes_exactly_one_token_reques
             (round as usize, round as usize),
             "round {round}: one refresh asked for and done"
         );
-        stale.extend(leases.into_iter().take(KEPT));
+        for (i, lease) in kept.into_iter().enumerate() {
+            stale.push((round + 1 + (i / KEPT) as u64, lease));
+        }
     }
     stop.send(()).unwrap();
     sched.await.unwrap();
