@@ -14,12 +14,15 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod import;
+pub mod metrics;
 pub mod parse;
 pub mod quota;
 pub mod refresh;
 pub mod replay;
 pub mod secret;
 pub mod select;
+#[cfg(feature = "server")]
+pub mod serve;
 pub mod state;
 pub mod status;
 pub mod store;

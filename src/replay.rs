@@ -5,7 +5,7 @@
 
 mod explain;
 
-pub use explain::{explain, Candidate, Explanation, PriorAttempt};
+pub use explain::{explain, explain_from, Candidate, Explanation, PriorAttempt};
 
 use crate::event::{
     CredentialKind, DisableReason, Event, EventRecord, RefreshErrorClass, RefreshWhy,

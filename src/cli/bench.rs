@@ -23,9 +23,17 @@ pub struct BenchArgs {
     /// 1M (--quick 200k) and at most this.
     #[arg(long)]
     pub events: Option<usize>,
+    /// select + report pairs over loopback HTTP (`rotor serve`) beside the library.
+    #[cfg(feature = "server")]
+    #[arg(long)]
+    pub serve: bool,
 }
 
 pub fn bench(ctx: &Ctx, a: BenchArgs) -> Result<i32> {
+    #[cfg(feature = "server")]
+    if a.serve {
+        return super::serve::bench(ctx, a.quick);
+    }
     let mut cfg = BenchConfig::new(a.quick);
     if let Some(n) = a.accounts {
         cfg.accounts = n;

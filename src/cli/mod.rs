@@ -11,8 +11,12 @@ mod demo;
 mod import;
 mod input;
 mod inspect;
+#[cfg(feature = "postgres")]
+mod migrate;
 mod refresh;
 mod request;
+#[cfg(feature = "server")]
+mod serve;
 
 use std::path::PathBuf;
 
@@ -89,6 +93,12 @@ pub enum Command {
     Refresh(refresh::RefreshArgs),
     /// The performance figures (select, append, fold, open), each next to its baseline.
     Bench(bench::BenchArgs),
+    /// Serve the engine over HTTP (JSON API, /metrics, dashboard) until SIGTERM or Ctrl-C.
+    #[cfg(feature = "server")]
+    Serve(serve::ServeArgs),
+    /// Copy a SQLite log into an empty PostgreSQL log (`--from rotor.db --to postgres://...`).
+    #[cfg(feature = "postgres")]
+    Migrate(migrate::MigrateArgs),
 }
 
 /// The clap definition of the command line (tests walk it to check every option is described).
@@ -150,6 +160,10 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Export(a) => inspect::export(&ctx, a),
         Command::Refresh(a) => refresh::refresh(&ctx, a),
         Command::Bench(a) => bench::bench(&ctx, a),
+        #[cfg(feature = "server")]
+        Command::Serve(a) => serve::serve(&ctx, a),
+        #[cfg(feature = "postgres")]
+        Command::Migrate(a) => migrate::migrate(&ctx, a),
     }
 }
 

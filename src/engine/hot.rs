@@ -35,6 +35,28 @@ impl Engine {
         model: &str,
         opts: &SelectOpts,
     ) -> Result<Lease, NoAccount> {
+        // Asked only when a new model name meets a full label set: does an allow-list name it?
+        let configured = || {
+            self.with_state(|s| {
+                s.provider_accounts(provider).any(|a| {
+                    a.models
+                        .as_ref()
+                        .is_some_and(|m| m.iter().any(|x| &**x == model))
+                })
+            })
+        };
+        let probe = crate::metrics::SelectProbe::start(provider, model, configured);
+        let out = self.select_recorded(provider, model, opts);
+        probe.finish(out.is_ok());
+        out
+    }
+
+    fn select_recorded(
+        &self,
+        provider: Provider,
+        model: &str,
+        opts: &SelectOpts,
+    ) -> Result<Lease, NoAccount> {
         let ask = Ask {
             provider,
             opts,

@@ -7,6 +7,7 @@ mod accounts;
 mod builder;
 pub mod checkpoint;
 mod execute;
+mod gauges;
 mod hot;
 mod import;
 mod lease;
@@ -63,6 +64,7 @@ struct Inner {
     /// Jitter for `execute`'s waits; seedable so tests and demos are reproducible.
     jitter: Mutex<rand::rngs::StdRng>,
     refresh: refreshers::Refreshers,
+    gauges_seen: Mutex<gauges::GaugesSeen>,
     path: Option<PathBuf>,
     _lock: Option<WriterLock>,
 }

@@ -55,7 +55,14 @@ impl Engine {
             })
             .await;
         match flight {
-            Flight::Led(r) | Flight::Joined(r) => r.map_err(Error::Refresh),
+            Flight::Led(r) => {
+                // Counted once per refresh that ran, not once per caller that joined it.
+                if let (Ok(outcome), Some(provider)) = (&r, self.provider_of(account)) {
+                    crate::metrics::record_refresh(provider, outcome.result());
+                }
+                r.map_err(Error::Refresh)
+            }
+            Flight::Joined(r) => r.map_err(Error::Refresh),
         }
     }
 

@@ -145,6 +145,12 @@ impl Engine {
         let Some(acct) = core.state.accounts.get(&account) else {
             return Err(Error::UnknownAccount(account.to_string()));
         };
+        let provider = acct.provider;
+        let kind = match (cancelled, &error) {
+            (true, _) => "cancelled",
+            (_, None) => "success",
+            (_, Some(e)) => e.kind.as_str(),
+        };
         let mut reported = Reported {
             error: error.clone(),
             block: None,
@@ -219,6 +225,7 @@ impl Engine {
                     self.record(&mut core, at, ev, None)?;
                 }
                 drop(core);
+                crate::metrics::record_report(provider, kind);
                 if reported.refresh_due {
                     self.refresh_requested(account);
                 }
@@ -226,6 +233,8 @@ impl Engine {
             }
         };
         self.record(&mut core, at, event, None)?;
+        drop(core);
+        crate::metrics::record_report(provider, kind);
         Ok(reported)
     }
 

@@ -100,6 +100,7 @@ impl Engine {
         tracing::debug!(?interval, "refresh scheduler started");
         loop {
             let now = self.now();
+            self.record_gauges(now);
             let scan = self.due_for_refresh(now);
             for account in scan.due {
                 let engine = self.clone();

@@ -121,16 +121,33 @@ pub(crate) fn detect(path: &Path) -> Result<Detected> {
     file.take(MAX_FILE + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| err(format!("cannot read: {e}")))?;
-    if bytes.len() as u64 > MAX_FILE {
-        return Err(err("larger than 1 MiB: not a credential file".into()));
-    }
-    let v: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| err(format!("not JSON ({e}); expected a CLIProxyAPI auth file, a Codex CLI auth.json or a Claude Code .credentials.json")))?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().trim_start_matches('.').to_owned())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "imported".into());
+    detect_bytes(&bytes, stem).map_err(err)
+}
+
+/// Recognises the content of one credential file (`rotor serve` receives it over HTTP);
+/// `stem` names the account when the content names no e-mail or account id.
+pub fn read_credential_bytes(
+    bytes: &[u8],
+    stem: &str,
+) -> std::result::Result<ImportedCredential, String> {
+    match detect_bytes(bytes, stem.to_owned())? {
+        Detected::Credential(c) => Ok(*c),
+        Detected::Unsupported(why) | Detected::Unknown(why) => Err(why),
+    }
+}
+
+/// [`detect`] on content already read; the error says what is wrong, without a path.
+fn detect_bytes(bytes: &[u8], stem: String) -> std::result::Result<Detected, String> {
+    if bytes.len() as u64 > MAX_FILE {
+        return Err("larger than 1 MiB: not a credential file".into());
+    }
+    let v: Value = serde_json::from_slice(bytes)
+        .map_err(|e| format!("not JSON ({e}); expected a CLIProxyAPI auth file, a Codex CLI auth.json or a Claude Code .credentials.json"))?;
     let parsed = if v.get("claudeAiOauth").is_some() {
         claude_code::read(&v)
     } else if v.get("tokens").is_some() || v.get("OPENAI_API_KEY").is_some_and(Value::is_string) {
@@ -143,7 +160,7 @@ pub(crate) fn detect(path: &Path) -> Result<Detected> {
     } else {
         return Ok(Detected::Unknown("unknown format: expected a CLIProxyAPI auth file (\"type\": claude|codex|antigravity), a Codex CLI auth.json (\"tokens\") or a Claude Code .credentials.json (\"claudeAiOauth\")".into()));
     };
-    let mut cred = parsed.map_err(err)?;
+    let mut cred = parsed?;
     // A time an event cannot hold (a year past 9999) is no expiry anyone meant.
     cred.expires_at = cred.expires_at.filter(|t| representable(*t));
     if cred.label.is_empty() {

@@ -52,8 +52,10 @@ pub fn decode_claims(token: &str) -> Option<JwtClaims> {
         exp: v
             .get("exp")
             .and_then(Value::as_i64)
-            // Outside data like any provider's time: kept as the log can hold it.
-            .map(|e| crate::time::from_millis(e.saturating_mul(1000))),
+            // An expiry an event cannot hold (past year 9999) is garbage: unknown, like "soon".
+            .and_then(|e| e.checked_mul(1000))
+            .filter(|ms| (crate::time::MIN_MS..=crate::time::MAX_MS).contains(ms))
+            .map(crate::time::from_millis),
     })
 }
 

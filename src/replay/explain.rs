@@ -61,7 +61,17 @@ pub struct PriorAttempt {
 
 /// Explains the decision for `request`, folding only the events before it.
 pub fn explain(records: &[EventRecord], request: RequestId) -> Option<Explanation> {
-    let mut state = State::default();
+    explain_from(State::default(), records, request)
+}
+
+/// [`explain`] from `state`, the projections just before `records[0]` (a checkpoint with the
+/// tail folded onto it, so a long log need not be read from seq 1). Earlier attempts of the
+/// same request are looked for in `records` only.
+pub fn explain_from(
+    mut state: State,
+    records: &[EventRecord],
+    request: RequestId,
+) -> Option<Explanation> {
     for (index, rec) in records.iter().enumerate() {
         let decision = match &rec.event {
             Event::Selected(e) if e.request == request => Some((

@@ -1,13 +1,17 @@
 //! The SQLite edge: opening a log for writing (checks, lock, migrations, WAL with full sync,
 //! mode 0600) or for reading beside a running writer, and exporting a copy without secrets.
-//! Decoding rows is in `read`, committing in `writer`, the demo's own log in `demo_log`;
-//! nothing here knows about projections.
+//! Decoding rows is in `read`, committing in `writer`, the row form both stores bind in `row`,
+//! the demo's own log in `demo_log`; the PostgreSQL log of a fleet is `postgres`. Nothing here
+//! knows about projections.
 
 mod decode;
 mod demo_log;
 mod lock;
 mod migrate;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod read;
+mod row;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +22,7 @@ pub use demo_log::create_demo_log;
 pub use lock::{lock_path, WriterLock};
 pub use migrate::{schema_sql, SCHEMA_VERSION};
 pub use read::{StoredCredential, Unknown};
+pub use row::EventRow;
 pub use writer::{CredentialWrite, EncodeCheckpoint, Writer, WriterHold, WriterThread};
 
 use crate::{Error, Result};

@@ -6,6 +6,8 @@ pub mod support;
 pub mod common;
 pub mod fake_oauth;
 pub mod fakes;
+#[cfg(feature = "server")]
+pub mod serve_support;
 
 mod badfiles;
 mod bench_cli;
@@ -33,8 +35,12 @@ mod import_cli;
 mod import_paths;
 mod import_props;
 mod log_snapshots;
+#[cfg(feature = "server")]
+mod metrics_lib;
 mod oauth;
 mod parse_props;
+#[cfg(feature = "postgres")]
+mod pg;
 mod probes;
 mod quota_backoff;
 mod quota_engine;
@@ -48,6 +54,22 @@ mod report_cli;
 mod rotation;
 mod scheduler;
 mod secrets;
+#[cfg(feature = "server")]
+mod serve_accounts;
+#[cfg(feature = "server")]
+mod serve_api;
+#[cfg(feature = "server")]
+mod serve_browser;
+#[cfg(feature = "server")]
+mod serve_clients;
+#[cfg(feature = "server")]
+mod serve_errors;
+#[cfg(feature = "server")]
+mod serve_inspect;
+#[cfg(feature = "server")]
+mod serve_process;
+#[cfg(feature = "server")]
+mod serve_token;
 mod simday;
 mod strategies;
 mod sync;
