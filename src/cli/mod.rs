@@ -135,13 +135,11 @@ fn db_from_env() -> Option<PathBuf> {
 }
 
 fn run(cli: Cli) -> Result<i32> {
-    let env_db = db_from_env();
-    let db_given = cli.db.is_some() || env_db.is_some();
     let ctx = Ctx {
         db: cli
             .db
             .clone()
-            .or(env_db)
+            .or_else(db_from_env)
             .unwrap_or_else(|| PathBuf::from("rotor.db")),
         config: match &cli.config {
             Some(p) => Config::load(p)?,
