@@ -29,6 +29,7 @@ pub fn tagged(tag: &str) -> Append {
     let event = Event::StateCleared {
         account: AccountId(uuid::Uuid::from_u128(7)),
         model: Some(tag.into()),
+        account_wide: false,
     };
     Append::event(
         EventRow::new(crate::it::common::t(crate::it::common::T0), &event),
