@@ -37,7 +37,7 @@ pub fn migrate(ctx: &Ctx, a: MigrateArgs) -> Result<i32> {
         Ok::<_, Error>((report, store.describe().to_string()))
     })?;
     if ctx.json {
-        ctx.print_json(&report);
+        ctx.print_json(&report)?;
     } else {
         println!(
             "copied {} events (last seq {}), {} credentials and {} checkpoints from {} to {target}",

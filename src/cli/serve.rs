@@ -69,7 +69,7 @@ pub fn bench(ctx: &Ctx, quick: bool) -> Result<i32> {
     }
     let report = bench::run(&cfg)?;
     if ctx.json {
-        ctx.print_json(&report);
+        ctx.print_json(&report)?;
     } else {
         print!("{}", bench::table(&report));
     }
