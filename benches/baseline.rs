@@ -1,4 +1,4 @@
-//! Criterion benches of the SPEC §10 baselines: raw batched rusqlite inserts of generated event
+//! Criterion benches of the performance baselines: raw batched rusqlite inserts of generated event
 //! rows, a raw read + `serde_json::Value` decode of the same log, and a bare round-robin pick over
 //! 1,000 accounts × 20 models. The engine benches (select / report / fold) go next to these.
 

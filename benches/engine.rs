@@ -1,4 +1,4 @@
-//! Criterion benches of the engine next to their SPEC §10 baselines, on the same shapes:
+//! Criterion benches of the engine next to their baselines, on the same shapes:
 //! `select` vs a bare round-robin pick (1,000 accounts × 20 models), `select`+`report` →
 //! durable vs raw batched inserts, and folding a log vs a raw read + serde_json decode.
 

@@ -53,6 +53,25 @@ pub enum Error {
     /// A credential file could not be imported. The message names the file and what is wrong.
     #[error("import: {0}")]
     Import(String),
+    /// The outcome of this request is already recorded; a request is reported once (a second
+    /// report would count its failure or usage twice).
+    #[error("request {0} was already reported; each request is reported once")]
+    AlreadyReported(crate::ids::RequestId),
+    /// PostgreSQL failed or could not be reached (`target` is the URL without its password).
+    /// Check the server; nothing of the failed call was committed.
+    #[cfg(feature = "postgres")]
+    #[error("{target}: {source}")]
+    Postgres {
+        target: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// The connection to PostgreSQL was lost after a batch's COMMIT was sent, so whether it
+    /// committed is unknown. Append the same batch again: the store finds out and never writes
+    /// it twice.
+    #[cfg(feature = "postgres")]
+    #[error("{target}: the commit of {events} events is in doubt (connection lost); append the same batch again")]
+    CommitInDoubt { target: String, events: usize },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

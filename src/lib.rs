@@ -14,6 +14,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod import;
+pub mod metrics;
 pub mod parse;
 pub mod quota;
 pub mod refresh;
@@ -21,6 +22,8 @@ pub mod replay;
 pub mod scrub;
 pub mod secret;
 pub mod select;
+#[cfg(feature = "server")]
+pub mod serve;
 pub mod state;
 pub mod status;
 pub mod store;

@@ -5,10 +5,13 @@
 
 mod explain;
 
-pub use explain::{explain, Candidate, Explanation};
+pub use explain::{explain, explain_from, Candidate, Explanation, PriorAttempt};
 
-use crate::event::{Event, EventRecord};
+use crate::event::{
+    CredentialKind, DisableReason, Event, EventRecord, RefreshErrorClass, RefreshWhy,
+};
 use crate::ids::{AccountId, RequestId};
+use crate::parse::Scope;
 use crate::select::{decide, Policy, SelectOpts};
 use crate::state::State;
 use crate::time::{format_ts, Timestamp};
@@ -86,6 +89,17 @@ pub fn verify(
 
 /// One line of the human timeline, written with the state before the event (for labels).
 pub fn timeline_line(state: &State, rec: &EventRecord) -> String {
+    format!(
+        "{:>6}  {}  {:<17} {}",
+        rec.seq,
+        format_ts(rec.at),
+        rec.event.kind(),
+        timeline_text(state, rec)
+    )
+}
+
+/// What happened, in words: the timeline line without its seq, time and kind.
+pub fn timeline_text(state: &State, rec: &EventRecord) -> String {
     let label = |id: &AccountId| {
         state
             .accounts
@@ -93,15 +107,28 @@ pub fn timeline_line(state: &State, rec: &EventRecord) -> String {
             .map_or_else(|| id.to_string(), |a| a.label.clone())
     };
     let until = |t: Option<Timestamp>| t.map_or("-".to_string(), format_ts);
-    let what = match &rec.event {
+    match &rec.event {
         Event::AccountAdded(e) => format!(
-            "{} {} added (tier {}, weight {}, {:?})",
-            e.provider, e.label, e.priority, e.weight, e.credential
+            "{} {} added (tier {}, weight {}, {})",
+            e.provider,
+            e.label,
+            e.priority,
+            e.weight,
+            match e.credential {
+                CredentialKind::ApiKey => "API key",
+                CredentialKind::Oauth => "OAuth",
+            }
         ),
         Event::AccountUpdated(e) => format!("{} updated", label(&e.account)),
         Event::AccountRemoved { account } => format!("{} removed", label(account)),
         Event::AccountDisabled { account, reason } => {
-            format!("{} disabled ({reason:?})", label(account))
+            let why = match reason {
+                DisableReason::Manual => "by hand",
+                DisableReason::NeedsReauth => "needs a new sign-in",
+                DisableReason::Billing => "billing",
+                DisableReason::Permission => "permission",
+            };
+            format!("{} disabled ({why})", label(account))
         }
         Event::AccountEnabled { account } => format!("{} enabled", label(account)),
         Event::Selected(e) => {
@@ -141,10 +168,13 @@ pub fn timeline_line(state: &State, rec: &EventRecord) -> String {
         Event::RequestSucceeded(e) => format!("{} {} ok", label(&e.account), e.model),
         Event::RequestFailed(e) => {
             let block = e.block.as_ref().map_or(String::new(), |b| {
+                let what = match b.scope {
+                    Scope::Model => "model",
+                    Scope::Account => "whole account",
+                };
                 format!(
-                    "; blocked {} ({:?}) until {}",
+                    "; {what} blocked ({}) until {}",
                     b.reason.as_str(),
-                    b.scope,
                     format_ts(b.until)
                 )
             });
@@ -166,7 +196,12 @@ pub fn timeline_line(state: &State, rec: &EventRecord) -> String {
             e.observation.window
         ),
         Event::RefreshDue { account, why, .. } => {
-            format!("{} refresh due ({why:?})", label(account))
+            let why = match why {
+                RefreshWhy::Scheduled => "scheduled",
+                RefreshWhy::On401 => "after a 401",
+                RefreshWhy::Manual => "by hand",
+            };
+            format!("{} refresh due ({why})", label(account))
         }
         Event::RefreshSucceeded(e) => format!(
             "{} refreshed, expires {}",
@@ -174,22 +209,29 @@ pub fn timeline_line(state: &State, rec: &EventRecord) -> String {
             until(e.expires_at)
         ),
         Event::RefreshFailed(e) => format!(
-            "{} refresh failed ({:?}), next {}",
+            "{} refresh failed ({}), next {}",
             label(&e.account),
-            e.error,
+            match e.error {
+                RefreshErrorClass::Network => "network",
+                RefreshErrorClass::InvalidGrant => "invalid grant",
+                RefreshErrorClass::Rejected => "rejected",
+                RefreshErrorClass::Server => "server",
+            },
             until(e.next_attempt_at)
         ),
-        Event::StateCleared { account, model } => format!(
-            "{} cleared {}",
+        Event::StateCleared {
+            account,
+            model,
+            account_wide,
+        } => format!(
+            "{} cleared {}{}",
             label(account),
-            model.as_deref().unwrap_or("(all models)")
+            model.as_deref().unwrap_or("(all models)"),
+            if *account_wide && model.is_some() {
+                ", with the account-wide block and quota"
+            } else {
+                ""
+            }
         ),
-    };
-    format!(
-        "{:>6}  {}  {:<17} {}",
-        rec.seq,
-        format_ts(rec.at),
-        rec.event.kind(),
-        what
-    )
+    }
 }

@@ -1,4 +1,5 @@
-//! Time: the `Timestamp` type, RFC 3339 formatting at millisecond precision, duration parsing
+//! Time: the `Timestamp` type, the range and precision an event can hold (years 0000-9999,
+//! whole milliseconds) and the clamp into it, RFC 3339 formatting and parsing, duration parsing
 //! for configuration and headers, and the `Clock` the engine reads. The fold never reads a clock.
 
 use std::sync::Arc;
@@ -11,31 +12,63 @@ use crate::Error;
 
 pub type Timestamp = DateTime<Utc>;
 
-/// RFC 3339, UTC, milliseconds: the format of `events.at` and of every time rotor prints.
-pub fn format_ts(t: Timestamp) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+/// The earliest time an event can hold: RFC 3339 has four-digit years (0000-01-01T00:00:00Z).
+pub const MIN_MS: i64 = -62_167_219_200_000;
+/// The latest time an event can hold (9999-12-31T23:59:59.999Z).
+pub const MAX_MS: i64 = 253_402_300_799_999;
+
+/// The nearest time an event can hold: within years 0000-9999, truncated to whole
+/// milliseconds. Every time rotor computes or reads from outside passes through here before it
+/// enters an event, so what the projections keep is exactly what the log keeps.
+pub fn clamp(t: Timestamp) -> Timestamp {
+    from_millis(t.timestamp_millis())
 }
 
-/// Parses RFC 3339 (any offset) into UTC.
-pub fn parse_ts(s: &str) -> Result<Timestamp, Error> {
-    DateTime::parse_from_rfc3339(s.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| Error::InvalidInput(format!("not an RFC 3339 time: {s:?}")))
-}
-
-/// Truncates to whole milliseconds, so a time survives a round trip through the log unchanged.
-pub fn trunc_ms(t: Timestamp) -> Timestamp {
-    Utc.timestamp_millis_opt(t.timestamp_millis())
+/// Milliseconds since the epoch, saturating at the ends of the range an event can hold.
+pub fn from_millis(ms: i64) -> Timestamp {
+    let ms = ms.clamp(MIN_MS, MAX_MS);
+    Utc.timestamp_millis_opt(ms)
         .single()
-        .unwrap_or(t)
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
 }
 
-/// Adds a duration, saturating at the far future instead of overflowing.
+/// RFC 3339, UTC, milliseconds: the format of `events.at` and of every time rotor prints. A
+/// time outside the range is written as the nearest end of it, so a log never holds a time it
+/// cannot read back (the sources clamp first, so this changes nothing rotor records).
+pub fn format_ts(t: Timestamp) -> String {
+    clamp(t).to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Parses RFC 3339 (any offset) into UTC, to whole milliseconds; refuses a time outside the
+/// range an event can hold (`0000-01-01T00:00:00+01:00` is in year -1). For what a person types
+/// and what the log holds; times a provider states go through [`parse_ts_clamped`].
+pub fn parse_ts(s: &str) -> Result<Timestamp, Error> {
+    let t = DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| Error::InvalidInput(format!("not an RFC 3339 time: {s:?}")))?;
+    let kept = clamp(t);
+    if (kept - t).num_milliseconds().abs() >= 1 {
+        return Err(Error::InvalidInput(format!(
+            "time out of range: {s:?} is outside 0000-01-01T00:00:00Z..9999-12-31T23:59:59.999Z"
+        )));
+    }
+    Ok(kept)
+}
+
+/// Parses an RFC 3339 time a provider states, clamped into the range an event can hold (a
+/// reset in year 10000 means "not soon": the 8-day wait clamp then applies).
+pub fn parse_ts_clamped(s: &str) -> Option<Timestamp> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|t| clamp(t.with_timezone(&Utc)))
+}
+
+/// Adds a duration, saturating at the latest time an event can hold, to whole milliseconds.
 pub fn add(t: Timestamp, d: Duration) -> Timestamp {
     chrono::Duration::from_std(d)
         .ok()
         .and_then(|d| t.checked_add_signed(d))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        .map_or(from_millis(MAX_MS), clamp)
 }
 
 /// Serde helpers for `Timestamp` fields written as RFC 3339 with milliseconds.
@@ -121,7 +154,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
-        trunc_ms(Utc::now())
+        clamp(Utc::now())
     }
 }
 
@@ -131,13 +164,13 @@ pub struct ManualClock(Arc<Mutex<Timestamp>>);
 
 impl ManualClock {
     pub fn new(start: Timestamp) -> Self {
-        ManualClock(Arc::new(Mutex::new(trunc_ms(start))))
+        ManualClock(Arc::new(Mutex::new(clamp(start))))
     }
     pub fn at(rfc3339: &str) -> Self {
         Self::new(parse_ts(rfc3339).expect("valid RFC 3339 start time"))
     }
     pub fn set(&self, t: Timestamp) {
-        *self.0.lock() = trunc_ms(t);
+        *self.0.lock() = clamp(t);
     }
     pub fn advance(&self, d: Duration) {
         let mut t = self.0.lock();
@@ -165,7 +198,7 @@ impl TokioClock {
     /// Call inside the runtime (after `pause()` when testing) so both clocks start together.
     pub fn new(start: Timestamp) -> Self {
         TokioClock {
-            start: trunc_ms(start),
+            start: clamp(start),
             origin: tokio::time::Instant::now(),
         }
     }
@@ -173,7 +206,7 @@ impl TokioClock {
 
 impl Clock for TokioClock {
     fn now(&self) -> Timestamp {
-        trunc_ms(add(self.start, self.origin.elapsed()))
+        add(self.start, self.origin.elapsed())
     }
 }
 
@@ -201,5 +234,33 @@ mod tests {
     fn timestamps_print_with_milliseconds_in_utc() {
         let t = parse_ts("2026-01-02T03:04:05.678+01:00").unwrap();
         assert_eq!(format_ts(t), "2026-01-02T02:04:05.678Z");
+    }
+
+    #[test]
+    fn times_stay_within_what_an_event_can_hold() {
+        let (min, max) = (from_millis(MIN_MS), from_millis(MAX_MS));
+        assert_eq!(format_ts(min), "0000-01-01T00:00:00.000Z");
+        assert_eq!(format_ts(max), "9999-12-31T23:59:59.999Z");
+        assert_eq!(parse_ts(&format_ts(min)).unwrap(), min);
+        assert_eq!(parse_ts(&format_ts(max)).unwrap(), max);
+        // One hour past the end, in UTC: refused as typed, clamped when a provider says it.
+        assert!(parse_ts("9999-12-31T23:59:59-01:00").is_err());
+        assert!(parse_ts("0000-01-01T00:00:00+01:00").is_err());
+        assert_eq!(parse_ts_clamped("9999-12-31T23:59:59-01:00"), Some(max));
+        assert_eq!(parse_ts_clamped("0000-01-01T00:00:00+01:00"), Some(min));
+        assert_eq!(add(max, Duration::from_secs(3600)), max);
+        assert_eq!(add(DateTime::<Utc>::MAX_UTC, Duration::ZERO), max);
+        assert_eq!(
+            format_ts(DateTime::<Utc>::MIN_UTC),
+            "0000-01-01T00:00:00.000Z"
+        );
+        assert_eq!(from_millis(i64::MAX), max);
+        // Sub-millisecond parts are dropped on the way in, as the log would drop them.
+        let t = parse_ts("2026-01-01T00:00:05.000500Z").unwrap();
+        assert_eq!(t, parse_ts("2026-01-01T00:00:05Z").unwrap());
+        assert_eq!(t, parse_ts(&format_ts(t)).unwrap());
+        let later = add(t, Duration::from_micros(1500));
+        assert_eq!(format_ts(later), "2026-01-01T00:00:05.001Z");
+        assert_eq!(later, parse_ts(&format_ts(later)).unwrap());
     }
 }

@@ -1,4 +1,4 @@
-//! The SPEC §10 baselines, measured in the same run as the engine figures they are printed next
+//! The performance baselines, measured in the same run as the engine figures they are printed next
 //! to: (a) raw batched rusqlite inserts of event rows, (b) a raw read of that log with a
 //! `serde_json::Value` decode of every `data`, (c) a bare in-memory round-robin pick over an
 //! accounts × models table. No rotor code on the measured paths, by design.
@@ -10,7 +10,7 @@ use rusqlite::Connection;
 
 use super::rows::RawRow;
 
-/// The events table of SPEC §3, as the baseline creates it.
+/// The events table (as `schema/` defines it), as the baseline creates it.
 pub const EVENTS_DDL: &str = "
 CREATE TABLE IF NOT EXISTS events(
   seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, v INTEGER NOT NULL,
@@ -31,11 +31,12 @@ impl Throughput {
     }
 }
 
-/// Opens (creating) a log the way rotor's writer does: WAL, synchronous=NORMAL, same cache.
+/// Opens (creating) a log the way rotor's writer does: WAL, the same full sync per commit,
+/// same cache.
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "synchronous", crate::store::SYNCHRONOUS)?;
     // The page cache the engine's writer has: the comparison is of code, not of settings.
     conn.pragma_update(None, "cache_size", crate::store::CACHE_SIZE_KIB)?;
     conn.execute_batch(EVENTS_DDL)?;

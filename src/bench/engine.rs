@@ -1,7 +1,7 @@
-//! The engine side of SPEC §10, measured on the same shapes as the baselines in `baseline`:
-//! `select` latency and 1- vs 2-thread throughput, `select`+`report` until durable, folding a
-//! log into projections, and opening a log from a checkpoint. Shared by `rotor bench` and the
-//! criterion benches; nothing here prints.
+//! The engine side of `rotor bench`, measured on the same shapes as the baselines in
+//! `baseline`: `select` latency and 1- vs 2-thread throughput, `select`+`report` until durable,
+//! folding a log into projections, and opening a log from a checkpoint. Shared by `rotor bench`
+//! and the criterion benches; nothing here prints.
 
 use std::path::Path;
 use std::time::{Duration, Instant};

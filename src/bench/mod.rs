@@ -1,5 +1,5 @@
 //! Benchmark support shared by `rotor bench` and the criterion benches: a deterministic event
-//! generator (`events`), the §10 baselines measured on the same rows (`baseline`), the engine's
+//! generator (`events`), the baselines measured on the same rows (`baseline`), the engine's
 //! own measurements (`engine`: select, report → durable, fold, checkpoint open) and one whole
 //! `rotor bench` run with its report (`run`).
 

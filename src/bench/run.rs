@@ -1,6 +1,6 @@
-//! One `rotor bench` run: every SPEC §10 figure measured next to its baseline in the same
+//! One `rotor bench` run: every performance figure measured next to its baseline in the same
 //! process, on temp files removed afterwards. `BenchReport` serializes to the `bench --json`
-//! fields of SPEC §8 (plus extras); `table` is the human form.
+//! fields the README documents (plus extras); `table` is the human form.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -42,7 +42,7 @@ impl BenchConfig {
     }
 }
 
-/// The figures, each beside its baseline. Field names are the `--json` contract (SPEC §8).
+/// The figures, each beside its baseline. Field names are the `--json` contract.
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchReport {
     pub accounts: usize,

@@ -1,12 +1,16 @@
-//! `rotor account add|list|disable|enable|remove`.
+//! `rotor account add|list|disable|enable|remove` (`import` is in `import.rs`). `add` refuses
+//! what would make two accounts indistinguishable or unusable: a label already taken, a key
+//! another account already holds, an empty or unset key variable.
 
 use clap::{Args, Subcommand};
 use serde_json::json;
 
+use super::input::provider;
 use super::Ctx;
 use crate::event::DisableReason;
 use crate::ids::{Model, Provider};
 use crate::secret::Secrets;
+use crate::state::State;
 use crate::time::{format_ts, parse_ts};
 use crate::{Error, NewAccount, Result};
 
@@ -19,34 +23,49 @@ pub enum AccountCmd {
     /// List accounts.
     List,
     /// Take an account out of rotation.
-    Disable { account: String },
+    Disable {
+        /// Account id or label.
+        account: String,
+    },
     /// Put a disabled account back into rotation.
-    Enable { account: String },
+    Enable {
+        /// Account id or label.
+        account: String,
+    },
     /// Remove an account and its secrets.
-    Remove { account: String },
+    Remove {
+        /// Account id or label.
+        account: String,
+    },
 }
 
 #[derive(Args, Debug)]
 pub struct AddArgs {
-    #[arg(long)]
+    /// The provider the account belongs to.
+    #[arg(long, value_parser = provider())]
     pub provider: Provider,
+    /// A name for the account, unique among accounts (commands accept it in place of the id).
     #[arg(long)]
     pub label: String,
     /// Name of the environment variable holding the API key (keys never go on the command line).
-    #[arg(long, conflicts_with_all = ["access_token", "refresh_token"])]
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["access_token", "refresh_token"])]
     pub api_key_env: Option<String>,
-    #[arg(long)]
+    /// OAuth access token (prefer `account import` of a credential file).
+    #[arg(long, value_name = "TOKEN")]
     pub access_token: Option<String>,
-    #[arg(long, requires = "access_token")]
+    /// OAuth refresh token, so rotor can renew the access token.
+    #[arg(long, value_name = "TOKEN", requires = "access_token")]
     pub refresh_token: Option<String>,
     /// Access token expiry, RFC 3339.
-    #[arg(long, requires = "access_token")]
+    #[arg(long, value_name = "TIME", requires = "access_token")]
     pub expires_at: Option<String>,
+    /// Priority tier: tier 0 serves first, higher tiers only when every account before is blocked.
     #[arg(long, default_value_t = 0)]
     pub priority: u32,
+    /// Share of requests under the weighted strategy.
     #[arg(long, default_value_t = 1)]
     pub weight: u32,
-    /// Comma-separated allow-list of models.
+    /// Comma-separated allow-list of models (default: every model).
     #[arg(long, value_delimiter = ',')]
     pub models: Option<Vec<String>>,
 }
@@ -79,13 +98,11 @@ pub fn run(ctx: &Ctx, cmd: AccountCmd) -> Result<i32> {
 
 fn add(ctx: &Ctx, a: AddArgs) -> Result<i32> {
     let secrets = match (&a.api_key_env, &a.access_token) {
-        (Some(var), None) => {
-            let key = std::env::var(var).map_err(|_| {
-                Error::InvalidInput(format!("environment variable {var} is not set"))
-            })?;
-            Secrets::api_key(key.trim())
+        (Some(var), None) => Secrets::api_key(key_from_env(var)?),
+        (None, Some(access)) if access.trim().is_empty() => {
+            return Err(Error::InvalidInput("--access-token is empty".into()))
         }
-        (None, Some(access)) => Secrets::oauth(access.clone(), a.refresh_token.clone()),
+        (None, Some(access)) => Secrets::oauth(access.trim(), a.refresh_token.clone()),
         _ => {
             return Err(Error::InvalidInput(
                 "give either --api-key-env VAR or --access-token T".into(),
@@ -93,10 +110,18 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<i32> {
         }
     };
     let expires_at = a.expires_at.as_deref().map(parse_ts).transpose()?;
+    if let Some(t) = expires_at.filter(|t| !crate::import::representable(*t)) {
+        return Err(Error::InvalidInput(format!(
+            "--expires-at {}: outside the years 1970 to 9999",
+            format_ts(t)
+        )));
+    }
+    let label = a.label.trim().to_string();
     let engine = ctx.engine()?;
+    engine.with_state(|s| refuse_duplicate(s, &label, &secrets))?;
     let id = engine.add_account(NewAccount {
         provider: a.provider,
-        label: a.label.clone(),
+        label: label.clone(),
         priority: a.priority,
         weight: a.weight,
         models: a
@@ -108,11 +133,51 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<i32> {
     })?;
     engine.flush_blocking()?;
     if ctx.json {
-        ctx.print_json(&json!({"id": id, "label": a.label, "provider": a.provider}));
+        ctx.print_json(&json!({"id": id, "label": label, "provider": a.provider}))?;
     } else {
-        println!("added {} {} ({id})", a.provider, a.label);
+        out!("added {} {label} ({id})", a.provider);
     }
     Ok(0)
+}
+
+/// The key in `var`, refused when the variable is unset or empty.
+fn key_from_env(var: &str) -> Result<String> {
+    let key = std::env::var(var).map_err(|e| {
+        Error::InvalidInput(match e {
+            std::env::VarError::NotPresent => format!("environment variable {var} is not set"),
+            std::env::VarError::NotUnicode(_) => format!("environment variable {var} is not UTF-8"),
+        })
+    })?;
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "environment variable {var} is empty: it should hold the API key"
+        )));
+    }
+    Ok(key.to_string())
+}
+
+/// Refuses a label another account has, and a key or token another account already holds
+/// (the same key twice would be rotated as if it were two accounts).
+fn refuse_duplicate(state: &State, label: &str, secrets: &Secrets) -> Result<()> {
+    if let Some(other) = state.accounts.values().find(|a| a.label == label) {
+        return Err(Error::InvalidInput(format!(
+            "label {label:?} is already the {} account {}; choose another --label",
+            other.provider, other.id
+        )));
+    }
+    let fingerprint = secrets.fingerprint();
+    if let Some(other) = state
+        .accounts
+        .values()
+        .find(|a| a.fingerprint == fingerprint)
+    {
+        return Err(Error::InvalidInput(format!(
+            "this credential is already the {} account {:?} ({}); one key is one account",
+            other.provider, other.label, other.id
+        )));
+    }
+    Ok(())
 }
 
 fn list(ctx: &Ctx) -> Result<i32> {
@@ -127,25 +192,30 @@ fn list(ctx: &Ctx) -> Result<i32> {
                    "expires_at": a.expires_at.map(format_ts), "fingerprint": a.fingerprint})
             })
             .collect();
-        ctx.print_json(&out);
-    } else {
-        println!(
-            "{:<36}  {:<12} {:<20} {:<12} {:>4} {:>6}  {:<24} fingerprint",
-            "id", "provider", "label", "status", "tier", "weight", "expires_at"
+        return ctx.print_json(&out).map(|_| 0);
+    }
+    out!(
+        "{:<36}  {:<12} {:<20} {:<12} {:>4} {:>6}  {:<24} fingerprint",
+        "id",
+        "provider",
+        "label",
+        "status",
+        "tier",
+        "weight",
+        "expires_at"
+    );
+    for a in rows {
+        out!(
+            "{:<36}  {:<12} {:<20} {:<12} {:>4} {:>6}  {:<24} {}",
+            a.id.to_string(),
+            a.provider.as_str(),
+            a.label,
+            a.status,
+            a.priority,
+            a.weight,
+            a.expires_at.map_or("-".into(), format_ts),
+            a.fingerprint
         );
-        for a in rows {
-            println!(
-                "{:<36}  {:<12} {:<20} {:<12} {:>4} {:>6}  {:<24} {}",
-                a.id.to_string(),
-                a.provider.as_str(),
-                a.label,
-                a.status,
-                a.priority,
-                a.weight,
-                a.expires_at.map_or("-".into(), format_ts),
-                a.fingerprint
-            );
-        }
     }
     Ok(0)
 }

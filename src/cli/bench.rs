@@ -1,6 +1,6 @@
-//! `rotor bench [--quick] [--accounts N] [--models N] [--events N]`: the SPEC §10 figures,
-//! each next to its baseline measured in the same run, as a table or (`--json`) the SPEC §8
-//! fields. Measures on temp files; never touches `--db`.
+//! `rotor bench [--quick] [--accounts N] [--models N] [--events N]`: the performance figures
+//! (select, append, fold), each next to its baseline measured in the same run, as a table or
+//! (`--json`) the documented fields. Measures on temp files; never touches `--db`.
 
 use clap::Args;
 
@@ -23,9 +23,17 @@ pub struct BenchArgs {
     /// 1M (--quick 200k) and at most this.
     #[arg(long)]
     pub events: Option<usize>,
+    /// select + report pairs over loopback HTTP (`rotor serve`) beside the library.
+    #[cfg(feature = "server")]
+    #[arg(long)]
+    pub serve: bool,
 }
 
 pub fn bench(ctx: &Ctx, a: BenchArgs) -> Result<i32> {
+    #[cfg(feature = "server")]
+    if a.serve {
+        return super::serve::bench(ctx, a.quick);
+    }
     let mut cfg = BenchConfig::new(a.quick);
     if let Some(n) = a.accounts {
         cfg.accounts = n;
@@ -55,13 +63,13 @@ pub fn bench(ctx: &Ctx, a: BenchArgs) -> Result<i32> {
     let quiet = ctx.json;
     let report = run(&cfg, |stage| {
         if !quiet {
-            eprintln!("measuring {stage}...");
+            super::output::stderr_line(format_args!("measuring {stage}..."));
         }
     })?;
     if ctx.json {
-        ctx.print_json(&report);
+        ctx.print_json(&report)?;
     } else {
-        print!("{}", table(&report));
+        super::output::text(&table(&report))?;
     }
     Ok(0)
 }

@@ -1,10 +1,12 @@
 //! `rotor classify`: run one provider parser on a status, headers and body, and print the
-//! classification (SPEC §8). Reads nothing from the log and writes nothing.
+//! classification. Reads nothing from the log and writes nothing.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
+use super::input::provider;
+use super::output::word;
 use super::{parse_at, read_body, Ctx};
 use crate::ids::Provider;
 use crate::parse::{self, Headers};
@@ -13,18 +15,20 @@ use crate::Result;
 
 #[derive(Args, Debug)]
 pub struct ClassifyArgs {
-    #[arg(long)]
+    /// The provider that answered (each has its own parser).
+    #[arg(long, value_parser = provider())]
     pub provider: Provider,
-    #[arg(long)]
+    /// HTTP status of the response.
+    #[arg(long, value_name = "N")]
     pub status: u16,
     /// A response header, 'name: value' (repeatable).
-    #[arg(long)]
+    #[arg(long, value_name = "HEADER")]
     pub header: Vec<String>,
-    /// The response body: a file, or - for standard input.
-    #[arg(long)]
+    /// The response body: a file, or - for standard input (at most 4 MiB).
+    #[arg(long, value_name = "FILE")]
     pub body: Option<PathBuf>,
-    /// The time the response arrived (stated waits are relative to it); default now.
-    #[arg(long, value_parser = parse_at)]
+    /// The time the response arrived (RFC 3339; stated waits count from it); default now.
+    #[arg(long, value_name = "TIME", value_parser = parse_at)]
     pub at: Option<Timestamp>,
 }
 
@@ -38,16 +42,16 @@ pub fn classify(ctx: &Ctx, a: ClassifyArgs) -> Result<i32> {
     let err = parse::parse(a.provider, a.status, &headers, &body);
     let v = err.classify_json(at);
     if ctx.json {
-        ctx.print_json(&v);
+        ctx.print_json(&v)?;
     } else {
         let wait = match err.stated_until(at) {
             Some(t) => format!("wait until {} ({}s)", format_ts(t), v["retry_after_s"]),
             None => "no stated wait".to_string(),
         };
-        println!(
-            "{} ({:?} scope{}), {wait}",
+        out!(
+            "{} ({} scope{}), {wait}",
             err.kind.as_str(),
-            err.scope,
+            word(&err.scope),
             if err.retryable {
                 ", retry on another account"
             } else {
@@ -55,10 +59,10 @@ pub fn classify(ctx: &Ctx, a: ClassifyArgs) -> Result<i32> {
             }
         );
         if let Some(c) = v["code"].as_str() {
-            println!("code: {c}");
+            out!("code: {c}");
         }
         if !err.message.is_empty() {
-            println!("message: {}", err.message);
+            out!("message: {}", err.message);
         }
     }
     Ok(0)

@@ -1,5 +1,6 @@
 //! `rotor demo`: the main job on a fresh machine. Starts fake providers in process, drives
-//! requests through rotor, prints the summary, and leaves a log `replay --verify` accepts.
+//! requests through rotor, prints the summary, and leaves a log `replay --verify` accepts, in
+//! `demo.db` or `--db PATH`, never over a file that is not a previous demo's log.
 
 use std::path::PathBuf;
 
@@ -22,9 +23,10 @@ pub struct DemoArgs {
     pub seed: u64,
 }
 
-pub fn demo(ctx: &Ctx, a: DemoArgs, db_given: bool) -> Result<i32> {
-    // The log goes to `--db` when given, else `demo.db` (replaced if it exists).
-    let db = if db_given {
+pub fn demo(ctx: &Ctx, a: DemoArgs) -> Result<i32> {
+    // The log goes to `--db` when given on the command line, else `demo.db`; `$ROTOR_DB` names
+    // the real log and is ignored. Either path may only be new or a previous demo's log.
+    let db = if db_flag_given() {
         ctx.db.clone()
     } else {
         PathBuf::from("demo.db")
@@ -49,9 +51,14 @@ pub fn demo(ctx: &Ctx, a: DemoArgs, db_given: bool) -> Result<i32> {
         Ok::<_, crate::Error>((summary, table))
     })?;
     if ctx.json {
-        ctx.print_json(&summary);
+        ctx.print_json(&summary)?;
     } else {
-        print!("{}", demo::render(&summary, &table));
+        super::output::text(&demo::render(&summary, &table))?;
     }
     Ok(0)
+}
+
+/// Whether `--db` is on the command line (not merely `$ROTOR_DB` in the environment).
+fn db_flag_given() -> bool {
+    std::env::args_os().any(|a| a == "--db" || a.to_str().is_some_and(|a| a.starts_with("--db=")))
 }

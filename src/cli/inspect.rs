@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use serde_json::json;
 
-use super::{parse_at, Ctx};
-use crate::event::EventRecord;
+use super::{output, parse_at, Ctx};
+use crate::event::{BlockReason, EventRecord};
 use crate::ids::{AccountId, RequestId};
 use crate::replay;
 use crate::state::State;
@@ -28,7 +29,8 @@ pub fn fold_read_only(ctx: &Ctx, skip_unknown: bool) -> Result<(State, Vec<Event
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
-    #[arg(long, value_parser = parse_at)]
+    /// Show the blocks in force at this time (RFC 3339); default now.
+    #[arg(long, value_name = "TIME", value_parser = parse_at)]
     pub at: Option<Timestamp>,
 }
 
@@ -36,23 +38,23 @@ pub fn status(ctx: &Ctx, a: StatusArgs) -> Result<i32> {
     let (state, _) = fold_read_only(ctx, false)?;
     let view = crate::status::status(&state, a.at.unwrap_or_else(chrono::Utc::now));
     if ctx.json {
-        ctx.print_json(&view);
+        ctx.print_json(&view)?;
         return Ok(0);
     }
-    print!("{}", crate::status::render(&view));
+    output::text(&crate::status::render(&view))?;
     Ok(0)
 }
 
 #[derive(Args, Debug)]
 pub struct ReplayArgs {
     /// Stop at this seq or time (RFC 3339).
-    #[arg(long)]
+    #[arg(long, value_name = "SEQ|TIME")]
     pub until: Option<String>,
     /// Only events of this account (id or label).
     #[arg(long)]
     pub account: Option<String>,
-    /// Explain the decision for one request.
-    #[arg(long)]
+    /// Explain the decision for one request: every candidate, and why the chosen one won.
+    #[arg(long, value_name = "REQUEST")]
     pub explain: Option<RequestId>,
     /// Recompute every logged decision; exit 1 at the first that differs.
     #[arg(long)]
@@ -78,26 +80,14 @@ pub fn replay(ctx: &Ctx, a: ReplayArgs) -> Result<i32> {
             Error::InvalidInput(format!("no decision for request {req} in the log"))
         })?;
         if ctx.json {
-            ctx.print_json(&ex);
+            ctx.print_json(&ex)?;
         } else {
-            print!("{}", explain_text(&ex));
+            output::text(&explain_text(&ex))?;
         }
         return Ok(0);
     }
     if a.verify {
-        return match replay::verify(&records, ctx.config.probe.after.0) {
-            Ok(n) => {
-                println!("verified {n} decisions: every one is reproduced by the events before it");
-                Ok(0)
-            }
-            Err(m) => {
-                eprintln!(
-                    "rotor: decision at seq {} (request {}) differs: logged {}, recomputed {}",
-                    m.seq, m.request, m.logged, m.recomputed
-                );
-                Ok(1)
-            }
-        };
+        return verify(ctx, &records);
     }
     let only: Option<AccountId> = a
         .account
@@ -105,13 +95,53 @@ pub fn replay(ctx: &Ctx, a: ReplayArgs) -> Result<i32> {
         .map(|s| crate::status::resolve_account(&full, s))
         .transpose()?;
     let mut state = State::default();
+    let mut rows = Vec::new();
     for rec in &records {
         if only.is_none() || rec.event.account() == only {
-            println!("{}", replay::timeline_line(&state, rec));
+            if ctx.json {
+                rows.push(
+                    json!({"seq": rec.seq, "at": format_ts(rec.at), "kind": rec.event.kind(),
+                    "account": rec.event.account(), "text": replay::timeline_text(&state, rec)}),
+                );
+            } else {
+                out!("{}", replay::timeline_line(&state, rec));
+            }
         }
         state.apply(rec);
     }
+    if ctx.json {
+        ctx.print_json(&rows)?;
+    }
     Ok(0)
+}
+
+/// `replay --verify`: exit 0 when every logged decision is reproduced, else 1 naming the first
+/// that is not.
+fn verify(ctx: &Ctx, records: &[EventRecord]) -> Result<i32> {
+    match replay::verify(records, ctx.config.probe.after.0) {
+        Ok(n) => {
+            if ctx.json {
+                ctx.print_json(&json!({"verified": true, "decisions": n}))?;
+            } else {
+                out!("verified {n} decisions: every one is reproduced by the events before it");
+            }
+            Ok(0)
+        }
+        Err(m) => {
+            if ctx.json {
+                ctx.print_json(
+                    &json!({"verified": false, "seq": m.seq, "request": m.request,
+                    "logged": m.logged, "recomputed": m.recomputed}),
+                )?;
+            } else {
+                output::stderr_line(format_args!(
+                    "rotor: decision at seq {} (request {}) differs: logged {}, recomputed {}",
+                    m.seq, m.request, m.logged, m.recomputed
+                ));
+            }
+            Ok(1)
+        }
+    }
 }
 
 /// The human form of an explanation.
@@ -129,13 +159,17 @@ pub fn explain_text(ex: &replay::Explanation) -> String {
         } else {
             "  "
         };
-        let state = match c.reason {
-            None => "eligible".to_string(),
-            Some(r) => format!(
-                "{} until {}",
-                r.as_str(),
-                c.until.map_or("-".into(), format_ts)
+        let state = match (c.reason, c.until, &c.excluded_by) {
+            (None, _, _) => "eligible".to_string(),
+            (Some(BlockReason::Excluded), _, Some(p)) => format!(
+                "excluded: tried earlier in this request (attempt {}, request {}, failed {})",
+                p.attempt, p.request, p.failed
             ),
+            (Some(BlockReason::Excluded), _, None) => {
+                "excluded by the caller (already tried elsewhere)".to_string()
+            }
+            (Some(r), Some(t), _) => format!("{} until {}", r.as_str(), format_ts(t)),
+            (Some(r), None, _) => format!("{} (until something changes it)", r.as_str()),
         };
         out += &format!("{mark} tier {} {:<20} {state}\n", c.tier, c.label);
     }
@@ -145,7 +179,7 @@ pub fn explain_text(ex: &replay::Explanation) -> String {
 
 #[derive(Args, Debug)]
 pub struct EventsArgs {
-    /// Keep printing new events as they are appended.
+    /// Keep printing new events as they are appended (--json: one JSON object per line).
     #[arg(long)]
     pub follow: bool,
 }
@@ -158,12 +192,12 @@ pub fn events(ctx: &Ctx, a: EventsArgs) -> Result<i32> {
             last = rec.seq;
             let data = serde_json::to_value(&rec.event).unwrap_or_default();
             if ctx.json {
-                println!(
+                out!(
                     "{}",
-                    serde_json::json!({"seq": rec.seq, "at": format_ts(rec.at), "kind": rec.event.kind(), "data": data})
+                    json!({"seq": rec.seq, "at": format_ts(rec.at), "kind": rec.event.kind(), "data": data})
                 );
             } else {
-                println!(
+                out!(
                     "{:>6}  {}  {:<17} {}",
                     rec.seq,
                     format_ts(rec.at),
@@ -182,7 +216,9 @@ pub fn events(ctx: &Ctx, a: EventsArgs) -> Result<i32> {
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    /// The new file to write (never overwritten): the log without credentials, for a bug report.
+    /// The new SQLite file to write (never overwritten): the events, without the credentials
+    /// table, for a bug report.
+    #[arg(value_name = "OUT.db")]
     pub out: PathBuf,
     /// Keep e-mails, provider account ids and Cloud projects as logged. By default they are
     /// replaced by pseudonyms (`user-<hex>@redacted`) that are stable within the file only.
@@ -199,16 +235,16 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<i32> {
     };
     let n = store::export(&conn, &a.out, identities)?;
     if ctx.json {
-        ctx.print_json(&serde_json::json!({
+        ctx.print_json(&json!({
             "out": a.out, "events": n, "identities_kept": a.keep_identities,
-        }));
+        }))?;
     } else {
         let who = if a.keep_identities {
             "identities kept"
         } else {
             "identities pseudonymized"
         };
-        println!(
+        out!(
             "exported {n} events to {} (no credentials, {who})",
             a.out.display()
         );

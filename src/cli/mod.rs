@@ -2,43 +2,65 @@
 //! needs (writer lock, or read-only beside a writer), and exit codes 0 / 2 / 3. Each command's
 //! body lives in a sibling file and calls the library; nothing here decides anything.
 
+#[macro_use]
+mod output;
 mod account;
 mod bench;
 mod classify;
 mod demo;
 mod import;
+mod input;
 mod inspect;
+#[cfg(feature = "postgres")]
+mod migrate;
 mod refresh;
 mod request;
+#[cfg(feature = "server")]
+mod serve;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+pub use input::{parse_at, read_body, MAX_BODY};
+
 use crate::config::Config;
-use crate::time::{parse_ts, Timestamp};
-use crate::{Engine, Error, Result};
+use crate::{Engine, Result};
 
 /// Exit code for usage and input errors.
 pub const EXIT_USAGE: i32 = 2;
 /// Exit code when every account is blocked.
 pub const EXIT_NO_ACCOUNT: i32 = 3;
 
+/// Where `--help` lists the options every command takes.
+const GLOBAL: &str = "Global options";
+
+/// The environment `rotor --help` documents.
+const ENVIRONMENT: &str = "\
+Environment:
+  ROTOR_DB   the event log when --db is not given (an empty value counts as unset)
+  ROTOR_LOG  what to log on stderr, e.g. debug or rotor=trace (default warn); RUST_LOG is
+             read when ROTOR_LOG is unset
+
+Exit codes: 0 success, 1 a refresh failed or replay --verify found a difference,
+2 usage or input error (message on stderr), 3 no account available.";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "rotor",
     version,
-    about = "Event-sourced rotation engine for LLM-provider accounts"
+    about = "Event-sourced rotation engine for LLM-provider accounts",
+    after_help = ENVIRONMENT
 )]
 pub struct Cli {
-    /// The SQLite event log.
-    #[arg(long, global = true, env = "ROTOR_DB", default_value = "rotor.db")]
-    pub db: PathBuf,
+    /// The SQLite event log [default: $ROTOR_DB, else ./rotor.db].
+    #[arg(long, global = true, value_name = "PATH", help_heading = GLOBAL)]
+    pub db: Option<PathBuf>,
     /// Configuration file (default: ./rotor.toml when present).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_name = "PATH", help_heading = GLOBAL)]
     pub config: Option<PathBuf>,
-    /// Machine-readable output.
-    #[arg(long, global = true)]
+    /// Machine-readable output: JSON on stdout.
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
     #[command(subcommand)]
     pub command: Command,
@@ -69,8 +91,19 @@ pub enum Command {
     Export(inspect::ExportArgs),
     /// Refresh OAuth tokens now: one account, or every account that is due.
     Refresh(refresh::RefreshArgs),
-    /// The performance figures of SPEC §10, each next to its baseline.
+    /// The performance figures (select, append, fold, open), each next to its baseline.
     Bench(bench::BenchArgs),
+    /// Serve the engine over HTTP (JSON API, /metrics, dashboard) until SIGTERM or Ctrl-C.
+    #[cfg(feature = "server")]
+    Serve(serve::ServeArgs),
+    /// Copy a SQLite log into an empty PostgreSQL log (`--from rotor.db --to postgres://...`).
+    #[cfg(feature = "postgres")]
+    Migrate(migrate::MigrateArgs),
+}
+
+/// The clap definition of the command line (tests walk it to check every option is described).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -85,26 +118,37 @@ pub fn main() -> i32 {
     };
     match run(cli) {
         Ok(code) => code,
+        // The reader of our output went away (`| head`): nothing is wrong, end quietly.
+        Err(e) if output::is_broken_pipe(&e) => 0,
         Err(e) => {
-            eprintln!("rotor: {e}");
+            output::stderr_line(format_args!("rotor: {e}"));
             EXIT_USAGE
         }
     }
 }
 
+/// `$ROTOR_DB` when set and not empty.
+fn db_from_env() -> Option<PathBuf> {
+    std::env::var_os("ROTOR_DB")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
 fn run(cli: Cli) -> Result<i32> {
     let ctx = Ctx {
-        db: cli.db.clone(),
+        db: cli
+            .db
+            .clone()
+            .or_else(db_from_env)
+            .unwrap_or_else(|| PathBuf::from("rotor.db")),
         config: match &cli.config {
             Some(p) => Config::load(p)?,
             None => Config::load_default()?,
         },
         json: cli.json,
     };
-    let db_given = std::env::args().any(|a| a == "--db" || a.starts_with("--db="))
-        || std::env::var_os("ROTOR_DB").is_some();
     match cli.command {
-        Command::Demo(a) => demo::demo(&ctx, a, db_given),
+        Command::Demo(a) => demo::demo(&ctx, a),
         Command::Account(c) => account::run(&ctx, c),
         Command::Select(a) => request::select(&ctx, a),
         Command::Report(a) => request::report(&ctx, a),
@@ -116,6 +160,10 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Export(a) => inspect::export(&ctx, a),
         Command::Refresh(a) => refresh::refresh(&ctx, a),
         Command::Bench(a) => bench::bench(&ctx, a),
+        #[cfg(feature = "server")]
+        Command::Serve(a) => serve::serve(&ctx, a),
+        #[cfg(feature = "postgres")]
+        Command::Migrate(a) => migrate::migrate(&ctx, a),
     }
 }
 
@@ -135,31 +183,8 @@ impl Ctx {
             .open()
     }
 
-    pub fn print_json(&self, v: &impl serde::Serialize) {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into())
-        );
-    }
-}
-
-/// `--at` values: RFC 3339.
-pub fn parse_at(s: &str) -> Result<Timestamp, String> {
-    parse_ts(s).map_err(|e| e.to_string())
-}
-
-/// A body from a file path, or `-` for standard input.
-pub fn read_body(path: &Option<PathBuf>) -> Result<Vec<u8>> {
-    use std::io::Read;
-    match path {
-        None => Ok(Vec::new()),
-        Some(p) if p.as_os_str() == "-" => {
-            let mut buf = Vec::new();
-            std::io::stdin().take(16 << 20).read_to_end(&mut buf)?;
-            Ok(buf)
-        }
-        Some(p) => {
-            std::fs::read(p).map_err(|e| Error::InvalidInput(format!("{}: {e}", p.display())))
-        }
+    /// Pretty JSON on stdout.
+    pub fn print_json(&self, v: &impl serde::Serialize) -> Result<()> {
+        output::json(v)
     }
 }

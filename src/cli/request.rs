@@ -1,14 +1,16 @@
 //! `rotor select`, `rotor report` and `rotor clear`: the write commands of the request path.
+//! A request is reported once: a second report of a request id is refused (exit 2).
 
 use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::json;
 
+use super::input::{parse_usage, provider};
 use super::{parse_at, read_body, Ctx, EXIT_NO_ACCOUNT};
-use crate::event::{Event, Usage};
+use crate::event::Event;
 use crate::ids::{AccountId, Provider, RequestId};
-use crate::parse::Headers;
+use crate::parse::{Headers, Scope};
 use crate::select::SelectOpts;
 use crate::store::{self, Unknown};
 use crate::time::{format_ts, Timestamp};
@@ -16,18 +18,20 @@ use crate::{Error, Outcome, Result};
 
 #[derive(Args, Debug)]
 pub struct SelectArgs {
-    #[arg(long)]
+    /// The provider to choose an account of.
+    #[arg(long, value_parser = provider())]
     pub provider: Provider,
+    /// The model the request is for (blocks and quota are per model).
     #[arg(long)]
     pub model: String,
     /// Session key: keeps the session on its previous account while it is available.
     #[arg(long)]
     pub session: Option<String>,
-    /// Accounts (id or label) already tried for this request.
-    #[arg(long)]
+    /// An account (id or label) already tried for this request (repeatable).
+    #[arg(long, value_name = "ACCOUNT")]
     pub exclude: Vec<String>,
     /// Decide as of this time (RFC 3339); the decision is logged with it.
-    #[arg(long, value_parser = parse_at)]
+    #[arg(long, value_name = "TIME", value_parser = parse_at)]
     pub at: Option<Timestamp>,
     /// Decide without recording anything (reads the log only).
     #[arg(long)]
@@ -77,9 +81,9 @@ pub fn select(ctx: &Ctx, a: SelectArgs) -> Result<i32> {
                 ctx.print_json(
                     &json!({"request": request, "account": account, "label": label,
                     "provider": a.provider, "model": a.model, "strategy": ctx.config.strategy}),
-                );
+                )?;
             } else {
-                println!(
+                out!(
                     "{label} ({account}) request {}",
                     request.map_or("(dry run)".into(), |r| r.to_string())
                 );
@@ -89,9 +93,9 @@ pub fn select(ctx: &Ctx, a: SelectArgs) -> Result<i32> {
         Err((earliest, skipped)) => {
             if ctx.json {
                 let skipped: Vec<_> = skipped.iter().map(|s| json!({"account": s.account, "reason": s.reason, "until": s.until.map(format_ts)})).collect();
-                ctx.print_json(&json!({"error": "no_account", "earliest_at": earliest.map(format_ts), "skipped": skipped}));
+                ctx.print_json(&json!({"error": "no_account", "earliest_at": earliest.map(format_ts), "skipped": skipped}))?;
             } else {
-                eprintln!(
+                let mut msg = format!(
                     "rotor: no {} account available for {}; earliest at {}",
                     a.provider,
                     a.model,
@@ -103,12 +107,12 @@ pub fn select(ctx: &Ctx, a: SelectArgs) -> Result<i32> {
                         .get(&s.account)
                         .map(|x| x.label.clone())
                         .unwrap_or_default();
-                    eprintln!(
-                        "  {label}: {} until {}",
-                        s.reason.as_str(),
-                        s.until.map_or("-".into(), format_ts)
-                    );
+                    msg += &format!("\n  {label}: {}", s.reason.as_str());
+                    if let Some(t) = s.until {
+                        msg += &format!(" until {}", format_ts(t));
+                    }
                 }
+                super::output::stderr_line(msg);
             }
             Ok(EXIT_NO_ACCOUNT)
         }
@@ -117,28 +121,34 @@ pub fn select(ctx: &Ctx, a: SelectArgs) -> Result<i32> {
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// The request id `select` returned.
-    #[arg(long, conflicts_with_all = ["account", "model"])]
+    /// The request id `select` returned (each request is reported once).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["account", "model"])]
     pub request: Option<RequestId>,
+    /// Instead of --request: the account (id or label) that served the request (with --model).
     #[arg(long, requires = "model")]
     pub account: Option<String>,
+    /// With --account: the model the request was for.
     #[arg(long)]
     pub model: Option<String>,
-    /// HTTP status of a failure.
-    #[arg(long, conflicts_with = "success")]
+    /// HTTP status of a failed response.
+    #[arg(long, value_name = "N", conflicts_with = "success")]
     pub status: Option<u16>,
-    /// A response header, 'name: value' (repeatable).
-    #[arg(long)]
+    /// A response header, 'name: value' (repeatable); rate-limit headers are read from it.
+    #[arg(long, value_name = "HEADER")]
     pub header: Vec<String>,
-    /// The response body: a file, or - for standard input.
-    #[arg(long)]
+    /// The response body: a file, or - for standard input (at most 4 MiB).
+    #[arg(long, value_name = "FILE")]
     pub body: Option<PathBuf>,
+    /// The request succeeded.
     #[arg(long)]
     pub success: bool,
-    /// Token usage as JSON: {"input_tokens":..,"output_tokens":..}.
-    #[arg(long, requires = "success")]
+    /// Token usage of a success, as JSON in Anthropic's ({"input_tokens","output_tokens"}),
+    /// OpenAI's ({"prompt_tokens","completion_tokens"}) or Gemini's ({"promptTokenCount",
+    /// "candidatesTokenCount"}) shape.
+    #[arg(long, value_name = "JSON", requires = "success")]
     pub usage: Option<String>,
-    #[arg(long, value_parser = parse_at)]
+    /// When the response arrived (RFC 3339; default now): stated waits count from it.
+    #[arg(long, value_name = "TIME", value_parser = parse_at)]
     pub at: Option<Timestamp>,
 }
 
@@ -147,33 +157,38 @@ pub fn report(ctx: &Ctx, a: ReportArgs) -> Result<i32> {
     for h in &a.header {
         headers.parse_line(h)?;
     }
-    let outcome = match (a.success, a.status) {
-        (true, _) => Outcome::Success {
-            usage: a
-                .usage
-                .as_deref()
-                .map(serde_json::from_str::<Usage>)
-                .transpose()
-                .map_err(|e| Error::InvalidInput(format!("--usage: {e}")))?,
-            headers,
-            body: None,
-        },
-        (false, Some(status)) => Outcome::failure(status, headers, read_body(&a.body)?),
-        (false, None) => return Err(Error::InvalidInput("give --success or --status N".into())),
+    if !a.success && a.status.is_none() {
+        return Err(Error::InvalidInput("give --success or --status N".into()));
+    }
+    let body = match a.status {
+        Some(_) => read_body(&a.body)?,
+        None => Vec::new(),
     };
-    let found = match a.request {
-        Some(r) => Some(find_request(ctx, r)?),
-        None => None,
-    };
+    // The writer lock first, so no other report of this request can land after the check.
     let engine = ctx.engine()?;
-    let (account, model) = match (found, &a.account, &a.model) {
-        (Some((acct, model)), _, _) => (acct, model),
+    let (account, model) = match (a.request, &a.account, &a.model) {
+        (Some(r), _, _) => find_request(ctx, r)?,
         (None, Some(acct), Some(model)) => (engine.resolve(acct)?, model.clone()),
         _ => {
             return Err(Error::InvalidInput(
                 "give --request ID, or --account ID --model M".into(),
             ))
         }
+    };
+    let provider = engine
+        .with_state(|s| s.accounts.get(&account).map(|x| x.provider))
+        .ok_or_else(|| Error::UnknownAccount(account.to_string()))?;
+    let outcome = match a.status {
+        None => Outcome::Success {
+            usage: a
+                .usage
+                .as_deref()
+                .map(|u| parse_usage(provider, u))
+                .transpose()?,
+            headers,
+            body: None,
+        },
+        Some(status) => Outcome::failure(status, headers, body),
     };
     let at = a.at.unwrap_or_else(|| engine.now());
     let r = engine.report_for(account, &model, a.request, None, outcome, at, None)?;
@@ -182,35 +197,49 @@ pub fn report(ctx: &Ctx, a: ReportArgs) -> Result<i32> {
         ctx.print_json(
             &json!({"account": account, "model": model, "error": r.error.as_ref().map(|e| e.kind),
             "block": r.block, "refresh_due": r.refresh_due}),
-        );
-    } else {
-        match (&r.error, &r.block) {
-            (None, _) => println!("recorded success"),
-            (Some(e), Some(b)) => println!(
-                "{}: blocked {} ({:?}) until {}",
+        )?;
+        return Ok(0);
+    }
+    match (&r.error, &r.block) {
+        (None, _) => out!("recorded success"),
+        (Some(e), Some(b)) => {
+            let what = match b.scope {
+                Scope::Model => model.clone(),
+                Scope::Account => "the whole account".to_string(),
+            };
+            out!(
+                "{}: {what} blocked ({}) until {}",
                 e.kind.as_str(),
                 b.reason.as_str(),
-                b.scope,
                 format_ts(b.until)
-            ),
-            (Some(e), None) => println!("{}: no block", e.kind.as_str()),
+            );
         }
+        (Some(e), None) => out!("{}: no block", e.kind.as_str()),
     }
     Ok(0)
 }
 
-/// The (account, model) a request was leased for, from its `selected` event.
+/// The (account, model) a request was leased for, from its `selected` event; refused when an
+/// outcome of that request is already in the log.
 fn find_request(ctx: &Ctx, request: RequestId) -> Result<(AccountId, String)> {
     let conn = store::open_read_only(&ctx.db)?;
     let mut found = None;
+    let mut reported = false;
     store::read::for_each_event(&conn, 0, None, Unknown::Skip, |rec| {
-        if let Event::Selected(e) = rec.event {
-            if e.request == request {
+        match rec.event {
+            Event::Selected(e) if e.request == request => {
                 found = Some((e.account, e.model.to_string()));
             }
+            Event::RequestSucceeded(e) if e.request == Some(request) => reported = true,
+            Event::RequestFailed(e) if e.request == Some(request) => reported = true,
+            Event::RequestCancelled { request: r, .. } if r == Some(request) => reported = true,
+            _ => {}
         }
         Ok(())
     })?;
+    if reported {
+        return Err(Error::AlreadyReported(request));
+    }
     found.ok_or_else(|| Error::InvalidInput(format!("no selected event for request {request}")))
 }
 
@@ -223,7 +252,9 @@ fn resolve_all(state: &crate::state::State, names: &[String]) -> Result<Vec<Acco
 
 #[derive(Args, Debug)]
 pub struct ClearArgs {
+    /// Account id or label.
     pub account: String,
+    /// Clear only this model's block (default: every block of the account).
     #[arg(long)]
     pub model: Option<String>,
 }
@@ -234,9 +265,9 @@ pub fn clear(ctx: &Ctx, a: ClearArgs) -> Result<i32> {
     engine.clear(account, a.model.as_deref())?;
     engine.flush_blocking()?;
     if ctx.json {
-        ctx.print_json(&json!({"account": account, "model": a.model, "cleared": true}));
+        ctx.print_json(&json!({"account": account, "model": a.model, "cleared": true}))?;
     } else {
-        println!(
+        out!(
             "cleared {} of {}",
             a.model.as_deref().unwrap_or("every block"),
             a.account

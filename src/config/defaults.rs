@@ -1,4 +1,4 @@
-//! The defaults of every configuration key (SPEC §9): what rotor does with no `rotor.toml`.
+//! The defaults of every configuration key: what rotor does with no `rotor.toml`.
 
 use std::collections::BTreeMap;
 

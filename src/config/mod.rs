@@ -1,5 +1,6 @@
-//! Configuration (SPEC §9): a TOML file, every key optional, defaults from the SPEC. Unknown keys
-//! and bad durations are errors naming the key. Reading the file is the only IO here.
+//! Configuration: a TOML file, every key optional, defaults in `defaults.rs` (and the README's
+//! configuration example). Unknown keys and bad durations are errors naming the key. Reading
+//! the file is the only IO here.
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,6 +1,7 @@
-//! The `rotor demo` driver: starts the fake world, opens a fresh log with every fake account,
-//! and drives N requests through the engine from concurrent workers on simulated time, with a
-//! progress bar. Summarizing the log afterwards lives in `summary`.
+//! The `rotor demo` driver: starts the fake world, opens a fresh demo log (never over a file
+//! that is not a previous demo's) with every fake account, and drives N requests through the
+//! engine from concurrent workers on simulated time, with a progress bar. Summarizing the log
+//! afterwards lives in `summary`.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -75,11 +76,8 @@ const MIX: [Provider; 5] = [
 
 /// Runs the demo; returns the engine (still open) and the raw results.
 pub async fn run(opts: &DemoOptions) -> Result<(Engine, DemoRun)> {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = opts.db.clone().into_os_string();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
-    }
+    // A fresh log marked as the demo's; only a previous demo's log is ever replaced.
+    crate::store::create_demo_log(&opts.db)?;
     let clock = ManualClock::new(SystemClock.now());
     let world = FakeWorld::start(FakeWorldConfig {
         clock: Arc::new(clock.clone()),

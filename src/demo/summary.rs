@@ -1,6 +1,7 @@
 //! What `rotor demo` prints after the run: counts read back from the log it wrote (rotations,
 //! blocks by reason, refreshes, selections per account), rotor's own latency per request, the
-//! health table, and the `replay --explain` command for one interesting request.
+//! health table, and the `replay --explain` command for one interesting request. Lines stay
+//! within 100 columns (long names end in an ellipsis), apart from file paths.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -11,6 +12,7 @@ use serde::Serialize;
 use super::run::DemoRun;
 use crate::event::Event;
 use crate::ids::RequestId;
+use crate::status::fit;
 use crate::store::{self, Unknown};
 use crate::{Engine, Result};
 
@@ -141,13 +143,14 @@ pub fn render(s: &DemoSummary, status_table: &str) -> String {
         s.overhead_p50_us, s.overhead_p99_us
     );
     let _ = writeln!(out, "events        {} in {}", s.events, s.db);
+    // Names are cut so every line fits 100 columns, like the status table.
     let _ = writeln!(out, "\nblocks by reason:");
     for (reason, n) in &s.blocks_by_reason {
-        let _ = writeln!(out, "  {reason:<24} {n}");
+        let _ = writeln!(out, "  {:<40} {n}", fit(reason, 40));
     }
     let _ = writeln!(out, "\nselections per account:");
     for (label, n) in &s.selections_per_account {
-        let _ = writeln!(out, "  {label:<24} {n}");
+        let _ = writeln!(out, "  {:<40} {n}", fit(label, 40));
     }
     let _ = writeln!(out, "\nhealth now:\n{status_table}");
     if let Some(r) = s.interesting_request {

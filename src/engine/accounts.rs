@@ -27,6 +27,8 @@ impl Engine {
             CredentialKind::ApiKey
         };
         let at = self.now();
+        // An expiry read from a credential file is outside data: kept as the log can hold it.
+        let expires_at = new.expires_at.map(crate::time::clamp);
         let event = Event::AccountAdded(AccountAdded {
             account,
             provider: new.provider,
@@ -36,7 +38,7 @@ impl Engine {
             models: new.models,
             credential,
             fingerprint: new.secrets.fingerprint(),
-            expires_at: new.expires_at,
+            expires_at,
             identity: new.identity,
             quota_window_s: self
                 .config()
@@ -49,7 +51,7 @@ impl Engine {
             account,
             generation: 1,
             secrets: new.secrets,
-            expires_at: new.expires_at,
+            expires_at,
         };
         tracing::debug!(%account, "account added");
         let mut core = self.inner.core.write();
@@ -71,6 +73,7 @@ impl Engine {
             .get(&update.account)
             .ok_or_else(|| Error::UnknownAccount(update.account.to_string()))?;
         let cred = secrets.map(|(secrets, expires_at)| {
+            let expires_at = expires_at.map(crate::time::clamp);
             let generation = a.generation + 1;
             update.fingerprint = Some(secrets.fingerprint());
             update.expires_at = expires_at;
@@ -103,10 +106,18 @@ impl Engine {
         )
     }
 
-    /// Clears blocks by hand (`rotor clear`): one model's, or all of the account's.
+    /// Clears blocks by hand (`rotor clear`): with a model, everything that keeps that model
+    /// from being selected on the account (its own block and quota state, and the account-wide
+    /// block and quota shared by every model); without one, all of the account's.
     pub fn clear(&self, account: AccountId, model: Option<&str>) -> Result<()> {
         let model = model.map(Model::from);
-        self.account_event(account, Event::StateCleared { account, model }, None)
+        let account_wide = model.is_some();
+        let ev = Event::StateCleared {
+            account,
+            model,
+            account_wide,
+        };
+        self.account_event(account, ev, None)
     }
 
     fn account_event(

@@ -94,6 +94,7 @@ impl EngineBuilder {
                     None => rand::SeedableRng::from_entropy(),
                 }),
                 refresh,
+                gauges_seen: Default::default(),
                 path: log.path,
                 _lock: log.lock,
             }),

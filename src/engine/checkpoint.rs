@@ -1,4 +1,4 @@
-//! Checkpoints (SPEC §3): the projections serialized at some seq so a large log opens by folding
+//! Checkpoints: the projections serialized at some seq so a large log opens by folding
 //! only its tail. A checkpoint is an optimization, never a source of truth: one whose bytes do
 //! not decode, whose projection version differs, or whose seq disagrees with its contents is
 //! ignored and the log is folded from seq 1, which must always give the same state.

@@ -1,8 +1,8 @@
-//! `Engine::execute`, the integration helper of SPEC §6: select, call, report, and retry on
+//! `Engine::execute`, the integration helper: select, call, report, and retry on
 //! another account or after a short wait. The call says what happened as an [`Attempt`]; the
 //! rules that classify and block live in `hot.rs` / `state::rules`, not here.
 //!
-//! Decisions made here (the SPEC is silent):
+//! Decisions made here:
 //! - `opts.at` is ignored: `execute` always acts at the engine clock's now.
 //! - A retry excludes the accounts already tried. When that leaves nothing, the tried accounts
 //!   are let back in (their own blocks still apply), so a lone account is retried once its

@@ -35,10 +35,32 @@ impl Engine {
         model: &str,
         opts: &SelectOpts,
     ) -> Result<Lease, NoAccount> {
+        // Asked only when a new model name meets a full label set: does an allow-list name it?
+        let configured = || {
+            self.with_state(|s| {
+                s.provider_accounts(provider).any(|a| {
+                    a.models
+                        .as_ref()
+                        .is_some_and(|m| m.iter().any(|x| &**x == model))
+                })
+            })
+        };
+        let probe = crate::metrics::SelectProbe::start(provider, model, configured);
+        let out = self.select_recorded(provider, model, opts);
+        probe.finish(out.is_ok());
+        out
+    }
+
+    fn select_recorded(
+        &self,
+        provider: Provider,
+        model: &str,
+        opts: &SelectOpts,
+    ) -> Result<Lease, NoAccount> {
         let ask = Ask {
             provider,
             opts,
-            at: opts.at.unwrap_or_else(|| self.now()),
+            at: opts.at.map_or_else(|| self.now(), crate::time::clamp),
             policy: Policy {
                 strategy: self.inner.config.strategy,
                 probe_after: self.inner.config.probe.after.0,
@@ -146,6 +168,7 @@ impl Engine {
                     issued_at: ask.at,
                     strategy: ask.policy.strategy,
                     probe: choice.probe,
+                    reported: Default::default(),
                 };
                 let event = Event::Selected(event::Selected {
                     request,

@@ -1,6 +1,7 @@
 //! What `select` hands out and what the caller hands back: the `Lease` (with the credential to
 //! use), the `Outcome` of the upstream call, and `NoAccount` when every candidate is blocked.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::event::{Skip, Usage};
@@ -25,9 +26,21 @@ pub struct Lease {
     pub strategy: Strategy,
     /// Leased to a half-open block as its one probe.
     pub probe: bool,
+    /// Shared by the lease's clones: its outcome was reported (a request is reported once).
+    pub(super) reported: Arc<AtomicBool>,
 }
 
 impl Lease {
+    /// Marks the lease reported; `false` when it already was.
+    pub(super) fn claim_report(&self) -> bool {
+        !self.reported.swap(true, Ordering::AcqRel)
+    }
+
+    /// Undoes [`Lease::claim_report`] when recording the report failed.
+    pub(super) fn release_report(&self) {
+        self.reported.store(false, Ordering::Release);
+    }
+
     /// The bearer secret (API key or access token) to put in the request.
     pub fn bearer(&self) -> Option<&str> {
         self.credential.bearer().map(|s| s.expose())

@@ -7,11 +7,13 @@ mod accounts;
 mod builder;
 pub mod checkpoint;
 mod execute;
+mod gauges;
 mod hot;
 mod import;
 mod lease;
 mod refresh;
 mod refresh_outcome;
+mod refresh_skips;
 mod refreshers;
 mod report;
 mod scheduler;
@@ -26,9 +28,10 @@ use parking_lot::{Mutex, RwLock};
 
 pub use builder::EngineBuilder;
 pub use execute::{Attempt, ExecuteError};
-pub use import::ImportAction;
+pub use import::{ImportAction, ImportOptions};
 pub use lease::{Lease, NewAccount, NoAccount, Outcome};
 pub use refresh::{RefreshOutcome, RefreshSkip};
+pub use refresh_skips::SkippedRefresh;
 pub use report::Reported;
 pub use scheduler::DueScan;
 
@@ -61,6 +64,7 @@ struct Inner {
     /// Jitter for `execute`'s waits; seedable so tests and demos are reproducible.
     jitter: Mutex<rand::rngs::StdRng>,
     refresh: refreshers::Refreshers,
+    gauges_seen: Mutex<gauges::GaugesSeen>,
     path: Option<PathBuf>,
     _lock: Option<WriterLock>,
 }

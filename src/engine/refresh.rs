@@ -1,4 +1,4 @@
-//! Token refresh on the engine (SPEC §7): the refreshers built from config (or injected by the
+//! Token refresh on the engine: the refreshers built from config (or injected by the
 //! builder), the per-account single-flight gate, and [`Engine::refresh_now`], which records
 //! `refresh_due`, calls the token endpoint with the current generation's secrets, and records
 //! `refresh_succeeded` (new secrets in the same transaction, durable before returning) or
@@ -55,7 +55,14 @@ impl Engine {
             })
             .await;
         match flight {
-            Flight::Led(r) | Flight::Joined(r) => r.map_err(Error::Refresh),
+            Flight::Led(r) => {
+                // Counted once per refresh that ran, not once per caller that joined it.
+                if let (Ok(outcome), Some(provider)) = (&r, self.provider_of(account)) {
+                    crate::metrics::record_refresh(provider, outcome.result());
+                }
+                r.map_err(Error::Refresh)
+            }
+            Flight::Joined(r) => r.map_err(Error::Refresh),
         }
     }
 

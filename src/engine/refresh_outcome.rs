@@ -42,6 +42,17 @@ pub enum RefreshOutcome {
     },
 }
 
+impl RefreshOutcome {
+    /// `refreshed`, `failed` or `skipped`: the `result` field, as a metric label.
+    pub fn result(&self) -> &'static str {
+        match self {
+            RefreshOutcome::Refreshed { .. } => "refreshed",
+            RefreshOutcome::Failed { .. } => "failed",
+            RefreshOutcome::Skipped { .. } => "skipped",
+        }
+    }
+}
+
 /// Why a refresh did not call the endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,4 +71,6 @@ pub enum RefreshSkip {
     BackingOff,
     /// New credentials were imported while the refresh ran; they win.
     Superseded,
+    /// No token refresher is configured for the provider (antigravity without its client).
+    NoRefresher,
 }

@@ -26,40 +26,47 @@ pub struct Reported {
 }
 
 impl Engine {
-    /// Reports the outcome of a leased request.
+    /// Reports the outcome of a leased request. A lease is reported once: a second report
+    /// (of it or of a clone) is refused with [`Error::AlreadyReported`].
     pub fn report(&self, lease: &Lease, outcome: Outcome) -> Result<Reported> {
-        let at = self.now();
-        let latency = (at - lease.issued_at).to_std().ok();
-        self.report_for(
-            lease.account,
-            &lease.model,
-            Some(lease.request),
-            Some(lease.generation),
-            outcome,
-            at,
-            latency,
-        )
+        once(lease, || {
+            let at = self.now();
+            let latency = (at - lease.issued_at).to_std().ok();
+            self.report_for(
+                lease.account,
+                &lease.model,
+                Some(lease.request),
+                Some(lease.generation),
+                outcome,
+                at,
+                latency,
+            )
+        })
     }
 
     /// Reports a failure the caller has already classified (a proxy with its own parser, or
     /// tests of the rules): the same path as [`Engine::report`] after parsing.
     pub fn report_error(&self, lease: &Lease, error: ParsedError) -> Result<Reported> {
-        let at = self.now();
-        let latency = (at - lease.issued_at).to_std().ok();
-        let (account, model) = (lease.account, lease.model.to_string());
-        self.record_report(
-            account,
-            model,
-            Some(lease.request),
-            Some(lease.generation),
-            Classified::Failed(error, vec![]),
-            at,
-            latency,
-        )
+        once(lease, || {
+            let at = self.now();
+            let latency = (at - lease.issued_at).to_std().ok();
+            let (account, model) = (lease.account, lease.model.to_string());
+            self.record_report(
+                account,
+                model,
+                Some(lease.request),
+                Some(lease.generation),
+                Classified::Failed(error, vec![]),
+                at,
+                latency,
+            )
+        })
     }
 
     /// Reports an outcome for (account, model) without a lease (CLI, proxies that select
-    /// elsewhere). `generation` is the credential generation used, when known.
+    /// elsewhere). `generation` is the credential generation used, when known. Without a lease
+    /// the engine cannot tell a repeated `request` from a new one: report each request once
+    /// (`rotor report --request` checks the log for an earlier outcome).
     #[allow(clippy::too_many_arguments)]
     pub fn report_for(
         &self,
@@ -71,6 +78,8 @@ impl Engine {
         at: Timestamp,
         latency: Option<Duration>,
     ) -> Result<Reported> {
+        // A caller's time (`--at`) is kept as the log can hold it, like every other time.
+        let at = crate::time::clamp(at);
         let provider = self
             .with_state(|s| s.accounts.get(&account).map(|a| a.provider))
             .ok_or_else(|| Error::UnknownAccount(account.to_string()))?;
@@ -86,7 +95,7 @@ impl Engine {
                     body.as_deref()
                         .and_then(|b| crate::quota::extract_usage(provider, b))
                 });
-                Classified::Succeeded(usage, observations(provider, headers, at))
+                Classified::Succeeded(usage, observations(provider, model, headers, at))
             }
             Outcome::Failure {
                 status,
@@ -94,7 +103,7 @@ impl Engine {
                 body,
             } => Classified::Failed(
                 parse::parse(provider, *status, headers, body),
-                observations(provider, headers, at),
+                observations(provider, model, headers, at),
             ),
             Outcome::Network { message } => {
                 Classified::Failed(ParsedError::network(message.as_str()), vec![])
@@ -127,13 +136,20 @@ impl Engine {
         let latency_ms = latency.map(|d| d.as_millis() as u64);
         let (error, quota, usage, cancelled) = match classified {
             Classified::Succeeded(usage, quota) => (None, quota, usage, false),
-            Classified::Failed(e, quota) => (Some(e), quota, None, false),
+            // Its stated wait clamped here, once, to what the event records and the rules read.
+            Classified::Failed(e, quota) => (Some(e.recorded_at(at)), quota, None, false),
             Classified::Cancelled => (None, vec![], None, true),
         };
 
         let mut core = self.inner.core.write();
         let Some(acct) = core.state.accounts.get(&account) else {
             return Err(Error::UnknownAccount(account.to_string()));
+        };
+        let provider = acct.provider;
+        let kind = match (cancelled, &error) {
+            (true, _) => "cancelled",
+            (_, None) => "success",
+            (_, Some(e)) => e.kind.as_str(),
         };
         let mut reported = Reported {
             error: error.clone(),
@@ -209,6 +225,7 @@ impl Engine {
                     self.record(&mut core, at, ev, None)?;
                 }
                 drop(core);
+                crate::metrics::record_report(provider, kind);
                 if reported.refresh_due {
                     self.refresh_requested(account);
                 }
@@ -216,6 +233,8 @@ impl Engine {
             }
         };
         self.record(&mut core, at, event, None)?;
+        drop(core);
+        crate::metrics::record_report(provider, kind);
         Ok(reported)
     }
 
@@ -226,6 +245,19 @@ impl Engine {
     }
 }
 
+/// Runs `report` unless `lease` was reported already; a report that fails to record leaves
+/// the lease reportable.
+fn once(lease: &Lease, report: impl FnOnce() -> Result<Reported>) -> Result<Reported> {
+    if !lease.claim_report() {
+        return Err(Error::AlreadyReported(lease.request));
+    }
+    let r = report();
+    if r.is_err() {
+        lease.release_report();
+    }
+    r
+}
+
 /// An outcome after classification.
 enum Classified {
     Succeeded(Option<event::Usage>, Vec<QuotaObservation>),
@@ -233,14 +265,16 @@ enum Classified {
     Cancelled,
 }
 
-/// Quota observations from response headers (success and failure alike).
+/// Quota observations from response headers (success and failure alike), scoped to `model`
+/// where the provider's limit is the model's.
 fn observations(
     provider: Provider,
+    model: &str,
     headers: &parse::Headers,
     at: Timestamp,
 ) -> Vec<QuotaObservation> {
     if headers.is_empty() {
         return Vec::new();
     }
-    parse::observe_headers(provider, headers, at)
+    parse::observe_headers(provider, &Model::from(model), headers, at)
 }

@@ -1,4 +1,4 @@
-//! The refresh scheduler (SPEC §7): a tokio loop that wakes every `refresh.interval`, or exactly
+//! The refresh scheduler: a tokio loop that wakes every `refresh.interval`, or exactly
 //! when the next token enters its lead, and refreshes every account that is due. It never
 //! polls faster than that when nothing is due, and stops as soon as its shutdown future fires.
 //! Time comes from the engine clock; sleeping uses tokio time (paused in tests).
@@ -100,6 +100,7 @@ impl Engine {
         tracing::debug!(?interval, "refresh scheduler started");
         loop {
             let now = self.now();
+            self.record_gauges(now);
             let scan = self.due_for_refresh(now);
             for account in scan.due {
                 let engine = self.clone();

@@ -58,10 +58,17 @@ pub enum Event {
     },
     RefreshSucceeded(RefreshSucceeded),
     RefreshFailed(RefreshFailed),
+    /// A person lifted blocks by hand (`rotor clear`): every model's (`model` absent), or one
+    /// model's block and quota state.
     StateCleared {
         account: AccountId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         model: Option<Model>,
+        /// With a model: also lift what holds the whole account (its block, its account-wide
+        /// quota), so that model is selectable again. Absent in logs written before clears did
+        /// this, where a model's clear lifted that model's own state only.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        account_wide: bool,
     },
 }
 
@@ -122,7 +129,7 @@ pub struct Selected {
     pub account: AccountId,
     pub strategy: crate::select::Strategy,
     pub tier: u32,
-    /// Leased to a half-open block as a probe (SPEC §5 stale blocks).
+    /// Leased to a half-open block as a probe (a stale block is half-open).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub probe: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]

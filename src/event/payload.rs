@@ -7,7 +7,7 @@ use crate::ids::{AccountId, Model};
 use crate::scrub::{ScrubbedCode, ScrubbedIdentity};
 use crate::time::{serde_ts_opt, Timestamp};
 
-/// Why an account is not selectable (SPEC §2 `block.reason`), plus `excluded` for accounts the
+/// Why an account is not selectable (a block's reason), plus `excluded` for accounts the
 /// caller asked to skip.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -172,7 +172,7 @@ pub enum RefreshWhy {
     Manual,
 }
 
-/// How a refresh failed (SPEC §7).
+/// How a refresh failed: a network error, a dead grant, another rejection, a server error.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefreshErrorClass {

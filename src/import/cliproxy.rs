@@ -1,6 +1,7 @@
 //! CLIProxyAPI auth files: one JSON object per account with `"type"` naming the provider and
 //! snake_case token fields (`access_token`, `refresh_token`, `id_token`, `expired` as RFC 3339,
-//! `email`, `account_id`; Antigravity adds `project_id` and `timestamp` + `expires_in`).
+//! `email`, `account_id`; Antigravity adds `project_id` and `timestamp` + `expires_in`). Types
+//! rotor does not rotate (gemini, qwen, iflow, ...) are recognised so they can be skipped.
 
 use chrono::TimeZone;
 use serde_json::Value;
@@ -12,13 +13,17 @@ use crate::refresh::jwt::decode_claims;
 use crate::secret::Secrets;
 use crate::time::{add, parse_ts, Timestamp};
 
-pub(super) fn read(v: &Value) -> Result<ImportedCredential, String> {
-    let provider = match str_of(v, "type").as_deref() {
-        Some("claude") => Provider::Claude,
-        Some("codex") => Provider::Codex,
-        Some("antigravity") => Provider::Antigravity,
-        other => return Err(unsupported(other)),
-    };
+/// The provider of a CLIProxyAPI `type`, when rotor rotates accounts of that type.
+pub(super) fn provider_of(kind: &str) -> Option<Provider> {
+    match kind.trim() {
+        "claude" => Some(Provider::Claude),
+        "codex" => Some(Provider::Codex),
+        "antigravity" => Some(Provider::Antigravity),
+        _ => None,
+    }
+}
+
+pub(super) fn read(v: &Value, provider: Provider) -> Result<ImportedCredential, String> {
     let secrets = Secrets {
         api_key: None,
         access_token: secret_of(v, "access_token"),
@@ -55,10 +60,17 @@ pub(super) fn read(v: &Value) -> Result<ImportedCredential, String> {
     })
 }
 
-/// `expired` (RFC 3339), else `timestamp` (ms, when obtained) + `expires_in` (s).
+/// The stated expiry: `expired` (or `expire`) as RFC 3339 or epoch seconds / milliseconds
+/// wins, since CLIProxyAPI rewrites it on every refresh while `timestamp` + `expires_in` may be
+/// left from the first sign-in; else `timestamp` (ms, when obtained) + `expires_in` (s).
 fn expiry(v: &Value) -> Option<Timestamp> {
-    if let Some(t) = str_of(v, "expired").and_then(|s| parse_ts(&s).ok()) {
-        return Some(t);
+    let explicit = ["expired", "expire"].iter().find_map(|k| match v.get(*k)? {
+        Value::String(s) => parse_ts(s).ok(),
+        Value::Number(n) => epoch(n.as_i64()?),
+        _ => None,
+    });
+    if explicit.is_some() {
+        return explicit;
     }
     let obtained = chrono::Utc
         .timestamp_millis_opt(v.get("timestamp")?.as_i64()?)
@@ -67,6 +79,19 @@ fn expiry(v: &Value) -> Option<Timestamp> {
     Some(add(obtained, std::time::Duration::from_secs(secs)))
 }
 
-fn unsupported(kind: Option<&str>) -> String {
-    format!("CLIProxyAPI auth file of type {kind:?}: rotor imports claude, codex and antigravity")
+/// An epoch number: milliseconds when it is too large to be seconds of this millennium.
+fn epoch(n: i64) -> Option<Timestamp> {
+    if n.abs() >= 100_000_000_000 {
+        chrono::Utc.timestamp_millis_opt(n).single()
+    } else {
+        chrono::Utc.timestamp_opt(n, 0).single()
+    }
+}
+
+/// Why a file of another `type` is skipped.
+pub(super) fn unsupported(kind: &str) -> String {
+    format!(
+        "a CLIProxyAPI auth file of type \"{}\", which rotor does not rotate (it imports claude, codex and antigravity)",
+        kind.escape_debug()
+    )
 }

@@ -1,11 +1,14 @@
-//! `rotor account import` (SPEC §8): reads a credential file written by another tool, detects
-//! its format and returns an [`ImportedCredential`]. Files are opened read-only and never
-//! changed. The formats live in `cliproxy`, `codex_cli` and `claude_code`; storing is the
-//! engine's job.
+//! `rotor account import`: reads a credential file written by another tool, detects its format
+//! and returns an [`ImportedCredential`]. Files are opened read-only and never changed. The
+//! formats live in `cliproxy`, `codex_cli` and `claude_code`; walking directories and skipping
+//! files of types rotor does not rotate in `paths`; storing is the engine's job.
 
 mod claude_code;
 mod cliproxy;
 mod codex_cli;
+mod paths;
+
+pub use paths::{read_import_paths, Found};
 
 use std::io::Read;
 use std::path::Path;
@@ -39,7 +42,8 @@ pub enum SourceFormat {
 pub struct ImportedCredential {
     pub provider: Provider,
     pub format: SourceFormat,
-    /// The email when the file names one, else the file stem.
+    /// The email when the file names one, else the provider and account id, else the file
+    /// stem. The engine makes it unique when another account already has it.
     pub label: String,
     pub secrets: Secrets,
     pub expires_at: Option<Timestamp>,
@@ -86,8 +90,30 @@ impl ImportedCredential {
     }
 }
 
-/// Reads and recognises one credential file. The error names the file and what is wrong.
+/// What a file turned out to be.
+pub(crate) enum Detected {
+    Credential(Box<ImportedCredential>),
+    /// A credential of a kind rotor does not rotate (a CLIProxyAPI `gemini` or `qwen` file):
+    /// the reason, for a warning.
+    Unsupported(String),
+    /// JSON of no credential format rotor knows.
+    Unknown(String),
+}
+
+/// Reads and recognises one credential file. The error names the file and what is wrong; a
+/// file of a type rotor does not rotate is an error here too ([`read_import_paths`] skips it).
 pub fn read_credential_file(path: &Path) -> Result<ImportedCredential> {
+    match detect(path)? {
+        Detected::Credential(c) => Ok(*c),
+        Detected::Unsupported(why) | Detected::Unknown(why) => {
+            Err(Error::Import(format!("{}: {why}", path.display())))
+        }
+    }
+}
+
+/// Reads `path` and tells its format. Errors: unreadable, too large, not JSON, or a known
+/// format with something missing (no tokens).
+pub(crate) fn detect(path: &Path) -> Result<Detected> {
     let err = |why: String| Error::Import(format!("{}: {why}", path.display()));
     // File::open is read-only; nothing here can write to the file.
     let file = std::fs::File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
@@ -95,30 +121,73 @@ pub fn read_credential_file(path: &Path) -> Result<ImportedCredential> {
     file.take(MAX_FILE + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| err(format!("cannot read: {e}")))?;
-    if bytes.len() as u64 > MAX_FILE {
-        return Err(err("larger than 1 MiB: not a credential file".into()));
-    }
-    let v: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| err(format!("not JSON ({e}); expected a CLIProxyAPI auth file, a Codex CLI auth.json or a Claude Code .credentials.json")))?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().trim_start_matches('.').to_owned())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "imported".into());
+    detect_bytes(&bytes, stem).map_err(err)
+}
+
+/// Recognises the content of one credential file (`rotor serve` receives it over HTTP);
+/// `stem` names the account when the content names no e-mail or account id.
+pub fn read_credential_bytes(
+    bytes: &[u8],
+    stem: &str,
+) -> std::result::Result<ImportedCredential, String> {
+    match detect_bytes(bytes, stem.to_owned())? {
+        Detected::Credential(c) => Ok(*c),
+        Detected::Unsupported(why) | Detected::Unknown(why) => Err(why),
+    }
+}
+
+/// [`detect`] on content already read; the error says what is wrong, without a path.
+fn detect_bytes(bytes: &[u8], stem: String) -> std::result::Result<Detected, String> {
+    if bytes.len() as u64 > MAX_FILE {
+        return Err("larger than 1 MiB: not a credential file".into());
+    }
+    let v: Value = serde_json::from_slice(bytes)
+        .map_err(|e| format!("not JSON ({e}); expected a CLIProxyAPI auth file, a Codex CLI auth.json or a Claude Code .credentials.json"))?;
     let parsed = if v.get("claudeAiOauth").is_some() {
         claude_code::read(&v)
     } else if v.get("tokens").is_some() || v.get("OPENAI_API_KEY").is_some_and(Value::is_string) {
         codex_cli::read(&v)
-    } else if v.get("type").is_some() {
-        cliproxy::read(&v)
+    } else if let Some(kind) = v.get("type").and_then(Value::as_str) {
+        match cliproxy::provider_of(kind) {
+            Some(provider) => cliproxy::read(&v, provider),
+            None => return Ok(Detected::Unsupported(cliproxy::unsupported(kind))),
+        }
     } else {
-        Err("unknown format: expected a CLIProxyAPI auth file (\"type\": claude|codex|antigravity), a Codex CLI auth.json (\"tokens\") or a Claude Code .credentials.json (\"claudeAiOauth\")".into())
+        return Ok(Detected::Unknown("unknown format: expected a CLIProxyAPI auth file (\"type\": claude|codex|antigravity), a Codex CLI auth.json (\"tokens\") or a Claude Code .credentials.json (\"claudeAiOauth\")".into()));
     };
-    let mut cred = parsed.map_err(err)?;
+    let mut cred = parsed?;
+    // A time an event cannot hold (a year past 9999) is no expiry anyone meant.
+    cred.expires_at = cred.expires_at.filter(|t| representable(*t));
     if cred.label.is_empty() {
-        cred.label = cred.identity.email.clone().map_or(stem, Into::into);
+        cred.label = derived_label(&cred, stem);
     }
-    Ok(cred)
+    Ok(Detected::Credential(Box::new(cred)))
+}
+
+/// Whether `t` is written in RFC 3339 with a four-digit year, as every event time is.
+pub(crate) fn representable(t: Timestamp) -> bool {
+    use chrono::Datelike;
+    (1970..=9999).contains(&t.year())
+}
+
+/// The e-mail, else the provider with the start of the provider's account id, else the stem.
+fn derived_label(cred: &ImportedCredential, stem: String) -> String {
+    if let Some(email) = &cred.identity.email {
+        return email.to_string();
+    }
+    match &cred.identity.account_id {
+        Some(id) => format!(
+            "{}-{}",
+            cred.provider,
+            id.chars().take(8).collect::<String>()
+        ),
+        None => stem,
+    }
 }
 
 /// A non-empty string field.

@@ -19,7 +19,7 @@ pub fn classify(status: u16, body: &[u8], html_content_type: bool) -> ParsedErro
     ParsedError::new(kind_for_status(status, html), Some(status), message)
 }
 
-/// SPEC §4: the kind a bare status code implies. A 403 HTML page blocks the egress, not the
+/// The kind a bare status code implies. A 403 HTML page blocks the egress, not the
 /// account, so it is transient at model scope.
 pub fn kind_for_status(status: u16, html: bool) -> ErrorKind {
     match status {

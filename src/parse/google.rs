@@ -10,7 +10,7 @@ use super::input::Input;
 use super::waits::{finish, is_terms_violation, set_wait};
 use super::{claude, glm, openai};
 use super::{ErrorKind, Headers, ParsedError, Scope};
-use crate::time::{parse_duration, parse_ts};
+use crate::time::{parse_duration, parse_ts_clamped};
 
 pub fn parse(status: u16, headers: &Headers, body: &[u8]) -> ParsedError {
     let input = Input::read(status, headers, body);
@@ -212,7 +212,7 @@ fn apply_detail_waits(e: &mut ParsedError, d: &Details<'_>) {
     let ms = |s: &str| parse_duration(s).map(|d| d.as_millis().min(u64::MAX as u128) as u64);
     if let Some(ms) = d.quota_reset_delay.and_then(ms) {
         set_wait(e, Wait::AfterMs(ms));
-    } else if let Some(t) = d.quota_reset_timestamp.and_then(|s| parse_ts(s).ok()) {
+    } else if let Some(t) = d.quota_reset_timestamp.and_then(parse_ts_clamped) {
         set_wait(e, Wait::At(t));
     } else if let Some(ms) = d.retry_delay.and_then(ms) {
         set_wait(e, Wait::AfterMs(ms));

@@ -1,14 +1,14 @@
-//! Waits stated by response headers (SPEC §4 "HTTP headers"): `retry-after-ms`, `Retry-After`
+//! Waits stated by response headers: `retry-after-ms`, `Retry-After`
 //! (seconds or HTTP-date), the exhausted limit's `x-ratelimit-reset-*` / `anthropic-ratelimit-*-
 //! reset`, Claude's unified window (`anthropic-ratelimit-unified-*`) and Codex's
 //! `x-codex-{primary,secondary}-*`. Quota observations from the same headers live in `observe`.
 
 use std::time::SystemTime;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 
 use super::Headers;
-use crate::time::{parse_duration, parse_ts, Timestamp};
+use crate::time::{clamp, from_millis, parse_duration, parse_ts_clamped, Timestamp};
 
 /// A wait as the payload states it: relative or absolute.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -27,9 +27,9 @@ pub fn retry_after(h: &Headers) -> Option<Wait> {
         return Some(Wait::AfterMs((secs * 1000.0).min(1e15) as u64));
     }
     let t = httpdate::parse_http_date(v).ok()?;
-    Some(Wait::At(DateTime::<Utc>::from(
+    Some(Wait::At(clamp(DateTime::<Utc>::from(
         t.max(SystemTime::UNIX_EPOCH),
-    )))
+    ))))
 }
 
 /// The reset of an exhausted OpenAI-style limit: `x-ratelimit-reset-{requests,tokens}` whose
@@ -50,7 +50,7 @@ pub fn anthropic_reset(h: &Headers, any_limit: bool) -> Option<Wait> {
     ["requests", "tokens", "input-tokens", "output-tokens"]
         .iter()
         .filter(|w| any_limit || is_zero(h.get(&format!("anthropic-ratelimit-{w}-remaining"))))
-        .filter_map(|w| parse_ts(h.get(&format!("anthropic-ratelimit-{w}-reset"))?).ok())
+        .filter_map(|w| parse_ts_clamped(h.get(&format!("anthropic-ratelimit-{w}-reset"))?))
         .max()
         .map(Wait::At)
 }
@@ -132,10 +132,10 @@ pub fn epoch_or_rfc3339(v: &str) -> Option<Timestamp> {
             if ms > 1e16 {
                 return None;
             }
-            Utc.timestamp_millis_opt(ms as i64).single()
+            Some(from_millis(ms as i64))
         }
         Ok(_) => None,
-        Err(_) => parse_ts(v).ok(),
+        Err(_) => parse_ts_clamped(v),
     }
 }
 

@@ -102,7 +102,7 @@ impl<'a> Input<'a> {
 }
 
 /// "The 'x' model is not supported when using Codex with a ChatGPT account", "model ... does
-/// not exist": the model is not available to this account (SPEC: not_found), though the status
+/// not exist": the model is not available to this account (so `not_found`), though the status
 /// is a plain 400.
 pub fn model_unavailable(status: u16, lower: &str) -> bool {
     // Phrases about the model itself, not "X is not supported by this model" (caller's fault).

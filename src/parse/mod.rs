@@ -28,11 +28,11 @@ use crate::ids::Provider;
 use crate::scrub::{ScrubbedCode, ScrubbedMessage};
 use crate::time::{serde_ts_opt, Timestamp};
 
-/// At most this much of a body is ever read (SPEC §4).
+/// At most this much of a body is ever read: bounded time and memory for any input.
 pub const MAX_BODY: usize = 64 * 1024;
 pub use crate::scrub::{MAX_CODE, MAX_MESSAGE};
 
-/// What went wrong, as far as rotation is concerned (SPEC §4 table).
+/// What went wrong, as far as rotation is concerned.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
@@ -202,7 +202,7 @@ impl std::fmt::Debug for Headers {
 
 /// Classifies one failed response. Pure and total: reads at most [`MAX_BODY`] bytes of `body`.
 ///
-/// Decisions where SPEC §4 is silent:
+/// Decisions taken here:
 /// - each provider parser tries its own rules first, then the other envelopes' (Anthropic
 ///   `error.type`, OpenAI `code`, Google `status`/`details`, GLM numeric codes), then the
 ///   generic `invalid_request_error`, then the status code;

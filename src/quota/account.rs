@@ -71,13 +71,17 @@ impl AccountQuota {
         }
     }
 
-    /// `state_cleared`: `Some(model)` clears that model's window; `None` clears the account's
-    /// and every model's (see [`QuotaTracker::clear_window`]).
-    pub fn on_cleared(&mut self, model: Option<&Model>) {
+    /// `state_cleared`: `Some(model)` clears that model's window (and, with `account_wide`, the
+    /// account's, whose windows hold every model); `None` clears the account's and every
+    /// model's (see [`QuotaTracker::clear_window`]).
+    pub fn on_cleared(&mut self, model: Option<&Model>, account_wide: bool) {
         match model {
             Some(m) => {
                 if let Some(q) = self.models.get_mut(m) {
                     q.clear_window();
+                }
+                if account_wide {
+                    self.account.clear_window();
                 }
             }
             None => {
@@ -199,7 +203,7 @@ mod tests {
         assert_eq!(rows[0].used_percent, Some(100.0));
         assert_eq!(rows[1].model.as_deref(), Some("gpt-5"));
         // and a person clearing the account lifts the observed block
-        a.on_cleared(None);
+        a.on_cleared(None, false);
         assert_eq!(a.predicted_block(now, &m2), None);
         assert_eq!(a.requests_in_window(now, &m1), 0);
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::time::Timestamp;
 
-/// Samples kept; also the count at which confidence reaches 1 (SPEC: min(1, samples / 10)).
+/// Samples kept; also the count at which confidence reaches 1 (confidence = min(1, samples / 10)).
 pub const MAX_SAMPLES: usize = 10;
 /// Confidence halves for every full period without a new sample.
 pub const DECAY_PERIOD_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -20,7 +20,8 @@ pub const MIN_CONFIDENCE: f64 = 0.3;
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Sample {
     pub at: Timestamp,
-    /// u32 keeps a sample at 24 bytes (§10 memory); no window holds 4 billion requests.
+    /// u32 keeps a sample at 24 bytes (state stays within 2 KiB per (account, model)); no
+    /// window holds 4 billion requests.
     pub requests: u32,
     pub tokens: u64,
 }

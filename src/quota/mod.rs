@@ -1,4 +1,4 @@
-//! Quota learning (SPEC §5, §6 `quota_aware` / `least_used`, §8 status quota rows): usage
+//! Quota learning (for `quota_predicted` skips, `quota_aware` / `least_used`, `status` rows): usage
 //! extraction from response bodies, usage windows, learned limits, provider observations, and
 //! ranking keys. Everything here is pure (times come in as event times) and serializable, so
 //! the projection fold can own it and checkpoint it. No IO, no clock, no selection policy.
@@ -8,7 +8,8 @@
 //! - fold `request_succeeded`: `on_success(at, &model, usage)`, then `on_observation(at, o)`
 //!   for each `quota` entry; `request_failed`: if `error.kind == QuotaExceeded`,
 //!   `on_quota_error(at, &model, error.scope, quota_reset(at, &error))`, then the
-//!   observations; `quota_observed`: `on_observation`; `state_cleared`: `on_cleared(model)`.
+//!   observations; `quota_observed`: `on_observation`; `state_cleared`:
+//!   `on_cleared(model, account_wide)`.
 //! - selector: `predicted_block(now, &model)` → skip as `quota_predicted` until the time;
 //!   `quota_aware` sorts by [`rank::account_quota_key`], `least_used` by
 //!   [`least_used_key`]`(requests_in_window(now, &model), tie)`; `status`: `views(now)`.
@@ -28,13 +29,11 @@ pub use usage::extract_usage;
 pub use window::{QuotaSettings, UsageWindow};
 
 use crate::parse::ParsedError;
-use crate::time::{add, Timestamp};
+use crate::time::Timestamp;
 
-/// When the window a quota error refers to resets: the stated `reset_at`, else `at` plus the
-/// stated wait; `None` when the payload states neither (the window's own end then applies).
+/// When the window a quota error refers to resets: the end of the wait the error states, the
+/// same time (8-day clamp included) the block it caused lasts until; `None` when the payload
+/// states no wait (the window's own end then applies).
 pub fn quota_reset(at: Timestamp, err: &ParsedError) -> Option<Timestamp> {
-    err.reset_at.or_else(|| {
-        err.retry_after_ms
-            .map(|ms| add(at, std::time::Duration::from_millis(ms)))
-    })
+    err.stated_until(at)
 }

@@ -59,7 +59,7 @@ impl Observed {
     }
 }
 
-/// The `status` quota row (SPEC §8); null where unknown.
+/// The `status` quota row (`status --json` `quota[]`); null where unknown.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct QuotaView {
     pub model: Option<Model>,
@@ -286,7 +286,7 @@ impl QuotaTracker {
         }
     }
 
-    /// Bytes this tracker owns on the heap (for the §10 memory budget).
+    /// Bytes this tracker owns on the heap (for the 2 KiB per-(account, model) memory budget).
     pub fn heap_bytes(&self) -> usize {
         self.learned.heap_bytes()
             + self.observed.capacity() * std::mem::size_of::<Observed>()

@@ -1,4 +1,4 @@
-//! Failure backoff of token refresh (SPEC §7): 30 s doubling per consecutive failure, capped at
+//! Failure backoff of token refresh: 30 s doubling per consecutive failure, capped at
 //! 10 min, with jitter so many accounts that failed together do not retry together. Pure: the
 //! jitter is an argument; [`random_jitter`] draws one for the live scheduler.
 

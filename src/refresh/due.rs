@@ -1,4 +1,4 @@
-//! When a token refresh is due (SPEC §7), as pure functions of an account's refresh state and
+//! When a token refresh is due, as pure functions of an account's refresh state and
 //! the time: due once `expires_at - lead` has passed and the failure backoff (`next_attempt_at`)
 //! is over. The scheduler sleeps until [`next_wake`] instead of polling.
 

@@ -1,6 +1,7 @@
-//! Where token requests go (SPEC §9 `endpoints.<provider>.token_url`, `antigravity.client_id`
-//! / `client_secret`) with the SPEC defaults, the https-only rule (plain http only for loopback
-//! hosts, SPEC §11), and [`refresher_for`], which builds a provider's refresher from them.
+//! Where token requests go (configuration `endpoints.<provider>.token_url`,
+//! `antigravity.client_id` / `client_secret`) with the providers' own defaults, the https-only
+//! rule (plain http only for loopback hosts, so a token never crosses a network in clear), and
+//! [`refresher_for`], which builds a provider's refresher from them.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -69,7 +70,7 @@ impl RefreshEndpoints {
             .unwrap_or(super::DEFAULT_LEAD)
     }
 
-    /// The endpoints a [`Config`](crate::Config) names (SPEC §9: `endpoints.<provider>.token_url`,
+    /// The endpoints a [`Config`](crate::Config) names (`endpoints.<provider>.token_url`,
     /// `antigravity.client_id/client_secret`, `refresh.lead.<provider>`), validated: a token URL
     /// for an API-key provider or a plain-http non-loopback URL is a config error.
     pub fn from_config(config: &crate::Config) -> Result<Self> {

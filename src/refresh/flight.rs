@@ -1,6 +1,7 @@
-//! Single flight (SPEC §7, §11): at most one refresh per key (account) runs at a time. The first
-//! caller leads and runs the work; callers arriving meanwhile join and receive a clone of its
-//! result. Generic over the key and the work's output; knows nothing about HTTP or the store.
+//! Single flight: at most one refresh per key (account) runs at a time, whatever asked for it.
+//! The first caller leads and runs the work; callers arriving meanwhile join and receive a
+//! clone of its result. Generic over the key and the work's output; knows nothing about HTTP
+//! or the store.
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -73,7 +73,7 @@ fn network(e: reqwest::Error) -> RefreshFailure {
     )
 }
 
-/// Classifies a non-2xx answer (SPEC §7): the OAuth error code decides between a dead grant
+/// Classifies a non-2xx answer: the OAuth error code decides between a dead grant
 /// and another rejection; 429, 5xx and anything else back off.
 pub(crate) fn classify(status: u16, body: &[u8]) -> RefreshFailure {
     let json: Option<Value> = serde_json::from_slice(body).ok();

@@ -4,7 +4,6 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::TimeZone;
 use serde_json::Value;
 
 use crate::event::Identity;
@@ -53,7 +52,10 @@ pub fn decode_claims(token: &str) -> Option<JwtClaims> {
         exp: v
             .get("exp")
             .and_then(Value::as_i64)
-            .and_then(|e| chrono::Utc.timestamp_opt(e, 0).single()),
+            // An expiry an event cannot hold (past year 9999) is garbage: unknown, like "soon".
+            .and_then(|e| e.checked_mul(1000))
+            .filter(|ms| (crate::time::MIN_MS..=crate::time::MAX_MS).contains(ms))
+            .map(crate::time::from_millis),
     })
 }
 

@@ -1,4 +1,4 @@
-//! Token refresh (SPEC §7): the object-safe [`TokenRefresher`] trait, its [`TokenResult`] and
+//! Token refresh: the object-safe [`TokenRefresher`] trait, its [`TokenResult`] and
 //! [`RefreshFailure`], and the per-provider refreshers built from [`RefreshEndpoints`].
 //! Pure helpers live beside it (`backoff`, `due`, `jwt`), as does the single-flight gate.
 //! Nothing here touches the store: the engine appends events and stores rotated secrets.
@@ -109,7 +109,7 @@ impl RefreshFailure {
 
 /// Whether a 401 reported against the credential with fingerprint `reported` is stale because
 /// `current` (the latest stored generation) already holds a different access token: then it
-/// triggers no refresh (SPEC §7); the caller simply retries with the new token.
+/// triggers no refresh; the caller simply retries with the new token.
 pub fn superseded(reported: &str, current: &Secrets) -> bool {
     !reported.is_empty() && current.fingerprint() != reported
 }

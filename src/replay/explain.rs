@@ -1,6 +1,8 @@
 //! `replay --explain`: recompute one logged decision from the events before it, with every
 //! candidate's eligibility and a sentence saying why the chosen account won (tier fallback,
-//! session failover, probe, weighted scores). Pure; the CLI prints it.
+//! session failover, probe, weighted scores); an account excluded because an earlier attempt
+//! of the same request failed on it names that attempt (one that failed at most
+//! [`RETRY_WINDOW`] before). Pure; the CLI prints it.
 
 use serde::Serialize;
 
@@ -8,6 +10,10 @@ use crate::event::{BlockReason, Event, EventRecord};
 use crate::ids::{AccountId, RequestId};
 use crate::state::State;
 use crate::time::{serde_ts, serde_ts_opt, Timestamp};
+
+/// How long before a decision a failed attempt can be one of its request: `execute` retries at
+/// once or after at most `retry.max_wait`; a person retrying by hand takes a few minutes.
+pub const RETRY_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
 
 /// One decision, explained: every candidate of the provider for that model, eligible or not.
 #[derive(Clone, Debug, Serialize)]
@@ -37,12 +43,36 @@ pub struct Candidate {
     pub reason: Option<BlockReason>,
     #[serde(with = "serde_ts_opt")]
     pub until: Option<Timestamp>,
+    /// For `excluded`: the earlier attempt of this request that failed on the account; `None`
+    /// when the caller excluded it for reasons of its own.
+    pub excluded_by: Option<PriorAttempt>,
+}
+
+/// An earlier attempt of the same request (a retry excludes the accounts it already tried).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PriorAttempt {
+    /// 1 for the request's first attempt.
+    pub attempt: usize,
+    /// The request id that attempt was leased under.
+    pub request: RequestId,
+    /// How it failed: the error kind (`rate_limit`, `overloaded`, ...).
+    pub failed: &'static str,
 }
 
 /// Explains the decision for `request`, folding only the events before it.
 pub fn explain(records: &[EventRecord], request: RequestId) -> Option<Explanation> {
-    let mut state = State::default();
-    for rec in records {
+    explain_from(State::default(), records, request)
+}
+
+/// [`explain`] from `state`, the projections just before `records[0]` (a checkpoint with the
+/// tail folded onto it, so a long log need not be read from seq 1). Earlier attempts of the
+/// same request are looked for in `records` only.
+pub fn explain_from(
+    mut state: State,
+    records: &[EventRecord],
+    request: RequestId,
+) -> Option<Explanation> {
+    for (index, rec) in records.iter().enumerate() {
         let decision = match &rec.event {
             Event::Selected(e) if e.request == request => Some((
                 e.provider,
@@ -64,6 +94,8 @@ pub fn explain(records: &[EventRecord], request: RequestId) -> Option<Explanatio
             state.apply(rec);
             continue;
         };
+        let before = &records[..records.len().min(index)];
+        let prior = prior_attempts(before, rec.at, provider, &model, &excluded);
         let candidates: Vec<Candidate> = state
             .provider_accounts(provider)
             .filter(|a| a.allows(&model))
@@ -80,6 +112,7 @@ pub fn explain(records: &[EventRecord], request: RequestId) -> Option<Explanatio
                     eligible: u.is_none(),
                     reason: u.map(|u| u.0),
                     until: u.and_then(|u| u.1),
+                    excluded_by: prior.iter().find(|p| p.0 == a.id).map(|p| p.1.clone()),
                 }
             })
             .collect();
@@ -163,4 +196,63 @@ pub fn explain(records: &[EventRecord], request: RequestId) -> Option<Explanatio
         });
     }
     None
+}
+
+/// The earlier attempts of the request whose decision excluded `excluded`, newest first in the
+/// log: a retry's `excluded` is the previous attempt's plus the account that attempt failed on,
+/// so the chain is followed back from the last entry while each link is a selection of that
+/// account (same provider and model, excluding exactly the entries before it) whose request
+/// failed within [`RETRY_WINDOW`] of `at`. Entries before the chain were excluded by the
+/// caller.
+fn prior_attempts(
+    before: &[EventRecord],
+    at: Timestamp,
+    provider: crate::ids::Provider,
+    model: &str,
+    excluded: &[AccountId],
+) -> Vec<(AccountId, PriorAttempt)> {
+    let mut chain = Vec::new();
+    let mut limit = before.len();
+    for i in (0..excluded.len()).rev() {
+        let found = before[..limit]
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(p, r)| match &r.event {
+                Event::Selected(e)
+                    if e.account == excluded[i]
+                        && e.provider == provider
+                        && &*e.model == model
+                        && e.excluded == excluded[..i] =>
+                {
+                    Some((p, e.request))
+                }
+                _ => None,
+            });
+        let Some((p, request)) = found else { break };
+        let failed = before[p..].iter().find_map(|r| match &r.event {
+            Event::RequestFailed(f) if f.request == Some(request) && at - r.at <= RETRY_WINDOW => {
+                Some(f.error.kind.as_str())
+            }
+            _ => None,
+        });
+        let Some(failed) = failed else { break };
+        chain.push((i, excluded[i], request, failed));
+        limit = p;
+    }
+    let first = chain.last().map_or(0, |c| c.0);
+    chain
+        .into_iter()
+        .map(|(i, account, request, failed)| {
+            let attempt = i - first + 1;
+            (
+                account,
+                PriorAttempt {
+                    attempt,
+                    request,
+                    failed,
+                },
+            )
+        })
+        .collect()
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 pub use decide::{decide, decide_with, Choice, Policy, Recall, Refusal, SelectOpts};
 
-/// How an account is chosen inside the first priority tier that has a candidate (SPEC §6).
+/// How an account is chosen inside the first priority tier that has a candidate.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {

@@ -159,9 +159,13 @@ impl State {
                     outcome::refresh_failed(a, at, e);
                 }
             }
-            Event::StateCleared { account, model } => {
+            Event::StateCleared {
+                account,
+                model,
+                account_wide,
+            } => {
                 if let Some(a) = self.accounts.get_mut(account) {
-                    outcome::cleared(a, model);
+                    outcome::cleared(a, model, *account_wide);
                 }
             }
         }

@@ -122,15 +122,21 @@ pub(super) fn refresh_failed(a: &mut Account, at: Timestamp, e: &RefreshFailed) 
     }
 }
 
-/// `state_cleared`: a person lifted one model's block, or all of the account's.
-pub(super) fn cleared(a: &mut Account, model: &Option<Model>) {
-    a.quota.on_cleared(model.as_ref());
+/// `state_cleared`: a person lifted one model's block and quota state (with `account_wide`,
+/// also the account's block and account-wide quota, which hold that model too), or all of the
+/// account's. Other models' own blocks stay.
+pub(super) fn cleared(a: &mut Account, model: &Option<Model>, account_wide: bool) {
+    a.quota.on_cleared(model.as_ref(), account_wide);
     match model {
         Some(m) => {
             if let Some(h) = a.health.get_mut(&**m) {
                 h.block = None;
                 h.consecutive_failures = 0;
                 h.quota_level = 0;
+            }
+            if account_wide {
+                a.account_block = None;
+                a.quota_level = 0;
             }
         }
         None => {

@@ -1,6 +1,6 @@
-//! SPEC §5 as a pure function: the block a failure puts in force (scope, reason, until, quota
-//! backoff level), decided when the failure is reported and then recorded on the event. Reads
-//! the projections and the configuration; never the clock.
+//! The failure rules as a pure function: the block a failure puts in force (scope, reason,
+//! until, quota backoff level), decided when the failure is reported and then recorded on the
+//! event. Reads the projections and the configuration; never the clock.
 
 use std::time::Duration;
 
@@ -28,8 +28,9 @@ pub fn reason_for(kind: ErrorKind) -> Option<BlockReason> {
     })
 }
 
-/// The time the payload says the limit lifts (clamped to 8 days by the parser's
-/// `stated_until`); `None` when it says nothing usable (a reset in the past counts as nothing).
+/// The time the payload says the limit lifts ([`ParsedError::stated_until`]: at most 8 days
+/// away, a time the log can hold); `None` when it says nothing usable (a reset in the past
+/// counts as nothing).
 pub fn stated_until(err: &ParsedError, at: Timestamp) -> Option<Timestamp> {
     err.stated_until(at).filter(|t| *t > at)
 }
@@ -50,7 +51,7 @@ pub fn block_for_failure(
     if err.kind == ErrorKind::Authentication && refresh_will_run {
         return None;
     }
-    // SPEC §5: these are always the account's, whatever scope a parser reported.
+    // A credential, a permission or a balance is the account's, whatever scope a parser reported.
     let scope = match err.kind {
         ErrorKind::Authentication | ErrorKind::Permission | ErrorKind::Billing => Scope::Account,
         _ => err.scope,

@@ -1,16 +1,17 @@
 //! Read models for people and scripts: the `status` view (accounts, blocks in force at `at`,
-//! quota rows) and account lookup by id or label. Pure functions of the projections; the human
-//! table is rendered in `table`.
+//! what `select` would skip and why, quota rows) and account lookup by id or label. Pure
+//! functions of the projections; the human table is rendered in `table`.
 
 mod table;
 
-pub use table::{health, render};
+pub use table::{fit, health, render, time_left};
 
 use serde::Serialize;
 
 use crate::event::BlockReason;
 use crate::ids::{AccountId, Model, Provider};
-use crate::state::State;
+use crate::parse::Scope;
+use crate::state::{Account, State};
 use crate::time::{serde_ts, serde_ts_opt, Timestamp};
 use crate::{Error, Result};
 
@@ -32,7 +33,12 @@ pub struct AccountView {
     #[serde(with = "serde_ts_opt")]
     pub expires_at: Option<Timestamp>,
     pub fingerprint: String,
+    /// Blocks in force, including `quota_predicted` where the quota a provider stated or rotor
+    /// learned is used up (model null: the whole account's).
     pub blocks: Vec<BlockView>,
+    /// Every model the account has state for that `select` would skip at `at`, with the reason
+    /// and until `select` gives (the same function decides both).
+    pub skipped: Vec<SkipView>,
     pub quota: Vec<crate::quota::QuotaView>,
 }
 
@@ -45,7 +51,53 @@ pub struct BlockView {
     pub until: Option<Timestamp>,
 }
 
-/// Accounts in provider then rotation order, with the blocks in force at `at`.
+/// One model `select` would not lease on an account at the status time.
+#[derive(Clone, Debug, Serialize)]
+pub struct SkipView {
+    pub model: Model,
+    pub reason: BlockReason,
+    #[serde(with = "serde_ts_opt")]
+    pub until: Option<Timestamp>,
+}
+
+/// The models the account has state for (health or quota), in name order.
+fn known_models(a: &Account) -> Vec<&Model> {
+    let mut models: Vec<&Model> = a.health.keys().chain(a.quota.models.keys()).collect();
+    models.sort_unstable();
+    models.dedup();
+    models
+}
+
+/// The `quota_predicted` skips in force, as blocks: the account's (while no account block
+/// hides it) and each model's where the model's own window is the binding one.
+fn predicted_blocks(a: &Account, models: &[&Model], at: Timestamp) -> Vec<BlockView> {
+    let mut out = Vec::new();
+    if !a.account_block.as_ref().is_some_and(|b| b.in_force(at)) {
+        if let Some(until) = a.quota.account.predicted_block(at) {
+            out.push(BlockView {
+                model: None,
+                reason: BlockReason::QuotaPredicted,
+                until: Some(until),
+            });
+        }
+    }
+    for m in models {
+        let predicted = a
+            .unavailable(m, at)
+            .is_some_and(|u| u.reason == BlockReason::QuotaPredicted);
+        if let Some((Scope::Model, until)) = a.quota.predicted_block(at, m).filter(|_| predicted) {
+            out.push(BlockView {
+                model: Some((*m).clone()),
+                reason: BlockReason::QuotaPredicted,
+                until: Some(until),
+            });
+        }
+    }
+    out
+}
+
+/// Accounts in provider then rotation order, with the blocks in force at `at` and what
+/// `select` would skip.
 pub fn status(state: &State, at: Timestamp) -> StatusView {
     let mut accounts = Vec::new();
     for provider in Provider::ALL {
@@ -66,17 +118,28 @@ pub fn status(state: &State, at: Timestamp) -> StatusView {
                     until: Some(b.until),
                 });
             }
-            let mut models: Vec<_> = a.health.iter().collect();
-            models.sort_unstable_by(|x, y| x.0.cmp(y.0));
-            for (m, h) in models {
-                if let Some(b) = h.block.as_ref().filter(|b| b.in_force(at)) {
+            let models = known_models(a);
+            for m in &models {
+                let block = a.health.get(*m).and_then(|h| h.block.as_ref());
+                if let Some(b) = block.filter(|b| b.in_force(at)) {
                     blocks.push(BlockView {
-                        model: Some(m.clone()),
+                        model: Some((*m).clone()),
                         reason: b.reason,
                         until: Some(b.until),
                     });
                 }
             }
+            blocks.extend(predicted_blocks(a, &models, at));
+            let skipped = models
+                .iter()
+                .filter_map(|m| {
+                    a.unavailable(m, at).map(|u| SkipView {
+                        model: (*m).clone(),
+                        reason: u.reason,
+                        until: u.until,
+                    })
+                })
+                .collect();
             accounts.push(AccountView {
                 id: a.id,
                 label: a.label.clone(),
@@ -87,6 +150,7 @@ pub fn status(state: &State, at: Timestamp) -> StatusView {
                 expires_at: a.expires_at,
                 fingerprint: a.fingerprint.clone(),
                 blocks,
+                skipped,
                 quota: a.quota.views(at),
             });
         }

@@ -1,5 +1,6 @@
-//! The human `rotor status` table: one row per account x model (plus the account's own row
-//! when it has a block or an account-wide quota), then a health summary per provider. Pure
+//! The human `rotor status` table: per provider a line with its health, then one row per
+//! account x model (plus the account's own row when it has a block or an account-wide quota),
+//! within 100 columns (long labels and models end in an ellipsis), then a legend. Pure
 //! rendering of a [`StatusView`]; the JSON form is the view itself.
 
 use std::collections::BTreeSet;
@@ -25,89 +26,80 @@ pub fn health(available: usize, total: usize) -> &'static str {
     }
 }
 
-/// Available: active and without an account-wide block in force.
+/// Available: active and without an account-wide block (or used-up account quota) in force.
 fn account_available(a: &AccountView) -> bool {
     a.status == "active" && a.blocks.iter().all(|b| b.model.is_some())
 }
 
-fn time_or_dash(t: Option<Timestamp>) -> String {
-    t.map_or_else(|| "-".to_string(), |t| format_ts(t)[..19].replace('T', " "))
+/// How `until` and `resets` read, and what the quota columns mean.
+const LEGEND: &str = "\
+until, resets: time left (s, m, h, d) until the block lifts / the quota window resets
+used: share of the quota window used (as the provider states it, else as rotor learned it)
+reqs: requests counted in the window; limit: the request limit rotor learned for it
+conf: how sure rotor is of that limit, 0-1 (from 0.3 it skips the account at the limit)";
+
+/// `t` as the time left from `at`: `42s`, `4m05s`, `2h03m`, `6d23h`; `-` for none.
+pub fn time_left(t: Option<Timestamp>, at: Timestamp) -> String {
+    let Some(t) = t else {
+        return "-".into();
+    };
+    let s = (t - at).num_seconds();
+    match s {
+        ..=0 => "now".into(),
+        1..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..=86_399 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d{}h", s / 86_400, s % 86_400 / 3600),
+    }
 }
 
-fn quota_cells(q: Option<&QuotaView>) -> [String; 5] {
+/// `s` cut to `width` characters, the last one an ellipsis when cut.
+pub fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut cut: String = s.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+fn quota_cells(q: Option<&QuotaView>, at: Timestamp) -> [String; 5] {
     let Some(q) = q else {
         return ["-".into(), "-".into(), "-".into(), "-".into(), "-".into()];
     };
     [
         q.used_percent.map_or("-".into(), |p| format!("{p:.0}%")),
         q.requests.to_string(),
-        time_or_dash(q.resets_at),
         q.est_request_limit.map_or("-".into(), |l| l.to_string()),
         q.confidence.map_or("-".into(), |c| format!("{c:.2}")),
+        time_left(q.resets_at, at),
     ]
 }
 
-/// Renders the table and the per-provider summary.
-pub fn render(view: &StatusView) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<11} {:<16} {:<12} {:<22} {:<15} {:<19} {:>5} {:>5} {:<19} {:>5} {:>5}",
-        "provider",
-        "account",
-        "status",
-        "model",
-        "state",
-        "until",
-        "used",
-        "reqs",
-        "resets",
-        "limit",
-        "conf"
+/// One row: account, model, state, until, used, reqs, limit, conf, resets; 96 columns at most,
+/// so the table fits a 100-column terminal.
+fn row(out: &mut String, cells: [&str; 9]) {
+    let [account, model, state, until, used, reqs, limit, conf, resets] = cells;
+    let line = format!(
+        "  {:<16} {:<20} {:<15} {:<7} {:>5} {:>5} {:>6} {:>5} {:<7}",
+        fit(account, 16),
+        fit(model, 20),
+        state,
+        until,
+        used,
+        reqs,
+        fit(limit, 6),
+        conf,
+        resets
     );
-    for a in &view.accounts {
-        let mut models: BTreeSet<Option<&str>> = BTreeSet::new();
-        for b in &a.blocks {
-            models.insert(b.model.as_deref());
-        }
-        for q in &a.quota {
-            models.insert(q.model.as_deref());
-        }
-        if models.is_empty() {
-            models.insert(Some("*"));
-        }
-        for m in models {
-            // A model row of a blocked account shows the account's block.
-            let block = a
-                .blocks
-                .iter()
-                .find(|b| b.model.as_deref() == m)
-                .or_else(|| a.blocks.iter().find(|b| b.model.is_none()));
-            let quota = a.quota.iter().find(|q| q.model.as_deref() == m);
-            let (state, until) = match block {
-                Some(b) => (b.reason.as_str(), time_or_dash(b.until)),
-                None if a.status != "active" => (a.status, "-".to_string()),
-                None => ("available", "-".to_string()),
-            };
-            let [used, reqs, resets, limit, conf] = quota_cells(quota);
-            let _ = writeln!(
-                out,
-                "{:<11} {:<16} {:<12} {:<22} {:<15} {:<19} {:>5} {:>5} {:<19} {:>5} {:>5}",
-                a.provider.as_str(),
-                a.label,
-                a.status,
-                m.unwrap_or("(account)"),
-                state,
-                until,
-                used,
-                reqs,
-                resets,
-                limit,
-                conf
-            );
-        }
-    }
-    out.push('\n');
+    let _ = writeln!(out, "{}", line.trim_end());
+}
+
+/// Renders the table, per provider under a line with its health, and the legend.
+pub fn render(view: &StatusView) -> String {
+    let at = view.at;
+    let mut out = String::new();
+    let _ = writeln!(out, "at {}", format_ts(at));
     for p in Provider::ALL {
         let accounts: Vec<_> = view.accounts.iter().filter(|a| a.provider == p).collect();
         if accounts.is_empty() {
@@ -116,18 +108,83 @@ pub fn render(view: &StatusView) -> String {
         let available = accounts.iter().filter(|a| account_available(a)).count();
         let _ = writeln!(
             out,
-            "{:<11} {available}/{} accounts available: {}",
+            "\n{} {available}/{} accounts available: {}",
             p.as_str(),
             accounts.len(),
             health(available, accounts.len())
         );
+        row(
+            &mut out,
+            [
+                "account", "model", "state", "until", "used", "reqs", "limit", "conf", "resets",
+            ],
+        );
+        for a in accounts {
+            render_account(&mut out, a, at);
+        }
     }
+    let _ = writeln!(out, "\n{LEGEND}");
     out
+}
+
+/// The rows of one account: one per model it has a block or quota for, `*` when none.
+fn render_account(out: &mut String, a: &AccountView, at: Timestamp) {
+    let mut models: BTreeSet<Option<&str>> = BTreeSet::new();
+    for b in &a.blocks {
+        models.insert(b.model.as_deref());
+    }
+    for q in &a.quota {
+        models.insert(q.model.as_deref());
+    }
+    if models.is_empty() {
+        models.insert(Some("*"));
+    }
+    for m in models {
+        // A model row says what `select` would do for it; the account's row, its own block.
+        let skip = a.skipped.iter().find(|s| Some(&*s.model) == m);
+        let account_block = a.blocks.iter().find(|b| b.model.is_none());
+        let quota = a.quota.iter().find(|q| q.model.as_deref() == m);
+        let (state, until) = match (skip, account_block) {
+            (Some(s), _) => (s.reason.as_str(), time_left(s.until, at)),
+            (None, Some(b)) => (b.reason.as_str(), time_left(b.until, at)),
+            (None, None) if a.status != "active" => (a.status, "-".to_string()),
+            (None, None) => ("available", "-".to_string()),
+        };
+        let [used, reqs, limit, conf, resets] = quota_cells(quota, at);
+        row(
+            out,
+            [
+                &a.label,
+                m.unwrap_or("(account)"),
+                state,
+                &until,
+                &used,
+                &reqs,
+                &limit,
+                &conf,
+                &resets,
+            ],
+        );
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_left_and_fit() {
+        let at = crate::time::parse_ts("2026-01-01T00:00:00Z").unwrap();
+        let t = |s: i64| Some(at + chrono::Duration::seconds(s));
+        assert_eq!(time_left(t(42), at), "42s");
+        assert_eq!(time_left(t(245), at), "4m05s");
+        assert_eq!(time_left(t(7380), at), "2h03m");
+        assert_eq!(time_left(t(6 * 86_400 + 23 * 3600), at), "6d23h");
+        assert_eq!(time_left(t(-5), at), "now");
+        assert_eq!(time_left(None, at), "-");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("abcd", 4), "abcd");
+    }
 
     #[test]
     fn health_thresholds() {

@@ -30,7 +30,8 @@ pub fn acquire(db: &Path) -> Result<WriterLock> {
         .write(true)
         .create(true)
         .truncate(false)
-        .open(&path)?;
+        .open(&path)
+        .map_err(|e| super::io_at(&path, e))?;
     // A lock just released can still be held for a moment by a forked child that has not yet
     // exec'd (it inherited the descriptor), so retry briefly before calling it taken.
     let mut locked = file.try_lock_exclusive().is_ok();
@@ -54,9 +55,12 @@ pub fn acquire(db: &Path) -> Result<WriterLock> {
             },
         });
     }
-    file.set_len(0)?;
-    file.seek(SeekFrom::Start(0))?;
-    write!(file, "{}", std::process::id())?;
-    file.flush()?;
+    let mut stamp = || -> std::io::Result<()> {
+        file.set_len(0)?;
+        file.seek(SeekFrom::Start(0))?;
+        write!(file, "{}", std::process::id())?;
+        file.flush()
+    };
+    stamp().map_err(|e| super::io_at(&path, e))?;
     Ok(WriterLock { _file: file, path })
 }

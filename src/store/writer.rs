@@ -146,7 +146,16 @@ fn run(mut conn: Connection, rx: Receiver<Msg>) {
                 Err(_) => break,
             }
         }
+        let started = std::time::Instant::now();
         let result = commit(&mut conn, &batch).map_err(|e| e.to_string());
+        let appended = match result {
+            Ok(()) => batch
+                .iter()
+                .filter(|m| matches!(m, Msg::Append(..)))
+                .count(),
+            Err(_) => 0,
+        };
+        crate::metrics::record_commit(appended as u64, rx.len(), started.elapsed());
         tracing::trace!(
             messages = batch.len(),
             ok = result.is_ok(),

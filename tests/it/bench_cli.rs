@@ -1,4 +1,4 @@
-//! `rotor bench --quick --json` on a small size prints every SPEC §8 field, each a positive
+//! `rotor bench --quick --json` on a small size prints every documented field, each a positive
 //! number. No test asserts a time: figures depend on the machine.
 
 use super::common::{rotor, stdout, temp_db};

@@ -1,4 +1,4 @@
-//! Checkpoints (SPEC §3): a projection loaded from a checkpoint plus the folded tail equals the
+//! Checkpoints: a projection loaded from a checkpoint plus the folded tail equals the
 //! fold from seq 1; a checkpoint that cannot be trusted (garbage, other version, wrong seq) is
 //! ignored, never an error; the engine writes one on close and keeps numbering events right.
 

@@ -7,21 +7,7 @@ use super::common::*;
 fn verify_exits_1_naming_the_first_decision_that_differs() {
     let (_d, db) = temp_db();
     for l in ["a", "b"] {
-        let o = rotor_env(
-            &db,
-            &[
-                "account",
-                "add",
-                "--provider",
-                "openai",
-                "--label",
-                l,
-                "--api-key-env",
-                "K",
-            ],
-            &[("K", "sk-test-cli-0123456789abcdef")],
-        );
-        assert!(o.status.success(), "{o:?}");
+        add_key_account(&db, "openai", l);
     }
     for _ in 0..4 {
         assert!(rotor(

@@ -1,4 +1,4 @@
-//! The CLI side of selection (SPEC §8, §9): `rotor select` JSON and exit codes, `--dry-run`,
+//! The CLI side of selection: `rotor select` JSON and exit codes, `--dry-run`,
 //! `--session` / `--exclude`, `rotor clear`, `replay --verify`, and configuration errors that
 //! name the key (`--config` and `./rotor.toml`).
 

@@ -131,8 +131,10 @@ pub fn until_of(
     })
 }
 
-/// `rotor account add` of an API-key account (the key comes from an environment variable).
+/// `rotor account add` of an API-key account (the key, one per label, comes from an
+/// environment variable).
 pub fn add_key_account(db: &Path, provider: &str, label: &str) {
+    let key = format!("sk-test-cli-{label}-0123456789abcdef");
     let o = rotor_env(
         db,
         &[
@@ -145,7 +147,7 @@ pub fn add_key_account(db: &Path, provider: &str, label: &str) {
             "--api-key-env",
             "K",
         ],
-        &[("K", "sk-test-cli-0123456789abcdef")],
+        &[("K", &key)],
     );
     assert!(o.status.success(), "{o:?}");
 }

@@ -1,6 +1,7 @@
 //! Many tasks on one engine: 8 tokio tasks on a multi-thread runtime each make 10,000
 //! select/report calls. No panic, no deadlock, and after `flush` the log holds exactly one
-//! event per call (counted in SQLite). The timeout is a deadlock guard, not a speed check.
+//! event per call (counted in SQLite), every decision recomputes to the one logged, and the
+//! fold equals the live state. The timeout is a deadlock guard, not a speed check.
 
 use std::time::Duration;
 
@@ -85,9 +86,23 @@ async fn eight_tasks_ten_thousand_calls_each_one_event_per_call() {
         )
         .unwrap();
     assert_eq!(other as usize, total, "and nothing else");
+    // Every logged decision is what `decide` gives on the fold of the events before it (the
+    // fold alone replays logged choices; this recomputes them).
+    let log = records(&db);
+    let decisions = log
+        .iter()
+        .filter(|r| matches!(r.event.kind(), "selected" | "no_account"))
+        .count();
+    let checked = rotor::replay::verify(&log, rotor::Config::default().probe.after.0)
+        .unwrap_or_else(|m| panic!("the log does not replay: {m:?}"));
+    assert_eq!(checked, decisions, "every decision recomputed");
+    assert!(
+        decisions >= total / 2,
+        "{decisions} decisions of {total} calls"
+    );
     // The live projections equal a fresh fold of what was written.
     let mut live = e.state();
-    let mut folded = rotor::state::State::fold(&records(&db));
+    let mut folded = rotor::state::State::fold(&log);
     live.last_seq.set(0);
     folded.last_seq.set(0);
     assert!(

@@ -1,6 +1,7 @@
-//! The provider error corpus: every case in `../shared/corpus/*/*.json` and `tests/cases/*/*.json`
-//! is parsed and must match its expected kind, scope and stated wait (as an absolute time,
-//! within max(2 s, 5 %)); each classification is also snapshotted. New files need no code.
+//! The provider error corpus: every case in `tests/cases/<provider>/<name>.json` is parsed and
+//! must match its expected kind, scope and stated wait (as an absolute time, within max(2 s,
+//! 5 %)); each classification is also snapshotted as `corpus__<provider>__<name>`. The test
+//! walks the folder, so new files need no code. It reads nothing outside the repository.
 
 use std::path::{Path, PathBuf};
 
@@ -9,42 +10,47 @@ use rotor::time::{parse_ts, Timestamp};
 use rotor::Provider;
 use serde_json::Value;
 
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `(snapshot name, path)` of every case under `tests/cases`, sorted by name.
 fn case_files() -> Vec<(String, PathBuf)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    // `../shared/corpus` beside the main checkout; a worktree one level deeper finds it one
-    // level further up.
-    let shared = [
-        root.join("../shared/corpus"),
-        root.join("../../shared/corpus"),
-    ]
-    .into_iter()
-    .find(|d| d.is_dir())
-    .unwrap_or_else(|| root.join("../shared/corpus"));
+    let dir = repo().join("tests/cases");
     let mut out = Vec::new();
-    for dir in [shared, root.join("tests/cases")] {
-        let Ok(providers) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for provider in providers.flatten().filter(|e| e.path().is_dir()) {
-            let Ok(files) = std::fs::read_dir(provider.path()) else {
-                continue;
-            };
-            for file in files.flatten() {
-                let path = file.path();
-                if path.extension().is_some_and(|x| x == "json") {
-                    let stem = path
-                        .file_stem()
-                        .unwrap_or_default()
-                        .to_string_lossy()
-                        .to_string();
-                    let name = format!("{}__{stem}", provider.file_name().to_string_lossy());
-                    out.push((name, path));
-                }
+    let providers = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .filter(|e| e.path().is_dir());
+    for provider in providers {
+        let files = std::fs::read_dir(provider.path())
+            .unwrap_or_else(|e| panic!("{}: {e}", provider.path().display()));
+        for file in files.flatten() {
+            let path = file.path();
+            if path.extension().is_some_and(|x| x == "json") {
+                let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+                let name = format!("{}__{stem}", provider.file_name().to_string_lossy());
+                out.push((name, path));
             }
         }
     }
     out.sort();
     out
+}
+
+/// Case names that reviewed snapshots exist for (`snapshots/corpus__<name>.snap`).
+fn snapshotted_cases() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo().join("snapshots"))
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let file = e.file_name().to_string_lossy().into_owned();
+            let name = file.strip_prefix("corpus__")?.strip_suffix(".snap")?;
+            Some(name.to_string())
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 struct Case {
@@ -131,20 +137,18 @@ fn check(c: &Case) -> Result<(), String> {
 #[test]
 fn corpus() {
     let files = case_files();
-    assert!(
-        files
-            .iter()
-            .any(|(_, p)| !p.starts_with(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests"))),
-        "shared corpus (../shared/corpus) not found"
-    );
+    for p in Provider::ALL {
+        assert!(
+            files
+                .iter()
+                .any(|(n, _)| n.starts_with(&format!("{}__", p.as_str()))),
+            "no case for {} in tests/cases",
+            p.as_str()
+        );
+    }
     let mut failures = Vec::new();
     let mut passed = Vec::new();
-    let mut seen = std::collections::HashSet::new();
     for (name, path) in &files {
-        if !seen.insert(name.clone()) {
-            failures.push(format!("{name}: duplicate case name ({})", path.display()));
-            continue;
-        }
         match run_case(path).and_then(|c| check(&c).map(|()| c)) {
             Ok(c) => passed.push((name.clone(), c.parsed)),
             Err(why) => failures.push(format!("{name}: {why}")),
@@ -160,4 +164,18 @@ fn corpus() {
     for (name, parsed) in passed {
         snap!(format!("corpus__{name}"), parsed);
     }
+}
+
+/// A reviewed snapshot without its case means a case went missing (the corpus only grows).
+#[test]
+fn every_reviewed_corpus_snapshot_still_has_its_case() {
+    let cases: Vec<String> = case_files().into_iter().map(|(n, _)| n).collect();
+    let orphans: Vec<String> = snapshotted_cases()
+        .into_iter()
+        .filter(|n| cases.binary_search(n).is_err())
+        .collect();
+    assert!(
+        orphans.is_empty(),
+        "snapshots without a case in tests/cases: {orphans:?}"
+    );
 }

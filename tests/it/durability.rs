@@ -199,7 +199,8 @@ proptest! {
                     let opts = SelectOpts { session: s.then(|| "sess".to_string()), ..Default::default() };
                     if let Ok(l) = e.select(providers[p as usize], models[m as usize], &opts) { leases.push(l) }
                 }
-                Op::Report(i, k) => if !leases.is_empty() { let l = leases[i % leases.len()].clone(); e.report(&l, outcome(k)).unwrap(); },
+                // A request is reported once: its lease leaves the pool.
+                Op::Report(i, k) => if !leases.is_empty() { let l = leases.swap_remove(i % leases.len()); e.report(&l, outcome(k)).unwrap(); },
                 Op::Advance(s) => clock.advance(Duration::from_secs(s as u64)),
                 Op::Disable(i) => if !accounts.is_empty() { e.disable_account(accounts[i % accounts.len()], rotor::event::DisableReason::Manual).unwrap() },
                 Op::Enable(i) => if !accounts.is_empty() { e.enable_account(accounts[i % accounts.len()]).unwrap() },

@@ -1,6 +1,6 @@
 //! Stateful in-test fake provider accounts for the simulated day: per-minute throttles with
 //! `retry-after`, usage windows with reset hints, revoked keys (401), overloads, gateway HTML and
-//! network errors, answered in the real wire formats of `/work/shared/corpus`. Deterministic:
+//! network errors, answered in the real wire formats of the cases in `tests/cases`. Deterministic:
 //! every random draw comes from the caller's seeded RNG. No rotor logic here.
 
 use std::collections::HashMap;

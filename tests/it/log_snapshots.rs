@@ -178,6 +178,7 @@ fn one_of_each_kind() -> Vec<Event> {
         Event::StateCleared {
             account: a,
             model: Some(m),
+            account_wide: true,
         },
         Event::AccountRemoved { account: a },
     ]
@@ -318,7 +319,7 @@ fn human_status_table_of_a_scripted_history() {
     assert!(o.status.success(), "{o:?}");
     let table = stdout(&o);
     assert!(
-        table.contains("claude      2/3 accounts available: healthy"),
+        table.contains("claude 2/3 accounts available: healthy"),
         "{table}"
     );
     snap!(text "status_table_scripted", table);

@@ -6,32 +6,51 @@ pub mod support;
 pub mod common;
 pub mod fake_oauth;
 pub mod fakes;
+#[cfg(feature = "server")]
+pub mod serve_support;
 
 mod badfiles;
 mod bench_cli;
 mod checkpoints;
+mod cli_explain;
+mod cli_help;
+mod cli_input;
+mod cli_output;
 mod cli_replay;
 mod cli_select;
+mod cli_tables;
 mod concurrency;
 mod corpus;
+mod demo_db;
 mod demo_fakes;
 mod demo_smoke;
 mod durability;
 mod execute;
 mod explain;
 mod export_redact;
+mod foreign_db;
 mod hostile_bodies;
+mod hostile_times;
+mod hostile_times_cli;
 mod import;
 mod import_cli;
+mod import_paths;
+mod import_props;
 mod log_snapshots;
+#[cfg(feature = "server")]
+mod metrics_lib;
 mod oauth;
 mod parse_props;
+#[cfg(feature = "postgres")]
+mod pg;
 mod probes;
 mod quota_backoff;
 mod quota_engine;
+mod quota_scope;
 mod readme;
 mod refresh_cli;
 mod refresh_engine;
+mod refresh_flight;
 mod refresh_leak;
 mod report_cli;
 mod rotation;
@@ -39,7 +58,24 @@ mod scheduler;
 mod scrub_cli;
 mod scrub_props;
 mod secrets;
+#[cfg(feature = "server")]
+mod serve_accounts;
+#[cfg(feature = "server")]
+mod serve_api;
+#[cfg(feature = "server")]
+mod serve_browser;
+#[cfg(feature = "server")]
+mod serve_clients;
+#[cfg(feature = "server")]
+mod serve_errors;
+#[cfg(feature = "server")]
+mod serve_inspect;
+#[cfg(feature = "server")]
+mod serve_process;
+#[cfg(feature = "server")]
+mod serve_token;
 mod simday;
 mod strategies;
+mod sync;
 mod token_shapes;
 mod transitions;

@@ -1,4 +1,4 @@
-//! SPEC §5 stale blocks, given/when/then: a block older than `probe.after` takes one half-open
+//! Stale blocks, given/when/then: a block older than `probe.after` takes one half-open
 //! probe at a time when nothing else is available; success clears it, failure renews it.
 
 use std::time::Duration;

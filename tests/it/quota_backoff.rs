@@ -1,4 +1,4 @@
-//! SPEC §5 quota rules, given/when/then on a manual clock: the backoff 1 s x 2^(n-1) capped at
+//! Quota rules, given/when/then on a manual clock: the backoff 1 s x 2^(n-1) capped at
 //! 30 min and reset by a success, one escalation per open block under concurrent failures,
 //! account-wide windows, and Google's 1 h default. Failures are reported pre-classified.
 

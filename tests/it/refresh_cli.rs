@@ -61,9 +61,18 @@ async fn cli_refresh_then_needs_reauth_then_import_cures_it() {
         "2030-01-01T00:00:00Z",
     ];
     assert!(run(&db, &conf, &add).await.status.success());
-    // Not due (expires in 2030): a refresh of all due accounts does nothing.
+    // Not due (expires in 2030): a refresh of all due accounts refreshes nothing, and says so.
     let o = run(&db, &conf, &["--json", "refresh"]).await;
-    assert_eq!((o.status.code(), json(&o)), (Some(0), json!([])));
+    let out = json(&o);
+    assert_eq!(
+        (
+            o.status.code(),
+            out[0]["result"].as_str(),
+            out[0]["reason"].as_str()
+        ),
+        (Some(0), Some("skipped"), Some("not_due"))
+    );
+    assert_eq!(out[0]["until"], "2029-12-31T23:55:00.000Z");
     // By name it runs anyway.
     let o = run(&db, &conf, &["--json", "refresh", "cli"]).await;
     assert_eq!(o.status.code(), Some(0), "{o:?}");
@@ -113,6 +122,75 @@ async fn cli_refresh_then_needs_reauth_then_import_cures_it() {
     let o = run(&db, &conf, &["--json", "refresh", "cli"]).await;
     assert_eq!(json(&o)[0]["result"], "refreshed", "{o:?}");
     assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
+#[test]
+fn refresh_names_every_account_it_leaves_alone_and_why() {
+    let (dir, db) = temp_db();
+    add_key_account(&db, "openai", "key");
+    let e = Engine::open(&db).unwrap();
+    let oauth = |p, label: &str, refresh: Option<&str>| {
+        let access = format!("sk-ant-oat01-test-{label}-0123456789");
+        NewAccount::oauth(p, label, &access, refresh, Some(t("2030-01-01T00:00:00Z")))
+    };
+    e.add_account(oauth(
+        Provider::Claude,
+        "later",
+        Some("rt-later-0123456789"),
+    ))
+    .unwrap();
+    e.add_account(oauth(Provider::Claude, "no-refresh", None))
+        .unwrap();
+    let off = e
+        .add_account(oauth(Provider::Claude, "off", Some("rt-off-0123456789")))
+        .unwrap();
+    e.disable_account(off, rotor::event::DisableReason::Manual)
+        .unwrap();
+    e.add_account(oauth(Provider::Antigravity, "ag", Some("rt-ag-0123456789")))
+        .unwrap();
+    drop(e);
+    // No antigravity client is configured here; nothing is due, so nothing is called.
+    let conf = dir.path().join("empty.toml");
+    std::fs::write(&conf, "").unwrap();
+    let conf = conf.display().to_string();
+    let o = rotor(&db, &["--config", &conf, "refresh"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let text = stdout(&o);
+    for line in [
+        "no account is due for a refresh",
+        "later: skipped: not due until 2029-12-31T23:55:00.000Z (the token expires at 2030-01-01T00:00:00.000Z)",
+        "no-refresh: skipped: no refresh token is stored",
+        "off: skipped: disabled",
+        "ag: skipped: no token refresher: ",
+        "key: skipped: an API key, nothing to refresh",
+    ] {
+        assert!(text.contains(line), "no {line:?} in:\n{text}");
+    }
+    let o = rotor(&db, &["--config", &conf, "--json", "refresh"]);
+    let reasons: Vec<(String, String)> = json(&o)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["result"], "skipped", "{r}");
+            (
+                r["label"].as_str().unwrap().into(),
+                r["reason"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want = [
+        ("later", "not_due"),
+        ("no-refresh", "no_refresh_token"),
+        ("off", "disabled"),
+        ("ag", "no_refresher"),
+        ("key", "not_oauth"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(l, r)| (l.to_string(), r.to_string()))
+        .collect();
+    assert_eq!(reasons, want);
 }
 
 #[test]

@@ -1,11 +1,10 @@
 //! Engine-driven token refresh against a real SQLite file and the loopback fake token server:
-//! rotated tokens stored durably as generation 2 and leased next; one token request for 100
-//! concurrent 401s plus scheduler ticks; stale 401s ignored; dead grants → `needs_reauth`;
+//! rotated tokens stored durably as generation 2 and leased next; stale 401s ignored (single
+//! flight under concurrent 401s is in `refresh_flight`); dead grants → `needs_reauth`;
 //! 500 / 429 / network failures back off with growing `next_attempt_at`, never disabling.
 
 use std::time::Duration;
 
-use rotor::config::Dur;
 use rotor::event::{RefreshErrorClass, RefreshWhy};
 use rotor::parse::Headers;
 use rotor::refresh::{refresher_for, token_client};
@@ -20,7 +19,12 @@ use super::fake_oauth::{FakeOAuth, Scripted};
 const T: Duration = Duration::from_secs(10);
 const EXPIRED_401: &str = r#"{"type":"error","error":{"type":"authentication_error","message":"OAuth token has expired"}}"#;
 
-fn engine(db: &std::path::Path, clock: &ManualClock, fake: &FakeOAuth, config: Config) -> Engine {
+pub(super) fn engine(
+    db: &std::path::Path,
+    clock: &ManualClock,
+    fake: &FakeOAuth,
+    config: Config,
+) -> Engine {
     Engine::builder()
         .path(db)
         .clock(clock.clone())
@@ -31,7 +35,7 @@ fn engine(db: &std::path::Path, clock: &ManualClock, fake: &FakeOAuth, config: C
 }
 
 /// A Claude account signed in at the fake, expiring `expires_in` after T0.
-fn add_claude(
+pub(super) fn add_claude(
     e: &Engine,
     fake: &FakeOAuth,
     label: &str,
@@ -51,7 +55,7 @@ fn add_claude(
     (e.add_account(new).unwrap(), s)
 }
 
-fn expired_401() -> Outcome {
+pub(super) fn expired_401() -> Outcome {
     Outcome::failure(401, Headers::new(), EXPIRED_401)
 }
 
@@ -115,74 +119,6 @@ async fn a_refresh_stores_the_rotated_token_as_generation_2_durably() {
     let e = engine(&db, &clock, &fake, Config::default());
     assert_eq!(e.secrets(id).unwrap(), (2, stored));
     assert_eq!(e.with_state(|s| s.accounts[&id].generation), 2);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hundred_concurrent_401s_and_scheduler_ticks_make_one_token_request() {
-    let fake = FakeOAuth::start().await;
-    let (_dir, db) = temp_db();
-    let clock = ManualClock::at(T0);
-    let mut config = Config::default();
-    config.refresh.interval = Dur(Duration::from_millis(5));
-    let e = engine(&db, &clock, &fake, config);
-    // Within the 5 min lead: the scheduler wants it too.
-    let (id, _) = add_claude(&e, &fake, "busy", Duration::from_secs(60));
-    let leases: Vec<_> = (0..100)
-        .map(|_| {
-            e.select(Provider::Claude, "opus", &SelectOpts::default())
-                .unwrap()
-        })
-        .collect();
-    // A slow endpoint keeps the refresh in flight while everyone piles on.
-    fake.script(Provider::Claude, Scripted::Slow(Duration::from_millis(300)));
-
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let sched = tokio::spawn({
-        let e = e.clone();
-        async move {
-            e.run_scheduler(async {
-                let _ = stopped.await;
-            })
-            .await
-        }
-    });
-    let mut tasks = Vec::new();
-    for lease in leases {
-        let e = e.clone();
-        tasks.push(tokio::spawn(async move {
-            e.report(&lease, expired_401()).unwrap().refresh_due
-        }));
-    }
-    for _ in 0..5 {
-        let e = e.clone();
-        tasks.push(tokio::spawn(async move {
-            e.refresh_due(RefreshWhy::Scheduled).await;
-            false
-        }));
-    }
-    let mut asked = 0;
-    for t in tasks {
-        asked += t.await.unwrap() as usize;
-    }
-    // None when a scheduled refresh_due got there first; never more than one.
-    assert!(asked <= 1, "{asked} 401s recorded refresh_due");
-    // Wait (bounded) for the refresh to land, then let the scheduler tick a while longer.
-    for _ in 0..400 {
-        if e.with_state(|s| s.accounts[&id].generation) == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    stop.send(()).unwrap();
-    sched.await.unwrap();
-    assert_eq!(e.with_state(|s| s.accounts[&id].generation), 2);
-    assert_eq!(fake.requests(Provider::Claude), 1);
-    let lease = e
-        .select(Provider::Claude, "opus", &SelectOpts::default())
-        .unwrap();
-    assert_eq!(lease.generation, 2, "unblocked with the new token");
-    assert_eq!(fake.violations(), Vec::<String>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

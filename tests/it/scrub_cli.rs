@@ -13,14 +13,9 @@ use super::hostile_bodies::{hostile, Hostile};
 
 /// Runs the CLI with tracing at TRACE and returns stdout + stderr.
 fn traced(db: &Path, args: &[&str]) -> String {
-    let o = rotor_env(
-        db,
-        args,
-        &[
-            ("ROTOR_LOG", "trace"),
-            ("KEY", "sk-test-key-0123456789abcdef"),
-        ],
-    );
+    // One key per account (one key is one account), all of them out of the log.
+    let key = format!("sk-test-key-{}-0123456789abcdef", args.join(" "));
+    let o = rotor_env(db, args, &[("ROTOR_LOG", "trace"), ("KEY", &key)]);
     assert!(o.status.success(), "{args:?}: {o:?}");
     format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr))
 }

@@ -267,9 +267,16 @@ fn blocked_leases(recs: &[EventRecord]) -> Vec<u64> {
                     blocks.remove(&(s.account, None));
                 }
             }
-            Event::StateCleared { account, model } => {
+            Event::StateCleared {
+                account,
+                model,
+                account_wide,
+            } => {
                 blocks.retain(|(a, m), _| {
-                    !(a == account && (model.is_none() || m.as_deref() == model.as_deref()))
+                    let lifted = model.is_none()
+                        || m.as_deref() == model.as_deref()
+                        || (*account_wide && m.is_none());
+                    !(a == account && lifted)
                 });
             }
             Event::AccountDisabled { account, .. } => {

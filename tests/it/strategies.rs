@@ -1,4 +1,4 @@
-//! SPEC §6 selection, given/when/then on a manual clock: every strategy, priority tiers,
+//! Selection, given/when/then on a manual clock: every strategy, priority tiers,
 //! session affinity and its failover, and `NoAccount` with the earliest time anything frees.
 //! Blocks here come from real 429s with `retry-after`; the block rules are in `transitions`.
 

@@ -1,4 +1,4 @@
-//! SPEC §5 state transitions, given/when/then on a manual clock: what a success, a failure, a
+//! State transitions, given/when/then on a manual clock: what a success, a failure, a
 //! cancel or a network error does to blocks and counters (quota rules: `quota_backoff`). Failures whose kind
 //! the status alone cannot tell are reported pre-classified (`report_error`); probes live in
 //! `probes`.

@@ -25,7 +25,7 @@ pub struct FakeWorldConfig {
     /// Every token, id and usage figure derives from this seed: same seed, same world.
     pub seed: u64,
     pub accounts: Vec<FakeAccountConfig>,
-    /// Lifetime of each access token issued (initial ones included); the SPEC's refresh lead is
+    /// Lifetime of each access token issued (initial ones included); the default refresh lead is
     /// 5 min, so a TTL under that makes every token "due" at once.
     pub access_ttl: Duration,
     /// Google usually keeps its refresh token; `true` makes it rotate like Claude and Codex.

@@ -206,8 +206,8 @@ async fn quota_window_resets_after_the_stated_time() {
     assert_eq!(hit(&w, "c").await.status, 200);
 }
 
-/// The contract between the fakes and the parsers (SPEC §4): every scripted failure classifies
-/// as the SPEC says, with the stated wait.
+/// The contract between the fakes and the parsers: every scripted failure classifies as the
+/// provider's real error would, with the stated wait.
 #[tokio::test]
 async fn parsers_classify_every_scripted_failure() {
     use rotor::parse::{parse, ErrorKind::*, Scope::*};

@@ -1,0 +1,46 @@
+//! The PostgreSQL log store against a real server of the suite's own (`harness`): appends in
+//! seq = commit order under concurrent writers, the tail, refresh claims, credential
+//! generations, migrations, faults, and `rotor migrate`. Skipped loudly without PostgreSQL
+//! outside CI; failed under CI=true.
+
+pub mod harness;
+
+mod appends;
+mod claims;
+mod faults;
+mod migrate_cli;
+mod schema;
+mod tail;
+
+use rotor::event::Event;
+use rotor::store::postgres::{Append, PgOptions, PgStore};
+use rotor::store::EventRow;
+use rotor::AccountId;
+
+/// A store on `url` with a new writer id.
+pub async fn open(url: &str) -> PgStore {
+    PgStore::open(url, PgOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("open {url}: {e}"))
+}
+
+/// A recognisable event: `tag` lands in its `model` (and so in the indexed column and the JSON).
+pub fn tagged(tag: &str) -> Append {
+    let event = Event::StateCleared {
+        account: AccountId(uuid::Uuid::from_u128(7)),
+        model: Some(tag.into()),
+        account_wide: false,
+    };
+    Append::event(
+        EventRow::new(crate::it::common::t(crate::it::common::T0), &event),
+        None,
+    )
+}
+
+/// The `model` tag of an event written by [`tagged`].
+pub fn tag_of(e: &Event) -> String {
+    match e {
+        Event::StateCleared { model: Some(m), .. } => m.to_string(),
+        other => panic!("not a tagged event: {other:?}"),
+    }
+}
