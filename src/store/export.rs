@@ -31,16 +31,20 @@ pub fn export(conn: &Connection, out: &Path, identities: Identities) -> Result<u
         )));
     }
     super::create_private(out)?;
-    let mut dst = Connection::open(out)?;
+    let at_out = |e| super::sqlite_at(out, e);
+    let mut dst = Connection::open(out).map_err(at_out)?;
     super::migrate::migrate(&mut dst, 0)?;
-    dst.execute_batch("DROP TABLE credentials")?;
+    dst.execute_batch("DROP TABLE credentials")
+        .map_err(at_out)?;
     let mut pseudonyms = (identities == Identities::Pseudonymize).then(Pseudonyms::new);
-    let tx = dst.transaction()?;
+    let tx = dst.transaction().map_err(at_out)?;
     let mut n = 0u64;
     {
-        let mut insert = tx.prepare(
-            "INSERT INTO events (seq, at, kind, v, account, model, request, data) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-        )?;
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO events (seq, at, kind, v, account, model, request, data) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+            )
+            .map_err(at_out)?;
         let mut stmt = conn.prepare(
             "SELECT seq, at, kind, v, account, model, request, data FROM events ORDER BY seq",
         )?;
@@ -61,19 +65,26 @@ pub fn export(conn: &Connection, out: &Path, identities: Identities) -> Result<u
                 kind: kind.clone(),
                 why: e.to_string(),
             })?;
-            insert.execute(rusqlite::params![
-                seq,
-                at,
-                kind,
-                rec.event.version(),
+            let columns = (
                 r.get::<_, Option<String>>(4)?,
                 r.get::<_, Option<String>>(5)?,
                 r.get::<_, Option<String>>(6)?,
-                data,
-            ])?;
+            );
+            insert
+                .execute(rusqlite::params![
+                    seq,
+                    at,
+                    kind,
+                    rec.event.version(),
+                    columns.0,
+                    columns.1,
+                    columns.2,
+                    data,
+                ])
+                .map_err(at_out)?;
             n += 1;
         }
     }
-    tx.commit()?;
+    tx.commit().map_err(at_out)?;
     Ok(n)
 }
