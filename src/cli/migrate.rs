@@ -37,9 +37,9 @@ pub fn migrate(ctx: &Ctx, a: MigrateArgs) -> Result<i32> {
         Ok::<_, Error>((report, store.describe().to_string()))
     })?;
     if ctx.json {
-        ctx.print_json(&report);
+        ctx.print_json(&report)?;
     } else {
-        println!(
+        out!(
             "copied {} events (last seq {}), {} credentials and {} checkpoints from {} to {target}",
             report.events,
             report.last_seq,

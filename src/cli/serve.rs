@@ -69,9 +69,9 @@ pub fn bench(ctx: &Ctx, quick: bool) -> Result<i32> {
     }
     let report = bench::run(&cfg)?;
     if ctx.json {
-        ctx.print_json(&report);
+        ctx.print_json(&report)?;
     } else {
-        print!("{}", bench::table(&report));
+        super::output::text(&bench::table(&report))?;
     }
     Ok(0)
 }

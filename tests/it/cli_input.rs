@@ -179,7 +179,7 @@ fn account_add_refuses_a_taken_label_a_held_key_and_an_empty_variable() {
         "--expires-at",
         "9999-12-31T23:59:59-01:00",
     ];
-    assert_refused(&rotor(&db, &far), "outside the years 1970 to 9999");
+    assert_refused(&rotor(&db, &far), "time out of range");
     let list = json(&rotor(&db, &["--json", "account", "list"]));
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
 }
