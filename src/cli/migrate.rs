@@ -39,7 +39,7 @@ pub fn migrate(ctx: &Ctx, a: MigrateArgs) -> Result<i32> {
     if ctx.json {
         ctx.print_json(&report)?;
     } else {
-        println!(
+        out!(
             "copied {} events (last seq {}), {} credentials and {} checkpoints from {} to {target}",
             report.events,
             report.last_seq,

@@ -71,7 +71,7 @@ pub fn bench(ctx: &Ctx, quick: bool) -> Result<i32> {
     if ctx.json {
         ctx.print_json(&report)?;
     } else {
-        print!("{}", bench::table(&report));
+        super::output::text(&bench::table(&report))?;
     }
     Ok(0)
 }

@@ -169,10 +169,9 @@ fn detect_bytes(bytes: &[u8], stem: String) -> std::result::Result<Detected, Str
     Ok(Detected::Credential(Box::new(cred)))
 }
 
-/// Whether `t` is written in RFC 3339 with a four-digit year, as every event time is.
-pub(crate) fn representable(t: Timestamp) -> bool {
-    use chrono::Datelike;
-    (1970..=9999).contains(&t.year())
+/// Whether an event can hold `t` (years 0000 to 9999).
+fn representable(t: Timestamp) -> bool {
+    (crate::time::MIN_MS..=crate::time::MAX_MS).contains(&t.timestamp_millis())
 }
 
 /// The e-mail, else the provider with the start of the provider's account id, else the stem.
