@@ -5,13 +5,12 @@
 //! tokens, and records every fact in a SQLite event log that replays to the same decisions.
 //! [`Engine::execute`] does select / call / report / retry in one call.
 
-pub mod bench;
-pub mod cli;
 pub mod config;
-pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod event;
+#[cfg(feature = "fake")]
+pub mod fake;
 pub mod ids;
 pub mod import;
 pub mod metrics;
@@ -28,6 +27,19 @@ pub mod state;
 pub mod status;
 pub mod store;
 pub mod time;
+
+// The binary side (feature `cli`): the `rotor` CLI, `rotor demo` and `rotor bench`. Public only
+// because the binary, the tests and the criterion benches are other crates; not part of the
+// library's API and hidden from its docs.
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod bench;
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod cli;
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod demo;
 
 pub use config::Config;
 pub use engine::{

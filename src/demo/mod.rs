@@ -1,8 +1,7 @@
-//! `rotor demo`: in-process loopback fake providers and OAuth token endpoints that speak the
-//! real wire formats (`fake`), the driver that sends requests through the engine (`run`), and
-//! the report read back from the log (`summary`).
+//! `rotor demo`: the driver that sends requests through the engine to the fake providers of
+//! `crate::fake` (`run`), and the report read back from the log (`summary`). Binary side:
+//! compiled with feature `cli` only.
 
-pub mod fake;
 pub mod run;
 pub mod summary;
 

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 use parking_lot::Mutex;
 
-use super::fake::{call, FakeWorld, FakeWorldConfig};
 use crate::config::{Config, Dur, EndpointSettings};
 use crate::engine::{Attempt, ExecuteError};
+use crate::fake::{call, FakeWorld, FakeWorldConfig};
 use crate::ids::{Model, Provider};
 use crate::select::SelectOpts;
 use crate::time::{Clock, ManualClock, SystemClock};

@@ -131,15 +131,13 @@ async fn http_side(cfg: &ServeBenchConfig, db: &std::path::Path) -> Result<PairF
     let (elapsed, cpu) = (started.elapsed(), process_cpu().saturating_sub(cpu));
     let mut latencies = Vec::new();
     for c in clients {
-        let lat = c
-            .await
-            .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))??;
+        let lat = c.await.map_err(|e| Error::Io(std::io::Error::other(e)))??;
         latencies.extend(lat);
     }
     let _ = stop_tx.send(());
     server
         .await
-        .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))??;
+        .map_err(|e| Error::Io(std::io::Error::other(e)))??;
     Ok(figures(latencies, elapsed, cpu))
 }
 
@@ -153,13 +151,16 @@ async fn client(
     measuring: Arc<AtomicBool>,
     done: Arc<AtomicBool>,
 ) -> Result<Vec<u64>> {
-    let io_err = |e: &dyn std::fmt::Display| Error::Io(std::io::Error::other(e.to_string()));
+    // A failure of the HTTP client, kept whole as the io error's cause.
+    fn io_err(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+        Error::Io(std::io::Error::other(e))
+    }
     let stream = tokio::net::TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
             .await
-            .map_err(|e| io_err(&e))?;
+            .map_err(io_err)?;
     tokio::spawn(conn);
     let mut latencies = Vec::with_capacity(1 << 16);
     let mut i = id;
@@ -169,13 +170,13 @@ async fn client(
         let t = Instant::now();
         let body = post(&mut sender, "/v1/select", &auth, select)
             .await
-            .map_err(|e| io_err(&e))?;
+            .map_err(io_err)?;
         let took = t.elapsed();
-        let lease: LeaseId = serde_json::from_slice(&body).map_err(|e| io_err(&e))?;
+        let lease: LeaseId = serde_json::from_slice(&body).map_err(io_err)?;
         let report = format!(r#"{{"request":"{}","success":true}}"#, lease.request);
         post(&mut sender, "/v1/report", &auth, report)
             .await
-            .map_err(|e| io_err(&e))?;
+            .map_err(io_err)?;
         if measuring.load(Ordering::Relaxed) {
             latencies.push(took.as_nanos() as u64);
         }

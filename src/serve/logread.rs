@@ -64,7 +64,7 @@ impl LogReader {
             out
         })
         .await
-        .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?
+        .map_err(|e| Error::Io(std::io::Error::other(e)))?
     }
 }
 

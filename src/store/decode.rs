@@ -32,7 +32,8 @@ fn tagged_as(data: &str, kind: &str) -> bool {
         .is_some_and(|rest| rest.starts_with('"'))
 }
 
-#[cfg(test)]
+// The generator that drives this check lives on the binary side (`bench`).
+#[cfg(all(test, feature = "cli"))]
 mod tests {
     use super::*;
     use crate::bench::events::{generate, MixConfig};

@@ -63,7 +63,7 @@ pub fn export(conn: &Connection, out: &Path, identities: Identities) -> Result<u
             let data = serde_json::to_string(&rec.event).map_err(|e| Error::CorruptEvent {
                 seq: rec.seq,
                 kind: kind.clone(),
-                why: e.to_string(),
+                source: e.into(),
             })?;
             let columns = (
                 r.get::<_, Option<String>>(4)?,

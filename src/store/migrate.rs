@@ -45,12 +45,12 @@ const FORMAT: &str = "rotor event log";
 pub fn check(conn: &Connection, path: &Path) -> Result<i64> {
     let not_ours = |why: String| Error::NotARotorLog {
         path: path.to_path_buf(),
-        why,
+        source: why.into(),
     };
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| not_ours(e.to_string()))?;
-    let tables = columns_of_tables(conn).map_err(|e| not_ours(e.to_string()))?;
+        .map_err(|e| super::not_ours(path, e))?;
+    let tables = columns_of_tables(conn).map_err(|e| super::not_ours(path, e))?;
     if version == 0 && tables.is_empty() {
         return Ok(0);
     }
@@ -80,7 +80,7 @@ pub fn check(conn: &Connection, path: &Path) -> Result<i64> {
     }
     // A log from before the marker: its tables must be exactly rotor's of that version (an
     // exported log lacks `credentials`).
-    let expected = rotor_tables(version).map_err(|e| not_ours(e.to_string()))?;
+    let expected = rotor_tables(version).map_err(|e| super::not_ours(path, e))?;
     let mut missing: Vec<&str> = Vec::new();
     for (name, columns) in &expected {
         match tables.get(name) {

@@ -154,22 +154,25 @@ fn refuse_directory(path: &Path) -> Result<()> {
 fn not_ours(path: &Path, e: rusqlite::Error) -> Error {
     Error::NotARotorLog {
         path: path.to_path_buf(),
-        why: e.to_string(),
+        source: e.into(),
     }
 }
 
 /// A file system error, with the path it happened on.
 pub(crate) fn io_at(path: &Path, e: std::io::Error) -> Error {
-    Error::Io(std::io::Error::new(
-        e.kind(),
-        format!("{}: {e}", path.display()),
-    ))
+    Error::IoAt {
+        path: path.to_path_buf(),
+        source: e,
+    }
 }
 
 /// A SQLite failure on a file rotor already knows to be its log (disk full, read-only file),
 /// with the path it happened on.
 fn sqlite_at(path: &Path, e: rusqlite::Error) -> Error {
-    Error::Io(std::io::Error::other(format!("{}: {e}", path.display())))
+    Error::SqliteAt {
+        path: path.to_path_buf(),
+        source: e,
+    }
 }
 
 /// Creates `path` with mode 0600 when it does not exist yet; an existing file is not touched.

@@ -42,18 +42,18 @@ pub fn decode_row(
     let at = parse_ts(at).map_err(|e| Error::CorruptEvent {
         seq,
         kind: kind.to_string(),
-        why: e.to_string(),
+        source: e.into(),
     })?;
     let event: Event = super::decode::event(kind, data).map_err(|e| Error::CorruptEvent {
         seq,
         kind: kind.to_string(),
-        why: e.to_string(),
+        source: e.into(),
     })?;
     if event.kind() != kind {
         return Err(Error::CorruptEvent {
             seq,
             kind: kind.to_string(),
-            why: format!("data says kind {:?}", event.kind()),
+            source: format!("data says kind {:?}", event.kind()).into(),
         });
     }
     Ok(Some(EventRecord { seq, at, event }))
@@ -142,7 +142,7 @@ pub fn credentials(conn: &Connection) -> Result<HashMap<AccountId, StoredCredent
         let secrets: String = row.get(2)?;
         let secrets: Secrets = serde_json::from_str(&secrets).map_err(|e| Error::NotARotorLog {
             path: Default::default(),
-            why: format!("credentials of {account} cannot be decoded: {e}"),
+            source: format!("credentials of {account} cannot be decoded: {e}").into(),
         })?;
         let expires_at: Option<String> = row.get(3)?;
         out.insert(

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rotor::demo::fake::{
+use rotor::fake::{
     call, FakeAccountConfig, FakeBehavior, FakeResponse, FakeWorld, FakeWorldConfig,
 };
 use rotor::time::ManualClock;

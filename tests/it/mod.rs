@@ -25,6 +25,7 @@ mod demo_db;
 mod demo_fakes;
 mod demo_smoke;
 mod durability;
+mod error_sources;
 mod execute;
 mod explain;
 mod export_redact;

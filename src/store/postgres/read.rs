@@ -94,7 +94,7 @@ pub async fn credentials(
         };
         let secrets: Secrets = serde_json::from_str(secrets).map_err(|e| Error::NotARotorLog {
             path: target.describe().into(),
-            why: format!("credentials of {account} cannot be decoded: {e}"),
+            source: format!("credentials of {account} cannot be decoded: {e}").into(),
         })?;
         out.insert(
             account,

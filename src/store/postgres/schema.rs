@@ -78,7 +78,7 @@ async fn check_in(client: &impl tokio_postgres::GenericClient, target: &Target) 
     let pg = |e| target.error(e);
     let not_ours = |why: String| Error::NotARotorLog {
         path: target.describe().into(),
-        why,
+        source: why.into(),
     };
     let tables: Vec<String> = client
         .query(

@@ -3,7 +3,7 @@
 //! tokens, and the fake providers then accept only the newest access token.
 
 use super::*;
-use rotor::demo::fake::{FakeCredential, CLAUDE_CLIENT_ID, CODEX_CLIENT_ID};
+use rotor::fake::{FakeCredential, CLAUDE_CLIENT_ID, CODEX_CLIENT_ID};
 use serde_json::json;
 
 #[tokio::test]
