@@ -5,12 +5,15 @@
 mod columns;
 mod payload;
 
+/// The shared words events carry, at the path readers of events know them by.
+pub use crate::vocab::{
+    BlockReason, BlockSet, ErrorKind, ParsedError, QuotaObservation, Scope, Strategy, Usage,
+};
 pub use payload::*;
 
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AccountId, Model, Provider, RequestId};
-use crate::parse::ParsedError;
 use crate::scrub::ScrubbedMessage;
 use crate::time::{serde_ts_opt, Timestamp};
 
@@ -127,7 +130,7 @@ pub struct Selected {
     pub provider: Provider,
     pub model: Model,
     pub account: AccountId,
-    pub strategy: crate::select::Strategy,
+    pub strategy: Strategy,
     pub tier: u32,
     /// Leased to a half-open block as a probe (a stale block is half-open).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

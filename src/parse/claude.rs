@@ -95,7 +95,7 @@ fn unified_window(input: &Input<'_>, mut e: ParsedError) -> ParsedError {
         e.kind = ErrorKind::QuotaExceeded;
         e.scope = Scope::Account;
         if let Some(t) = reset {
-            waits::set_wait(&mut e, headers::Wait::At(t));
+            waits::set_wait(&mut e, crate::block::Wait::At(t));
         }
     }
     e

@@ -3,11 +3,12 @@
 //! (epoch s) or `resets_in_seconds`; a 429 whose `x-codex-*-used-percent` says 100 is the same.
 //! Shared OpenAI codes are in `openai`; `response.failed` streams are read by `sse`/`envelope`.
 
-use super::headers::{self, Wait};
+use super::headers;
 use super::input::Input;
 use super::waits::{finish, set_wait};
 use super::{claude, glm, google, openai};
 use super::{ErrorKind, Headers, ParsedError, Scope};
+use crate::block::Wait;
 
 pub fn parse(status: u16, headers: &Headers, body: &[u8]) -> ParsedError {
     let input = Input::read(status, headers, body);

@@ -5,11 +5,11 @@
 
 use serde_json::Value;
 
-use super::headers::Wait;
 use super::input::Input;
 use super::waits::{finish, is_terms_violation, set_wait};
 use super::{claude, glm, openai};
 use super::{ErrorKind, Headers, ParsedError, Scope};
+use crate::block::Wait;
 use crate::time::{parse_duration, parse_ts_clamped};
 
 pub fn parse(status: u16, headers: &Headers, body: &[u8]) -> ParsedError {
