@@ -1,6 +1,7 @@
 //! Error classification: how a failed response becomes the `ParsedError` of the shared words
 //! (`vocab`), response `Headers`, and the one entry point `parse(provider, status, headers, body)`.
-//! The per-provider rules live in `claude`, `codex`, `openai`, `google`, `glm`; shared reading in
+//! Each provider parser (`claude`, `codex`, `openai`, `google`, `glm`) states its rule order as
+//! one table of the rules in `rules/` (one file per envelope); shared reading in
 //! `envelope`, `sse`, `headers`, `text`, `waits`; `observe_headers` in `observe`. This file holds
 //! the shared types and the dispatch. Everything is pure and total: any bytes in, a verdict out.
 
@@ -14,6 +15,7 @@ mod headers;
 mod input;
 mod observe;
 pub mod openai;
+mod rules;
 mod sse;
 mod summary;
 mod text;
@@ -89,7 +91,7 @@ impl std::fmt::Debug for Headers {
 /// Classifies one failed response. Pure and total: reads at most [`MAX_BODY`] bytes of `body`.
 ///
 /// Decisions taken here:
-/// - each provider parser tries its own rules first, then the other envelopes' (Anthropic
+/// - each provider parser's table tries its own rules first, then the other envelopes' (Anthropic
 ///   `error.type`, OpenAI `code`, Google `status`/`details`, GLM numeric codes), then the
 ///   generic `invalid_request_error`, then the status code;
 /// - stated waits, first found wins: a structured body field (Google details, Codex
