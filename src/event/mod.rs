@@ -1,9 +1,11 @@
 //! The event log's vocabulary: one serde enum of past-tense facts, internally tagged by `kind`,
-//! each kind versioned. `EventRecord` is an event with its sequence number and time. Reading and
-//! writing rows lives in `store`; folding lives in `state`.
+//! each kind versioned (`columns`), older versions brought to today's shape in one place
+//! (`upcast`). `EventRecord` is an event with its sequence number and time. Reading and writing
+//! rows lives in `store`; folding lives in `state`.
 
 mod columns;
 mod payload;
+pub mod upcast;
 
 /// The shared words events carry, at the path readers of events know them by.
 pub use crate::vocab::{
