@@ -2,11 +2,11 @@
 //! when the failure is reported; the result is recorded on the `request_failed` event so a
 //! replay never depends on the settings of the day. The durations come in as `BlockSettings`,
 //! built from configuration (where the defaults live); the account's quota standing comes in
-//! as `Standing`, read from the projection. Never the clock.
+//! as `merge::Standing`, read from the projection. Never the clock.
 
 use std::time::Duration;
 
-use super::merge::next_quota_level;
+use super::merge::{next_quota_level, Standing};
 use super::until::stated_ahead;
 use crate::time::{add, Timestamp};
 use crate::vocab::{BlockReason, BlockSet, ErrorKind, ParsedError, Scope};
@@ -29,20 +29,6 @@ pub struct BlockSettings {
     /// This provider's fixed wait for a quota error that states none (Google's), instead of the
     /// backoff.
     pub quota_default: Option<Duration>,
-}
-
-/// Where the account stands on quota backoff, for each scope a quota error may hold.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct Standing {
-    pub account: QuotaStanding,
-    pub model: QuotaStanding,
-}
-
-/// One scope's quota backoff level, and whether a quota block is in force there now.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct QuotaStanding {
-    pub level: u32,
-    pub open: bool,
 }
 
 /// The scope a failure blocks: the account for a credential, a permission or a balance
@@ -134,6 +120,7 @@ pub fn quota_backoff(level: u32, s: &BlockSettings) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::block::merge::QuotaStanding;
     use crate::time::parse_ts;
 
     fn settings() -> BlockSettings {

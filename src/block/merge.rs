@@ -2,11 +2,24 @@
 //! it from now), and let a burst of in-flight quota failures escalate the backoff once, not once
 //! per request. Lifting lives in `lift`.
 
-use super::decide::QuotaStanding;
 use super::{Block, Slot};
 use crate::ids::RequestId;
 use crate::time::Timestamp;
 use crate::vocab::{BlockReason, BlockSet, ErrorKind};
+
+/// Where the account stands on quota backoff, for each scope a quota error may hold.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Standing {
+    pub account: QuotaStanding,
+    pub model: QuotaStanding,
+}
+
+/// One scope's quota backoff level, and whether a quota block is in force there now.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct QuotaStanding {
+    pub level: u32,
+    pub open: bool,
+}
 
 /// The quota backoff level after one more quota error: one up, unless a quota block is already
 /// in force at that scope (the requests of one burst were all in flight before it).

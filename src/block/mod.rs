@@ -12,7 +12,8 @@ pub mod until;
 
 use serde::{Deserialize, Serialize};
 
-pub use decide::{decide, BlockSettings, Standing};
+pub use decide::{decide, BlockSettings};
+pub use merge::{QuotaStanding, Standing};
 pub use until::{wait_until, Wait, MAX_WAIT_MS};
 
 use crate::ids::RequestId;

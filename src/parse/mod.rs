@@ -59,9 +59,11 @@ impl Headers {
         self.0.is_empty()
     }
     /// Parses `"name: value"` lines as given on the command line.
-    pub fn parse_line(&mut self, line: &str) -> Result<(), crate::Error> {
+    pub fn parse_line(&mut self, line: &str) -> Result<(), crate::error::Error> {
         let (k, v) = line.split_once(':').ok_or_else(|| {
-            crate::Error::InvalidInput(format!("header must look like 'name: value', got {line:?}"))
+            crate::error::Error::InvalidInput(format!(
+                "header must look like 'name: value', got {line:?}"
+            ))
         })?;
         self.insert(k, v.trim());
         Ok(())

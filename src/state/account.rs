@@ -4,9 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::block::decide::QuotaStanding;
 use crate::block::merge::quota_block_open;
-use crate::block::{Block, Standing};
+use crate::block::{Block, QuotaStanding, Standing};
 use crate::event::{CredentialKind, DisableReason, Identity};
 use crate::ids::{AccountId, Model, Provider};
 use crate::time::Timestamp;

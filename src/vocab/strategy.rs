@@ -28,10 +28,10 @@ impl Strategy {
 }
 
 impl std::str::FromStr for Strategy {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> Result<Self, crate::Error> {
+    type Err = crate::error::Error;
+    fn from_str(s: &str) -> Result<Self, crate::error::Error> {
         serde_json::from_value(serde_json::Value::String(s.trim().to_string())).map_err(|_| {
-            crate::Error::InvalidInput(format!(
+            crate::error::Error::InvalidInput(format!(
                 "unknown strategy {s:?} (round_robin, fill_first, least_used, weighted, quota_aware)"
             ))
         })
