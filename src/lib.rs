@@ -5,6 +5,7 @@
 //! tokens, and records every fact in a SQLite event log that replays to the same decisions.
 //! [`Engine::execute`] does select / call / report / retry in one call.
 
+pub mod block;
 pub mod config;
 pub mod engine;
 pub mod error;
@@ -27,6 +28,7 @@ pub mod state;
 pub mod status;
 pub mod store;
 pub mod time;
+pub mod vocab;
 
 // The binary side (feature `cli`): the `rotor` CLI, `rotor demo` and `rotor bench`. Public only
 // because the binary, the tests and the criterion benches are other crates; not part of the
