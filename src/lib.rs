@@ -5,30 +5,33 @@
 //! tokens, and records every fact in a SQLite event log that replays to the same decisions.
 //! [`Engine::execute`] does select / call / report / retry in one call.
 
-pub mod block;
+// The library's surface: the modules an embedder names.
 pub mod config;
-pub mod engine;
 pub mod error;
 pub mod event;
 #[cfg(feature = "fake")]
 pub mod fake;
 pub mod ids;
 pub mod import;
-pub mod metrics;
 pub mod parse;
-pub mod quota;
 pub mod refresh;
 pub mod replay;
-pub mod scrub;
 pub mod secret;
-pub mod select;
 #[cfg(feature = "server")]
 pub mod serve;
 pub mod state;
 pub mod status;
 pub mod store;
 pub mod time;
-pub mod vocab;
+
+// The machinery behind the engine handle: reached through the items re-exported below.
+mod block;
+mod engine;
+mod metrics;
+mod quota;
+mod scrub;
+mod select;
+mod vocab;
 
 // The binary side (feature `cli`): the `rotor` CLI, `rotor demo` and `rotor bench`. Public only
 // because the binary, the tests and the criterion benches are other crates; not part of the
@@ -45,12 +48,21 @@ pub mod demo;
 
 pub use config::Config;
 pub use engine::{
-    Attempt, Engine, EngineBuilder, ExecuteError, Lease, NewAccount, NoAccount, Outcome,
-    RefreshOutcome,
+    Attempt, DueScan, Engine, EngineBuilder, ExecuteError, ImportAction, ImportOptions, Lease,
+    NewAccount, NoAccount, Outcome, RefreshOutcome, RefreshSkip, Reported, SkippedRefresh,
 };
 pub use error::{Error, Result};
 pub use ids::{AccountId, Model, Provider, RequestId};
+pub use quota::{AccountQuota, QuotaView};
 pub use select::{SelectOpts, Strategy};
+pub use vocab::{BlockReason, ErrorKind, ParsedError, Scope};
+
+// Reached by rotor's own integration tests (checkpoint placement, the scrub's properties);
+// not part of the API.
+#[doc(hidden)]
+pub use engine::checkpoint;
+#[doc(hidden)]
+pub use scrub::scrub;
 
 /// The README's examples are compiled and run as doctests.
 #[doc = include_str!("../README.md")]

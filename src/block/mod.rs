@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use decide::{decide, BlockSettings};
 pub use merge::{QuotaStanding, Standing};
-pub use until::{wait_until, Wait, MAX_WAIT_MS};
+pub use until::{Wait, MAX_WAIT_MS};
 
 use crate::ids::RequestId;
 use crate::time::Timestamp;

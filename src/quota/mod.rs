@@ -12,7 +12,7 @@
 //!   `on_cleared(model, account_wide)`.
 //! - selector: `predicted_block(now, &model)` → skip as `quota_predicted` until the time;
 //!   `quota_aware` sorts by [`rank::account_quota_key`], `least_used` by
-//!   [`least_used_key`]`(requests_in_window(now, &model), tie)`; `status`: `views(now)`.
+//!   requests in the current window, then a stable tiebreak; `status`: `views(now)`.
 
 pub mod account;
 pub mod learn;
@@ -22,11 +22,9 @@ pub mod usage;
 pub mod window;
 
 pub use account::AccountQuota;
-pub use learn::{Estimate, LearnedLimit, LimitDimension};
-pub use rank::{least_used_key, quota_aware_key, LeastUsedKey, QuotaKey};
-pub use tracker::{QuotaTracker, QuotaView};
+pub use tracker::QuotaView;
 pub use usage::extract_usage;
-pub use window::{QuotaSettings, UsageWindow};
+pub use window::QuotaSettings;
 
 use crate::time::Timestamp;
 use crate::vocab::ParsedError;

@@ -5,6 +5,7 @@
 use std::cmp::Reverse;
 
 use crate::quota::account::AccountQuota;
+#[cfg(test)]
 use crate::quota::tracker::QuotaTracker;
 use crate::time::Timestamp;
 
@@ -39,7 +40,9 @@ pub fn quota_key<T: Ord>(
     }
 }
 
-/// The `quota_aware` key of one tracker at `now`.
+/// The `quota_aware` key of one tracker at `now` (the selector ranks by
+/// [`account_quota_key`]; this one tracker's key is what the tests below compare).
+#[cfg(test)]
 pub fn quota_aware_key<T: Ord>(tracker: &QuotaTracker, now: Timestamp, tie: T) -> QuotaKey<T> {
     quota_key(tracker.remaining_fraction(now), tracker.resets_at(now), tie)
 }
@@ -53,13 +56,6 @@ pub fn account_quota_key<T: Ord>(
 ) -> QuotaKey<T> {
     let (remaining, reset) = quota.standing(now, model);
     quota_key(remaining, reset, tie)
-}
-
-/// `least_used` order: fewest requests in the current window, then the stable tiebreak.
-pub type LeastUsedKey<T> = (u64, T);
-
-pub fn least_used_key<T: Ord>(requests_in_window: u64, tie: T) -> LeastUsedKey<T> {
-    (requests_in_window, tie)
 }
 
 #[cfg(test)]
@@ -168,16 +164,5 @@ mod tests {
         // while for another model A's account window (70 % left) beats B
         let other: Model = "gemini-3-flash".into();
         assert!(account_quota_key(&a, &other, now, 0) < account_quota_key(&b, &other, now, 1));
-    }
-
-    #[test]
-    fn least_used_prefers_fewer_requests() {
-        let mut ks = [
-            least_used_key(5, 0),
-            least_used_key(2, 2),
-            least_used_key(2, 1),
-        ];
-        ks.sort();
-        assert_eq!(ks, [(2, 1), (2, 2), (5, 0)]);
     }
 }

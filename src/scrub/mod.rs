@@ -12,8 +12,6 @@ use std::ops::Deref;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub use shapes::REDACTED;
-
 /// Messages (a provider's `message`, a refresh failure) keep at most this many characters.
 pub const MAX_MESSAGE: usize = 512;
 /// Codes, types, reasons, statuses and quota window names: identifiers, never prose, so a

@@ -1,6 +1,7 @@
 //! Examples of what the scrubber redacts and keeps, and where it cuts. The generated,
 //! property-based proof is in the integration tests (`scrub_props`, `scrub_cli`).
 
+use super::shapes::REDACTED;
 use super::*;
 
 fn s(text: &str) -> String {

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use rotor::bench::baseline;
 use rotor::bench::events::{generate, MixConfig};
 use rotor::bench::rows::to_rows;
-use rotor::engine::checkpoint::{self, load_state, CLOSE_MIN_TAIL};
+use rotor::checkpoint::{self, load_state, CLOSE_MIN_TAIL};
 use rotor::state::State;
 use rotor::store::{self, Unknown};
 use rotor::{Engine, Outcome, Provider, SelectOpts};
@@ -190,8 +190,7 @@ fn selections_on_the_shared_path_checkpoint_every_hundred_thousand_events() {
         for model in ["gpt-5", "o3"] {
             let (e, opts) = (&e, &opts);
             s.spawn(move || {
-                while e.with_state(|s| s.last_seq.get())
-                    < rotor::engine::checkpoint::CHECKPOINT_EVERY + 10
+                while e.with_state(|s| s.last_seq.get()) < rotor::checkpoint::CHECKPOINT_EVERY + 10
                 {
                     for _ in 0..100 {
                         e.select(Provider::Openai, model, opts).unwrap();
@@ -207,7 +206,7 @@ fn selections_on_the_shared_path_checkpoint_every_hundred_thousand_events() {
     let (seq, bytes) = store::read::latest_checkpoint(&conn, i64::MAX as u64)
         .unwrap()
         .expect("a checkpoint");
-    let every = rotor::engine::checkpoint::CHECKPOINT_EVERY;
+    let every = rotor::checkpoint::CHECKPOINT_EVERY;
     assert!((every..every + 300).contains(&seq), "checkpoint at {seq}");
     let stored = checkpoint::decode(seq, &bytes).expect("a checkpoint that decodes");
     let mut upto = rotor::state::State::default();

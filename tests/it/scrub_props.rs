@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use rotor::event::{Event, Identity, RefreshSucceeded, RequestFailed};
 use rotor::parse::{parse, ErrorKind, Headers, ParsedError, MAX_CODE, MAX_MESSAGE};
-use rotor::scrub::scrub;
+use rotor::scrub;
 use rotor::{AccountId, Provider};
 
 use super::hostile_bodies::{hostile, Hostile};
