@@ -79,11 +79,7 @@ impl EngineBuilder {
         let thread = Writer::spawn(log.conn)?;
         Ok(Engine {
             inner: Arc::new(Inner {
-                core: RwLock::new(Core {
-                    state,
-                    creds,
-                    checkpoint_seq: loaded.checkpoint_seq,
-                }),
+                core: RwLock::new(Core::new(state, creds, loaded.checkpoint_seq)),
                 checkpoint_due: Default::default(),
                 writer: thread.handle,
                 join: Mutex::new(Some(thread.join)),

@@ -11,6 +11,7 @@ mod gauges;
 mod hot;
 mod import;
 mod lease;
+mod live;
 mod refresh;
 mod refresh_outcome;
 mod refresh_skips;
@@ -69,17 +70,7 @@ struct Inner {
     _lock: Option<WriterLock>,
 }
 
-/// Projections and the live credentials, behind one read-write lock. Every event is applied
-/// and queued for the writer while the lock is held, so the log's order is an order in which
-/// the events could have been applied one by one: exclusive holders are totally ordered, and
-/// the selections that share the lock touch disjoint state (one key's cell each) or are
-/// ordered by that cell's lock. Replaying the log therefore reproduces every decision.
-pub(crate) struct Core {
-    pub state: State,
-    pub creds: rustc_hash::FxHashMap<AccountId, Arc<StoredCredential>>,
-    /// Seq of the newest checkpoint written or loaded (0: none), to checkpoint on close.
-    pub checkpoint_seq: u64,
-}
+pub(crate) use live::Core;
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -121,14 +112,28 @@ impl Engine {
     /// A consistent copy of the projections (for status, tests, and explanations): taken
     /// with the lock exclusive, so no selection is half committed in it.
     pub fn state(&self) -> State {
-        self.inner.core.write().state.clone()
+        self.inner.core.write().snapshot()
     }
 
-    /// Runs `f` on the projections without copying them. Selections on other threads may
-    /// commit to the per-key cells and lease counters while `f` runs; use [`Engine::state`]
-    /// for a snapshot that must add up.
+    /// Runs `f` on the projections without copying them, less the selector's memory (cursors,
+    /// weights, lease counts, sessions: the engine keeps those behind locks of their own; read
+    /// them from [`Engine::state`]). `last_seq` there may trail [`Engine::last_seq`].
     pub fn with_state<R>(&self, f: impl FnOnce(&State) -> R) -> R {
         f(&self.inner.core.read().state)
+    }
+
+    /// [`Engine::with_state`], with lease counts: `leased(provider, model, account)`.
+    pub(crate) fn with_leases<R>(
+        &self,
+        f: impl FnOnce(&State, &dyn Fn(crate::ids::Provider, &str, AccountId) -> u64) -> R,
+    ) -> R {
+        let core = self.inner.core.read();
+        f(&core.state, &|p, m, a| core.selector.leased(p, m, a))
+    }
+
+    /// The seq of the last event recorded.
+    pub fn last_seq(&self) -> u64 {
+        self.inner.core.read().last_seq()
     }
 
     /// Resolves an account by id or label.
@@ -154,7 +159,9 @@ impl Engine {
         self.inner.writer.flush_blocking()
     }
 
-    /// Flushes and stops the writer. Other clones can no longer record events.
+    /// Flushes everything recorded so far, then drops this handle. Other clones keep working;
+    /// the writer stops (after committing its queue and, after a long tail, a checkpoint) when
+    /// the last clone is dropped.
     pub async fn close(self) -> Result<()> {
         self.flush().await?;
         Ok(())
@@ -168,8 +175,7 @@ impl Engine {
         event: Event,
         cred: Option<CredentialWrite>,
     ) -> Result<()> {
-        core.state.apply_event(at, &event);
-        let seq = core.state.last_seq.bump();
+        let seq = core.apply(at, &event);
         if let Some(CredentialWrite::Put {
             account,
             generation,
@@ -198,7 +204,7 @@ impl Engine {
     /// (`select`'s fast path). A checkpoint boundary crossed here is left to
     /// [`Engine::checkpoint_if_due`].
     pub(crate) fn record_shared(&self, core: &Core, at: Timestamp, event: Event) -> Result<()> {
-        let seq = core.state.last_seq.bump();
+        let seq = core.bump_seq();
         if seq.is_multiple_of(checkpoint::CHECKPOINT_EVERY) {
             self.inner.checkpoint_due.store(true, Ordering::Relaxed);
         }
@@ -228,7 +234,7 @@ impl Drop for Inner {
     fn drop(&mut self) {
         // A long tail since the last checkpoint is saved now, so the next open folds little.
         let core = self.core.get_mut();
-        if core.state.last_seq.get() >= core.checkpoint_seq + checkpoint::CLOSE_MIN_TAIL {
+        if core.last_seq() >= core.checkpoint_seq + checkpoint::CLOSE_MIN_TAIL {
             write_checkpoint(&self.writer, core);
         }
         // Close the queue and wait for the thread: it commits what is queued, then exits, so
@@ -240,13 +246,13 @@ impl Drop for Inner {
     }
 }
 
-/// Queues a checkpoint of the projections as they are after `core.state.last_seq`: copied
+/// Queues a checkpoint of the projections as they are after `core.last_seq()`: copied
 /// under the lock, serialized on a thread of its own (the writer, often the busiest thread,
 /// only waits for the bytes when it reaches the checkpoint in its queue). A failure only costs
 /// the next open some folding, so it is logged, not returned.
 fn write_checkpoint(writer: &Writer, core: &mut Core) {
-    let seq = core.state.last_seq.get();
-    let state = core.state.clone();
+    let seq = core.last_seq();
+    let state = core.snapshot();
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     let encode = move || {
         let _ = tx.send(checkpoint::encode(&state));
