@@ -32,7 +32,7 @@ pub mod time;
 pub use config::Config;
 pub use engine::{
     Attempt, Engine, EngineBuilder, ExecuteError, Lease, NewAccount, NoAccount, Outcome,
-    RefreshOutcome,
+    RefreshOutcome, ReportFor,
 };
 pub use error::{Error, Result};
 pub use ids::{AccountId, Model, Provider, RequestId};

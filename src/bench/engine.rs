@@ -54,7 +54,7 @@ pub fn engine_with_accounts(
             x ^= x << 17;
             if x.is_multiple_of(block_every as u64) {
                 let outcome = Outcome::failure(429, headers.clone(), body.to_vec());
-                engine.report_for(account, model, None, None, outcome, at, None)?;
+                engine.report_for(crate::ReportFor::new(account, model, at), outcome)?;
             }
         }
     }

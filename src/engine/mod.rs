@@ -13,11 +13,7 @@ mod import;
 mod lease;
 mod live;
 mod refresh;
-mod refresh_outcome;
-mod refresh_skips;
-mod refreshers;
 mod report;
-mod scheduler;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,10 +27,8 @@ pub use builder::EngineBuilder;
 pub use execute::{Attempt, ExecuteError};
 pub use import::{ImportAction, ImportOptions};
 pub use lease::{Lease, NewAccount, NoAccount, Outcome};
-pub use refresh::{RefreshOutcome, RefreshSkip};
-pub use refresh_skips::SkippedRefresh;
-pub use report::Reported;
-pub use scheduler::DueScan;
+pub use refresh::{DueScan, RefreshOutcome, RefreshSkip, SkippedRefresh};
+pub use report::{ReportFor, Reported};
 
 use crate::config::Config;
 use crate::event::Event;
@@ -64,7 +58,7 @@ struct Inner {
     config: Config,
     /// Jitter for `execute`'s waits; seedable so tests and demos are reproducible.
     jitter: Mutex<rand::rngs::StdRng>,
-    refresh: refreshers::Refreshers,
+    refresh: refresh::Refreshers,
     gauges_seen: Mutex<gauges::GaugesSeen>,
     path: Option<PathBuf>,
     _lock: Option<WriterLock>,

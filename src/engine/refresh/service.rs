@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-pub use super::refresh_outcome::{RefreshOutcome, RefreshSkip};
-use super::Engine;
+use super::{RefreshOutcome, RefreshSkip};
+use crate::engine::Engine;
 use crate::event::{
     CredentialKind, DisableReason, Event, RefreshErrorClass, RefreshFailed, RefreshSucceeded,
     RefreshWhy,
@@ -68,7 +68,7 @@ impl Engine {
 
     /// Called after a 401 recorded `refresh_due{on_401}`: runs the refresh on the current tokio
     /// runtime, or leaves it to the scheduler (which picks up unanswered `refresh_due`s).
-    pub(super) fn spawn_refresh(&self, account: AccountId) {
+    pub(in crate::engine) fn spawn_refresh(&self, account: AccountId) {
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
             tracing::debug!(%account, "no tokio runtime: the scheduler will run the refresh");
             return;
