@@ -1,7 +1,8 @@
-//! The `Engine` handle services embed: open a log (newest checkpoint + folded tail), manage
-//! accounts, `select` and `report` (in `hot.rs`), `execute` (in `execute.rs`), `flush` and
-//! `close`. Cheap to clone; all clones share one state and one writer. Decisions live in
-//! `select`, rules in `state::rules`.
+//! The `Engine` handle services embed, a façade: open (`builder.rs`: newest checkpoint + folded
+//! tail), accounts, `select` (`hot.rs`), `report` (`report/`), `execute`, refresh (`refresh/`),
+//! `flush` and `close`. Every event goes through the recorder (`recorder.rs`: apply, queue,
+//! checkpoint) into the live projections (`live.rs`). Cheap to clone; all clones share one
+//! state and one writer. Decisions live in `select`, rules in `state::rules`.
 
 mod accounts;
 mod builder;
@@ -12,6 +13,7 @@ mod hot;
 mod import;
 mod lease;
 mod live;
+mod recorder;
 mod refresh;
 mod report;
 
@@ -19,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use parking_lot::{Mutex, RwLock};
 
@@ -31,11 +33,10 @@ pub use refresh::{DueScan, RefreshOutcome, RefreshSkip, SkippedRefresh};
 pub use report::{ReportFor, Reported};
 
 use crate::config::Config;
-use crate::event::Event;
 use crate::ids::AccountId;
 use crate::secret::Secrets;
 use crate::state::State;
-use crate::store::{self, CredentialWrite, StoredCredential, Unknown, Writer, WriterLock};
+use crate::store::{self, Unknown, Writer, WriterLock};
 use crate::time::{Clock, SystemClock, Timestamp};
 use crate::Result;
 
@@ -161,60 +162,6 @@ impl Engine {
         Ok(())
     }
 
-    /// Applies `event` to the projections and queues it for the log, under the exclusive lock.
-    pub(crate) fn record(
-        &self,
-        core: &mut Core,
-        at: Timestamp,
-        event: Event,
-        cred: Option<CredentialWrite>,
-    ) -> Result<()> {
-        let seq = core.apply(at, &event);
-        if let Some(CredentialWrite::Put {
-            account,
-            generation,
-            secrets,
-            expires_at,
-        }) = &cred
-        {
-            core.creds.insert(
-                *account,
-                Arc::new(StoredCredential {
-                    generation: *generation,
-                    secrets: Arc::new(secrets.clone()),
-                    expires_at: *expires_at,
-                }),
-            );
-        }
-        self.inner.writer.append(at, event, cred)?;
-        let due = self.inner.checkpoint_due.swap(false, Ordering::Relaxed);
-        if seq.is_multiple_of(checkpoint::CHECKPOINT_EVERY) || due {
-            write_checkpoint(&self.inner.writer, core);
-        }
-        Ok(())
-    }
-
-    /// Queues an event whose effects the caller already committed under the shared lock
-    /// (`select`'s fast path). A checkpoint boundary crossed here is left to
-    /// [`Engine::checkpoint_if_due`].
-    pub(crate) fn record_shared(&self, core: &Core, at: Timestamp, event: Event) -> Result<()> {
-        let seq = core.bump_seq();
-        if seq.is_multiple_of(checkpoint::CHECKPOINT_EVERY) {
-            self.inner.checkpoint_due.store(true, Ordering::Relaxed);
-        }
-        self.inner.writer.append(at, event, None)
-    }
-
-    /// Writes the checkpoint a shared-lock selection asked for, if no one has yet.
-    pub(crate) fn checkpoint_if_due(&self) {
-        if self.inner.checkpoint_due.load(Ordering::Relaxed) {
-            let mut core = self.inner.core.write();
-            if self.inner.checkpoint_due.swap(false, Ordering::Relaxed) {
-                write_checkpoint(&self.inner.writer, &mut core);
-            }
-        }
-    }
-
     /// The current secrets of an account (for refreshers and leases).
     pub fn secrets(&self, account: AccountId) -> Option<(u64, Secrets)> {
         let core = self.inner.core.read();
@@ -229,7 +176,7 @@ impl Drop for Inner {
         // A long tail since the last checkpoint is saved now, so the next open folds little.
         let core = self.core.get_mut();
         if core.last_seq() >= core.checkpoint_seq + checkpoint::CLOSE_MIN_TAIL {
-            write_checkpoint(&self.writer, core);
+            recorder::write_checkpoint(&self.writer, core);
         }
         // Close the queue and wait for the thread: it commits what is queued, then exits, so
         // the log is complete before the writer lock is released.
@@ -237,32 +184,5 @@ impl Drop for Inner {
         if let Some(j) = self.join.lock().take() {
             let _ = j.join();
         }
-    }
-}
-
-/// Queues a checkpoint of the projections as they are after `core.last_seq()`: copied
-/// under the lock, serialized on a thread of its own (the writer, often the busiest thread,
-/// only waits for the bytes when it reaches the checkpoint in its queue). A failure only costs
-/// the next open some folding, so it is logged, not returned.
-fn write_checkpoint(writer: &Writer, core: &mut Core) {
-    let seq = core.last_seq();
-    let state = core.snapshot();
-    let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    let encode = move || {
-        let _ = tx.send(checkpoint::encode(&state));
-    };
-    let encoded: store::EncodeCheckpoint = match std::thread::Builder::new()
-        .name("rotor-checkpoint".into())
-        .spawn(encode)
-    {
-        Ok(_) => Box::new(move || rx.recv().ok().flatten()),
-        Err(e) => {
-            tracing::warn!(%e, seq, "no thread for a checkpoint: skipping it");
-            return;
-        }
-    };
-    match writer.checkpoint(seq, encoded) {
-        Ok(()) => core.checkpoint_seq = seq,
-        Err(e) => tracing::warn!(%e, seq, "queueing a checkpoint failed"),
     }
 }
