@@ -1,5 +1,5 @@
-//! Token refresh on the engine: the refreshers built from config (or injected by the
-//! builder), the per-account single-flight gate, and [`Engine::refresh_now`], which records
+//! One refresh run: [`Engine::refresh_now`] (through the per-account single-flight gate of
+//! `refreshers.rs`) and the on-401 spawn. A run records
 //! `refresh_due`, calls the token endpoint with the current generation's secrets, and records
 //! `refresh_succeeded` (new secrets in the same transaction, durable before returning) or
 //! `refresh_failed` (backoff; a dead grant also disables the account as `needs_reauth`).
