@@ -11,8 +11,9 @@
 //!   observations; `quota_observed`: `on_observation`; `state_cleared`:
 //!   `on_cleared(model, account_wide)`.
 //! - selector: `predicted_block(now, &model)` → skip as `quota_predicted` until the time;
-//!   `quota_aware` sorts by [`rank::account_quota_key`], `least_used` by
-//!   requests in the current window, then a stable tiebreak; `status`: `views(now)`.
+//!   `quota_aware` sorts by [`rank::account_quota_key`]; `least_used` scores by
+//!   `requests_in_window(now, &model)` (then leases so far, in `select::decide`); `status`:
+//!   `views(now)`.
 
 pub mod account;
 pub mod learn;

@@ -1,4 +1,4 @@
-//! Pure ranking keys for the `quota_aware` and `least_used` strategies: the selector takes the
+//! Pure ranking keys for the `quota_aware` strategy: the selector takes the
 //! candidate with the smallest key. Which candidates are eligible (blocks, tiers) is the
 //! selector's business, not this file's.
 
