@@ -46,6 +46,7 @@ uuid_id!(AccountId, "account");
 uuid_id!(RequestId, "request");
 
 impl AccountId {
+    /// A fresh random (v4) account id.
     pub fn new_random() -> Self {
         AccountId(Uuid::new_v4())
     }
@@ -88,17 +89,24 @@ mod v7_tests {
 /// The upstream services rotor knows how to parse and refresh.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Provider {
+    /// Anthropic's Claude (API keys and Claude Code OAuth).
     Claude,
+    /// OpenAI's Codex CLI accounts (ChatGPT OAuth).
     Codex,
+    /// Google's Antigravity (OAuth, Cloud Code Assist).
     Antigravity,
+    /// The OpenAI API (API keys).
     Openai,
+    /// Zhipu's GLM (API keys).
     Glm,
     /// Gemini API keys; errors are parsed like Antigravity's (both are Google APIs).
     Gemini,
 }
 
 impl Provider {
+    /// Every provider, in the order `rotor` lists them.
     pub const ALL: [Provider; 6] = [
         Provider::Claude,
         Provider::Codex,
@@ -108,6 +116,7 @@ impl Provider {
         Provider::Gemini,
     ];
 
+    /// The provider's name as configured, logged and printed (`claude`, `codex`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Claude => "claude",

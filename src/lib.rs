@@ -5,6 +5,8 @@
 //! tokens, and records every fact in a SQLite event log that replays to the same decisions.
 //! [`Engine::execute`] does select / call / report / retry in one call.
 
+#![warn(missing_docs)]
+
 // The library's surface: the modules an embedder names.
 pub mod config;
 pub mod error;

@@ -19,9 +19,13 @@ use crate::time::{format_ts, Timestamp};
 /// The first logged decision that a recomputation does not reproduce.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mismatch {
+    /// Log position of the `selected` or `no_account` event that differs.
     pub seq: u64,
+    /// The request the decision was for.
     pub request: RequestId,
+    /// The decision as the log recorded it, in words.
     pub logged: String,
+    /// The decision the fold recomputes at that point, in words.
     pub recomputed: String,
 }
 

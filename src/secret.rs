@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret value; it is only shown again through [`Secret::expose`].
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }
@@ -40,22 +41,28 @@ pub fn fingerprint(value: &str) -> String {
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 pub struct Secrets {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A static API key; `None` for OAuth accounts.
     pub api_key: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The OAuth access token sent as the bearer; `None` for API-key accounts.
     pub access_token: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The OAuth refresh token; `None` when the account cannot be refreshed.
     pub refresh_token: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The OpenID id token (Codex), read for the account's identity; `None` when absent.
     pub id_token: Option<Secret>,
 }
 
 impl Secrets {
+    /// The secrets of an API-key account.
     pub fn api_key(key: impl Into<String>) -> Self {
         Secrets {
             api_key: Some(Secret::new(key)),
             ..Default::default()
         }
     }
+    /// The secrets of an OAuth account: an access token and, when refreshable, a refresh token.
     pub fn oauth(access: impl Into<String>, refresh: Option<String>) -> Self {
         Secrets {
             access_token: Some(Secret::new(access)),

@@ -10,6 +10,7 @@ use parking_lot::Mutex;
 
 use crate::Error;
 
+/// A point in time, UTC; events hold it to whole milliseconds.
 pub type Timestamp = DateTime<Utc>;
 
 /// The earliest time an event can hold: RFC 3339 has four-digit years (0000-01-01T00:00:00Z).
@@ -76,9 +77,11 @@ pub mod serde_ts {
     use super::*;
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// Writes the time as RFC 3339, UTC, milliseconds.
     pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format_ts(*t))
     }
+    /// Reads an RFC 3339 time, refusing one outside the range an event can hold.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         parse_ts(&s).map_err(serde::de::Error::custom)
@@ -90,12 +93,14 @@ pub mod serde_ts_opt {
     use super::*;
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// Writes the time as RFC 3339, or `null` when absent.
     pub fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
         match t {
             Some(t) => s.serialize_str(&format_ts(*t)),
             None => s.serialize_none(),
         }
     }
+    /// Reads an RFC 3339 time or `null`.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
         let s = Option::<std::borrow::Cow<'de, str>>::deserialize(d)?;
         s.map(|s| parse_ts(&s).map_err(serde::de::Error::custom))
@@ -145,6 +150,7 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
 
 /// Where the engine reads the current time. Tests use [`ManualClock`].
 pub trait Clock: Send + Sync + 'static {
+    /// The current time.
     fn now(&self) -> Timestamp;
 }
 
@@ -163,15 +169,19 @@ impl Clock for SystemClock {
 pub struct ManualClock(Arc<Mutex<Timestamp>>);
 
 impl ManualClock {
+    /// A clock standing at `start` (clamped to whole milliseconds).
     pub fn new(start: Timestamp) -> Self {
         ManualClock(Arc::new(Mutex::new(clamp(start))))
     }
+    /// A clock standing at an RFC 3339 time; panics on a malformed one (for tests).
     pub fn at(rfc3339: &str) -> Self {
         Self::new(parse_ts(rfc3339).expect("valid RFC 3339 start time"))
     }
+    /// Moves the clock to `t`, forwards or back.
     pub fn set(&self, t: Timestamp) {
         *self.0.lock() = clamp(t);
     }
+    /// Moves the clock forward by `d`.
     pub fn advance(&self, d: Duration) {
         let mut t = self.0.lock();
         *t = add(*t, d);

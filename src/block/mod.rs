@@ -23,14 +23,18 @@ use crate::vocab::BlockReason;
 /// A block in force (or expired, until someone clears or overwrites it).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Block {
+    /// Why the account (or model) is blocked.
     pub reason: BlockReason,
+    /// When the block was put in force; a block older than `probe.after` may take a half-open probe.
     pub since: Timestamp,
+    /// When the block ends by itself.
     pub until: Timestamp,
     /// The request currently leased to this block as a half-open probe, and when.
     pub probe: Option<(RequestId, Timestamp)>,
 }
 
 impl Block {
+    /// Whether the block still holds at `now` (its `until` is later).
     pub fn in_force(&self, now: Timestamp) -> bool {
         self.until > now
     }

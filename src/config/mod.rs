@@ -43,16 +43,25 @@ const fn secs(s: u64) -> Dur {
 
 #[derive(Clone, PartialEq, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+/// rotor's settings, read from TOML (`rotor.toml`); every field has a default, unknown keys are errors.
 pub struct Config {
+    /// Which selection strategy picks among the accounts of a tier (default round-robin).
     pub strategy: Strategy,
+    /// When OAuth tokens are refreshed.
     pub refresh: RefreshSettings,
+    /// How long each kind of failure blocks an account when the provider states no wait.
     pub cooldown: Cooldowns,
+    /// When a blocked account may take a half-open probe.
     pub probe: ProbeSettings,
+    /// The exponential backoff for quota errors that state no reset time.
     pub quota_backoff: QuotaBackoff,
+    /// How [`crate::Engine::execute`] retries on other accounts.
     pub retry: RetrySettings,
     /// Per provider: `token_url` overrides.
     pub endpoints: BTreeMap<Provider, EndpointSettings>,
+    /// The OAuth client of Antigravity's token endpoint.
     pub antigravity: AntigravitySettings,
+    /// Usage window length per provider, for quota tracking.
     pub quota: QuotaWindows,
 }
 
@@ -61,12 +70,15 @@ pub struct Config {
 #[derive(Clone, PartialEq, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct QuotaWindows {
+    /// Window length per provider; a provider absent here uses its built-in default.
     pub window: BTreeMap<Provider, Dur>,
 }
 
 #[derive(Clone, PartialEq, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+/// `[refresh]`: when OAuth tokens are refreshed.
 pub struct RefreshSettings {
+    /// How often the background scheduler looks for tokens nearing expiry.
     pub interval: Dur,
     /// How long before expiry a token is refreshed, per provider (default 5 min).
     pub lead: BTreeMap<Provider, Dur>,
@@ -74,13 +86,21 @@ pub struct RefreshSettings {
 
 #[derive(Clone, PartialEq, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+/// `[cooldown]`: how long a failure blocks when the provider states no wait of its own.
 pub struct Cooldowns {
+    /// Block after a rate-limit error (429) without `Retry-After`.
     pub rate_limit: Dur,
+    /// Block after the provider reports it is overloaded (e.g. 529).
     pub overloaded: Dur,
+    /// Block after a transient server or network error (5xx, connection reset).
     pub transient: Dur,
+    /// Block after an authentication failure that a refresh could not fix.
     pub auth: Dur,
+    /// Block after a permission error (403) on the model or account.
     pub permission: Dur,
+    /// Block of one model after the provider says the model does not exist for the account.
     pub not_found: Dur,
+    /// Block after a billing error (payment required, credit exhausted).
     pub billing: Dur,
     /// Floor for every wait: sub-second hints cause retry storms.
     pub min: Dur,
@@ -91,6 +111,7 @@ pub struct Cooldowns {
 
 #[derive(Clone, PartialEq, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+/// `[probe]`: half-open probing of blocked accounts.
 pub struct ProbeSettings {
     /// A block older than this may take one half-open probe when nothing else is available.
     pub after: Dur,
@@ -98,28 +119,39 @@ pub struct ProbeSettings {
 
 #[derive(Clone, PartialEq, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+/// `[quota_backoff]`: wait of a quota error that states no reset, `base × 2^(n-1)` for the n-th in a row.
 pub struct QuotaBackoff {
+    /// Wait after the first such error.
     pub base: Dur,
+    /// Longest wait the doubling reaches.
     pub max: Dur,
 }
 
 #[derive(Clone, PartialEq, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+/// `[retry]`: how [`crate::Engine::execute`] retries a failed call.
 pub struct RetrySettings {
+    /// Most calls made for one request, the first included.
     pub max_attempts: u32,
+    /// Longest time to wait for an account to free up before giving up with no account.
     pub max_wait: Dur,
 }
 
 #[derive(Clone, PartialEq, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `[endpoints.<provider>]`: where a provider's OAuth tokens are refreshed.
 pub struct EndpointSettings {
+    /// Token endpoint URL overriding the provider's built-in one (tests and proxies); `None` keeps it.
     pub token_url: Option<String>,
 }
 
 #[derive(Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+/// `[antigravity]`: the OAuth client Antigravity tokens are refreshed with.
 pub struct AntigravitySettings {
+    /// OAuth client id; `None` uses the built-in one.
     pub client_id: Option<String>,
+    /// OAuth client secret; `None` uses the built-in one. Never printed by `Debug`.
     pub client_secret: Option<String>,
 }
 

@@ -32,10 +32,12 @@ impl EngineBuilder {
         self.path = Some(path.as_ref().to_path_buf());
         self
     }
+    /// The settings to run with (default: [`Config::default`]).
     pub fn config(mut self, config: Config) -> Self {
         self.config = config;
         self
     }
+    /// The clock every event's time and every block's end is read from (default: the system clock; tests pass a manual one).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self

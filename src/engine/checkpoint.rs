@@ -56,7 +56,9 @@ pub fn decode(seq: u64, bytes: &[u8]) -> Option<State> {
 /// How a log was opened: from which checkpoint (0 = none) and how many events were folded.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Loaded {
+    /// Log position of the checkpoint the state was restored from; 0 when none was used.
     pub checkpoint_seq: u64,
+    /// Events folded after the checkpoint to reach the log's end.
     pub folded: u64,
 }
 

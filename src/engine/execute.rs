@@ -29,8 +29,11 @@ use crate::Error;
 pub enum Attempt<T> {
     /// A 2xx: `value` is returned from `execute`, usage and headers are reported.
     Success {
+        /// What the call returned; handed back by `execute`.
         value: T,
+        /// Tokens the response reported, when the caller read them.
         usage: Option<Usage>,
+        /// The response headers, for quota and rate-limit figures.
         headers: Headers,
     },
     /// Anything else: an error response, a network error, or `Outcome::Cancelled`. A
@@ -70,10 +73,18 @@ pub enum ExecuteError {
     /// The last attempt failed and no retry is left (or the error is not retryable, e.g.
     /// `invalid_request`, which returns at once).
     #[error("{} after {attempts} attempt(s): {}", error.kind.as_str(), error.message)]
-    Failed { error: ParsedError, attempts: u32 },
+    Failed {
+        /// The last attempt's error, as classified.
+        error: ParsedError,
+        /// Calls made, the failed last one included.
+        attempts: u32,
+    },
     /// The call reported `Outcome::Cancelled` (the caller gave up): recorded, nothing blocked.
     #[error("cancelled after {attempts} attempt(s)")]
-    Cancelled { attempts: u32 },
+    Cancelled {
+        /// Calls made, the cancelled one included.
+        attempts: u32,
+    },
     /// The engine failed (its writer stopped, the account vanished).
     #[error(transparent)]
     Engine(#[from] Error),

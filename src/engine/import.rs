@@ -17,6 +17,7 @@ use crate::{Error, Result};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportAction {
+    /// A new account was created for the credential.
     Added,
     /// New secrets stored as the next generation of an existing account.
     Updated,
@@ -25,6 +26,7 @@ pub enum ImportAction {
 }
 
 impl ImportAction {
+    /// `added`, `updated` or `unchanged`, as `rotor import` prints it.
     pub fn as_str(self) -> &'static str {
         match self {
             ImportAction::Added => "added",

@@ -14,15 +14,21 @@ use crate::time::{format_ts, Timestamp};
 /// One account leased for one request. `Debug` shows fingerprints, never secrets.
 #[derive(Clone, Debug)]
 pub struct Lease {
+    /// The request id this lease was issued for; outcomes are reported against it.
     pub request: RequestId,
+    /// The account leased.
     pub account: AccountId,
+    /// The provider the account belongs to.
     pub provider: Provider,
+    /// The model the request asked for.
     pub model: Model,
     /// The credential to call the provider with.
     pub credential: Arc<Secrets>,
     /// Credential generation the lease carries; a 401 against an older one is stale.
     pub generation: u64,
+    /// When the lease was issued (engine clock).
     pub issued_at: Timestamp,
+    /// The strategy that chose the account.
     pub strategy: Strategy,
     /// Leased to a half-open block as its one probe.
     pub probe: bool,
@@ -52,23 +58,33 @@ impl Lease {
 pub enum Outcome {
     /// A 2xx. `body` (optional) lets rotor find usage and stream errors in it.
     Success {
+        /// Tokens the response reported, when the caller read them.
         usage: Option<Usage>,
+        /// The response headers: rate-limit and quota figures are read from them.
         headers: Headers,
+        /// The response body, when available.
         body: Option<Vec<u8>>,
     },
     /// A response with an error status (or a 200 stream that carried an error).
     Failure {
+        /// The HTTP status the provider answered with.
         status: u16,
+        /// The response headers (`Retry-After`, rate-limit headers).
         headers: Headers,
+        /// The response body; parsed to classify the error, never stored raw.
         body: Vec<u8>,
     },
     /// No HTTP response: connect refused, reset, timeout.
-    Network { message: String },
+    Network {
+        /// What the HTTP client said (scrubbed before it is recorded).
+        message: String,
+    },
     /// The caller gave up; no fault of the account.
     Cancelled,
 }
 
 impl Outcome {
+    /// A 2xx with no headers, body or usage to learn from.
     pub fn success() -> Self {
         Outcome::Success {
             usage: None,
@@ -76,6 +92,7 @@ impl Outcome {
             body: None,
         }
     }
+    /// An error response with its status, headers and body.
     pub fn failure(status: u16, headers: Headers, body: impl Into<Vec<u8>>) -> Self {
         Outcome::Failure {
             status,
@@ -88,11 +105,15 @@ impl Outcome {
 /// Every candidate is blocked: when the first frees up, and why each was skipped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NoAccount {
+    /// The request that found no account.
     pub request: RequestId,
+    /// The provider asked for.
     pub provider: Provider,
+    /// The model asked for.
     pub model: Model,
     /// Earliest time any candidate becomes available (an honest `Retry-After`).
     pub earliest_at: Option<Timestamp>,
+    /// Every candidate passed over, with its reason and until.
     pub skipped: Vec<Skip>,
 }
 
@@ -117,13 +138,21 @@ impl std::error::Error for NoAccount {}
 /// The new account's settings and secrets.
 #[derive(Clone, Debug)]
 pub struct NewAccount {
+    /// The provider the account belongs to.
     pub provider: Provider,
+    /// Human-readable name shown in status and logs.
     pub label: String,
+    /// Tier: lower numbers are tried first.
     pub priority: u32,
+    /// Relative share of requests under the weighted strategy.
     pub weight: u32,
+    /// Models the account may serve; `None` allows every model.
     pub models: Option<Vec<Model>>,
+    /// The API key or OAuth tokens; kept in the credentials store, never in the log.
     pub secrets: Secrets,
+    /// When the OAuth access token expires; `None` for API keys or when unknown.
     pub expires_at: Option<Timestamp>,
+    /// Who the account is at the provider, when known (email, account id, plan).
     pub identity: crate::event::Identity,
 }
 

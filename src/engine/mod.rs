@@ -77,6 +77,7 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
+    /// A builder to set the log path, configuration and clock before opening.
     pub fn builder() -> EngineBuilder {
         EngineBuilder::default()
     }
@@ -91,10 +92,12 @@ impl Engine {
         Self::builder().open()
     }
 
+    /// The settings the engine runs with.
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
 
+    /// The SQLite log's path; `None` for an in-memory engine.
     pub fn path(&self) -> Option<&Path> {
         self.inner.path.as_deref()
     }

@@ -22,52 +22,81 @@ use crate::time::{serde_ts_opt, Timestamp};
 /// An event as stored: position in the log, time, and the fact.
 #[derive(Clone, PartialEq, Debug)]
 pub struct EventRecord {
+    /// Position in the log: strictly increasing, assigned when the event is appended.
     pub seq: u64,
+    /// When the event was recorded (the engine clock's `now`, UTC).
     pub at: Timestamp,
+    /// The fact itself.
     pub event: Event,
 }
 
 /// Every fact rotor records. Field names are the JSON the `data` column holds.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Event {
+    /// An account was registered; its secrets went to the credentials store, not the log.
     AccountAdded(AccountAdded),
+    /// Some of an account's settings or its credentials changed.
     AccountUpdated(AccountUpdated),
+    /// An account was deleted; it is never selected again.
     AccountRemoved {
+        /// The account removed.
         account: AccountId,
     },
+    /// An account was taken out of rotation until it is enabled again.
     AccountDisabled {
+        /// The account disabled.
         account: AccountId,
+        /// Why: by hand, or because its credentials or billing need a person.
         reason: DisableReason,
     },
+    /// A disabled account was put back into rotation.
     AccountEnabled {
+        /// The account enabled.
         account: AccountId,
     },
+    /// An account was leased for a request.
     Selected(Selected),
+    /// A request found no account it could use.
     NoAccount(NoAccount),
+    /// A leased request was reported as a success.
     RequestSucceeded(RequestSucceeded),
+    /// A leased request was reported as a failure, classified.
     RequestFailed(RequestFailed),
     /// The caller gave up on a request: no fault of the account, blocks nothing.
     RequestCancelled {
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The request's id; `None` when the outcome was reported without a lease.
         request: Option<RequestId>,
+        /// The account the request was made with.
         account: AccountId,
+        /// The model the request asked for.
         model: Model,
     },
+    /// Quota figures seen outside a request outcome (e.g. a usage endpoint).
     QuotaObserved(QuotaObserved),
+    /// An account's OAuth token is due for a refresh.
     RefreshDue {
+        /// The account whose token is due.
         account: AccountId,
         #[serde(with = "serde_ts_opt")]
+        /// When the current access token expires; `None` when unknown.
         expires_at: Option<Timestamp>,
+        /// What made it due: the schedule, a 401, or a person.
         why: RefreshWhy,
     },
+    /// An OAuth token refresh succeeded and new credentials were stored.
     RefreshSucceeded(RefreshSucceeded),
+    /// An OAuth token refresh failed.
     RefreshFailed(RefreshFailed),
     /// A person lifted blocks by hand (`rotor clear`): every model's (`model` absent), or one
     /// model's block and quota state.
     StateCleared {
+        /// The account cleared.
         account: AccountId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The one model whose state was lifted; `None` lifts every model's.
         model: Option<Model>,
         /// With a model: also lift what holds the whole account (its block, its account-wide
         /// quota), so that model is selectable again. Absent in logs written before clears did
@@ -78,21 +107,30 @@ pub enum Event {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+/// Payload of [`Event::AccountAdded`]: an account's settings, never its secrets.
 pub struct AccountAdded {
+    /// The new account's id.
     pub account: AccountId,
+    /// The provider the account belongs to.
     pub provider: Provider,
+    /// Human-readable name shown in status and logs.
     pub label: String,
+    /// Tier: lower numbers are tried first; accounts of a higher tier serve only when the lower are unavailable.
     pub priority: u32,
+    /// Relative share of requests under the weighted strategy.
     pub weight: u32,
     /// Allow-list; `None` allows every model.
     #[serde(default)]
     pub models: Option<Vec<Model>>,
+    /// Whether the account holds an API key or OAuth tokens.
     pub credential: CredentialKind,
     /// First 12 hex of SHA-256 of the secret; never the secret.
     pub fingerprint: String,
     #[serde(default, with = "serde_ts_opt")]
+    /// When the OAuth access token expires; `None` for API keys or when unknown.
     pub expires_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Identity::is_empty")]
+    /// Who the account is at the provider (email, account id, plan), scrubbed; empty when unknown.
     pub identity: Identity,
     /// Length of this account's quota window in seconds, from `quota.window.<provider>` when
     /// configured; recorded so that a replay never depends on today's configuration.
@@ -103,12 +141,16 @@ pub struct AccountAdded {
 /// Changed fields only; `None` leaves a field as it was.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct AccountUpdated {
+    /// The account changed.
     pub account: AccountId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// New display name.
     pub label: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// New tier (lower is tried first).
     pub priority: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// New weighted-strategy share.
     pub weight: Option<u32>,
     /// `Some(None)` clears the allow-list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -121,25 +163,36 @@ pub struct AccountUpdated {
         with = "serde_ts_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    /// New access-token expiry, set with new credentials.
     pub expires_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// New credential generation, set with new credentials.
     pub generation: Option<u64>,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+/// Payload of [`Event::Selected`]: which account a request was leased and why.
 pub struct Selected {
+    /// The request the lease is for.
     pub request: RequestId,
+    /// The provider asked for.
     pub provider: Provider,
+    /// The model asked for.
     pub model: Model,
+    /// The account leased.
     pub account: AccountId,
+    /// The strategy that chose it.
     pub strategy: Strategy,
+    /// The priority tier it was chosen from.
     pub tier: u32,
     /// Leased to a half-open block as a probe (a stale block is half-open).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub probe: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The caller's session key, when the request asked to stick to one account.
     pub session: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Accounts the caller asked not to use (e.g. ones that already failed this request).
     pub excluded: Vec<AccountId>,
     /// Candidates of the tiers considered that were passed over, with reason and until.
     #[serde(default)]
@@ -147,42 +200,62 @@ pub struct Selected {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+/// Payload of [`Event::NoAccount`]: a request found no usable account.
 pub struct NoAccount {
+    /// The request that was refused.
     pub request: RequestId,
+    /// The provider asked for.
     pub provider: Provider,
+    /// The model asked for.
     pub model: Model,
     /// Earliest time any candidate becomes available; `None` if none ever will by itself.
     #[serde(with = "serde_ts_opt")]
     pub earliest_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The caller's session key, if any.
     pub session: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Accounts the caller asked not to use.
     pub excluded: Vec<AccountId>,
+    /// Every candidate passed over, with reason and until.
     pub skipped: Vec<Skip>,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+/// Payload of [`Event::RequestSucceeded`].
 pub struct RequestSucceeded {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The request's id; `None` when reported without a lease.
     pub request: Option<RequestId>,
+    /// The account that served it.
     pub account: AccountId,
+    /// The model it was for.
     pub model: Model,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How long the provider call took, in milliseconds, when the caller measured it.
     pub latency_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tokens the provider reported for the call, when it did.
     pub usage: Option<Usage>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Quota figures read from the response's headers.
     pub quota: Vec<QuotaObservation>,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+/// Payload of [`Event::RequestFailed`]: a failure as classified, and the block it caused.
 pub struct RequestFailed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The request's id; `None` when reported without a lease.
     pub request: Option<RequestId>,
+    /// The account that failed.
     pub account: AccountId,
+    /// The model it was for.
     pub model: Model,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How long the provider call took, in milliseconds, when the caller measured it.
     pub latency_ms: Option<u64>,
+    /// The provider's error as classified (kind, scope, stated wait, scrubbed message).
     pub error: ParsedError,
     /// The block this failure put in force; `None` when it penalizes nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -192,32 +265,46 @@ pub struct RequestFailed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<u64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Quota figures read from the error response's headers.
     pub quota: Vec<QuotaObservation>,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+/// Payload of [`Event::QuotaObserved`].
 pub struct QuotaObserved {
+    /// The account the figures are about.
     pub account: AccountId,
     #[serde(flatten)]
+    /// The figures (serialized inline with the event).
     pub observation: QuotaObservation,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+/// Payload of [`Event::RefreshSucceeded`]: the new credentials' metadata (the tokens go to the credentials store).
 pub struct RefreshSucceeded {
+    /// The account refreshed.
     pub account: AccountId,
     #[serde(with = "serde_ts_opt")]
+    /// When the new access token expires; `None` when the endpoint did not say.
     pub expires_at: Option<Timestamp>,
+    /// The new credential generation (one more than the previous).
     pub generation: u64,
+    /// First 12 hex of SHA-256 of the new access token; never the token.
     pub fingerprint: String,
     #[serde(default, skip_serializing_if = "Identity::is_empty")]
+    /// Who the account is, as read from the new tokens; empty when unknown.
     pub identity: Identity,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+/// Payload of [`Event::RefreshFailed`].
 pub struct RefreshFailed {
+    /// The account whose refresh failed.
     pub account: AccountId,
+    /// Whether the failure is worth retrying or needs a person.
     pub error: RefreshErrorClass,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The token endpoint's HTTP status; `None` for network errors.
     pub status: Option<u16>,
     /// The token endpoint's answer, scrubbed and bounded like every provider string.
     pub message: ScrubbedMessage,
@@ -226,5 +313,6 @@ pub struct RefreshFailed {
         with = "serde_ts_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    /// When the next attempt is scheduled (backoff); `None` when none will be made by itself.
     pub next_attempt_at: Option<Timestamp>,
 }

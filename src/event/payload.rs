@@ -12,9 +12,12 @@ use crate::vocab::BlockReason;
 /// One candidate that a decision passed over.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Skip {
+    /// The account passed over.
     pub account: AccountId,
+    /// Why it was passed over.
     pub reason: BlockReason,
     #[serde(with = "serde_ts_opt")]
+    /// When that reason ends by itself; `None` when only an event ends it.
     pub until: Option<Timestamp>,
 }
 
@@ -24,10 +27,13 @@ pub struct Skip {
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 pub struct Identity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The e-mail address the account signs in with.
     pub email: Option<ScrubbedIdentity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The provider's account or organization id (e.g. ChatGPT account id).
     pub account_id: Option<ScrubbedIdentity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The subscription plan (e.g. `pro`, `max`), when the provider says.
     pub plan: Option<ScrubbedIdentity>,
     /// Google Cloud project an Antigravity account calls Cloud Code Assist with (not a secret).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,6 +41,7 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// Whether nothing about the identity is known.
     pub fn is_empty(&self) -> bool {
         self.email.is_none()
             && self.account_id.is_none()
@@ -47,7 +54,9 @@ impl Identity {
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
+    /// OAuth access and refresh tokens; refreshed by rotor.
     Oauth,
+    /// A static API key.
     ApiKey,
 }
 
@@ -55,9 +64,13 @@ pub enum CredentialKind {
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DisableReason {
+    /// A person disabled it.
     Manual,
+    /// Its refresh token was rejected: a person must sign in again and re-import.
     NeedsReauth,
+    /// The provider refused it for billing (payment or credit).
     Billing,
+    /// The provider refused it permission to the service.
     Permission,
 }
 
@@ -65,8 +78,11 @@ pub enum DisableReason {
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefreshWhy {
+    /// The token nears expiry (the background scheduler).
     Scheduled,
+    /// A request was rejected with 401 on the current credentials.
     On401,
+    /// A person asked (`rotor refresh`).
     Manual,
 }
 

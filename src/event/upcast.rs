@@ -9,8 +9,11 @@ use super::Event;
 
 /// One upcasting step: `data` of `kind` written at version `from` becomes version `from + 1`.
 pub struct Step {
+    /// The event kind the step applies to.
     pub kind: &'static str,
+    /// The version it reads; it writes `from + 1`.
     pub from: u32,
+    /// Rewrites the JSON `data` in place.
     pub apply: fn(&mut Value),
 }
 

@@ -11,9 +11,11 @@ use crate::parse::Headers;
 /// One HTTP answer, as the caller of a provider sees it.
 #[derive(Clone, Debug)]
 pub struct FakeResponse {
+    /// The HTTP status.
     pub status: u16,
     /// Names lower-cased, in the order received.
     pub headers: Vec<(String, String)>,
+    /// The body, as received.
     pub body: Bytes,
 }
 
@@ -36,6 +38,7 @@ impl FakeResponse {
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(&self.body).ok()
     }
+    /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }

@@ -13,8 +13,11 @@ use crate::time::{Clock, SystemClock, Timestamp};
 /// One scripted account of the fake world.
 #[derive(Clone, Debug)]
 pub struct FakeAccountConfig {
+    /// The provider whose wire format the account speaks.
     pub provider: Provider,
+    /// The account's label, as rotor will show it.
     pub label: String,
+    /// Which faults the fake scripts for it.
     pub behavior: FakeBehavior,
 }
 
@@ -24,6 +27,7 @@ pub struct FakeAccountConfig {
 pub struct FakeWorldConfig {
     /// Every token, id and usage figure derives from this seed: same seed, same world.
     pub seed: u64,
+    /// The scripted accounts, in the order they are served.
     pub accounts: Vec<FakeAccountConfig>,
     /// Lifetime of each access token issued (initial ones included); the default refresh lead is
     /// 5 min, so a TTL under that makes every token "due" at once.
@@ -176,11 +180,17 @@ impl FakeWorldConfig {
 /// The credential an account starts with, as a user would import it.
 #[derive(Clone, Debug)]
 pub enum FakeCredential {
+    /// An API key (OpenAI, GLM).
     ApiKey(Secret),
+    /// OAuth tokens the fake token endpoint will refresh (Claude, Codex, Antigravity).
     Oauth {
+        /// The first access token.
         access: Secret,
+        /// The refresh token the fake endpoint accepts.
         refresh: Secret,
+        /// When the first access token expires.
         expires_at: Timestamp,
+        /// An OpenID id token carrying the identity (Codex); `None` for the others.
         id_token: Option<Secret>,
     },
 }
@@ -188,8 +198,11 @@ pub enum FakeCredential {
 /// One account as the demo registers it with rotor.
 #[derive(Clone, Debug)]
 pub struct FakeAccountSpec {
+    /// The provider the account belongs to.
     pub provider: Provider,
+    /// The label to register it under.
     pub label: String,
+    /// The credential it starts with.
     pub credential: FakeCredential,
 }
 
@@ -209,6 +222,7 @@ impl FakeAccountSpec {
             },
         }
     }
+    /// When its first access token expires; `None` for API keys.
     pub fn expires_at(&self) -> Option<Timestamp> {
         match &self.credential {
             FakeCredential::Oauth { expires_at, .. } => Some(*expires_at),

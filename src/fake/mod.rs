@@ -34,6 +34,7 @@ use server::{Shared, ROUTES, TOKEN_PATHS};
 /// What the fakes answered so far.
 #[derive(Clone, Debug, Default)]
 pub struct FakeStats {
+    /// Per account, in the world's order.
     pub accounts: Vec<FakeAccountStats>,
     /// 401s for bearers that belong to no account (rotated-away or made-up tokens).
     pub unknown_bearer: u64,
@@ -50,6 +51,7 @@ pub struct FakeStats {
 /// with `resp.parse_headers()` and `resp.body`; an `Err` is a network error.
 pub struct FakeWorld {
     root: String,
+    /// The accounts to register with rotor, in the world's order.
     pub accounts: Vec<FakeAccountSpec>,
     shared: Arc<Shared>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -151,6 +153,7 @@ impl FakeWorld {
             .map(|(_, path)| format!("{}{path}", self.root))
     }
 
+    /// What the fakes answered so far, per account.
     pub fn stats(&self) -> FakeStats {
         let w = self.shared.world.lock();
         FakeStats {

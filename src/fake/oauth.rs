@@ -11,7 +11,9 @@ use super::server::Reply;
 use crate::ids::Provider;
 use crate::time::{add, Timestamp};
 
+/// Claude Code's public OAuth client id, which the fake token endpoint expects.
 pub const CLAUDE_CLIENT_ID: &str = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
+/// The Codex CLI's public OAuth client id, which the fake token endpoint expects.
 pub const CODEX_CLIENT_ID: &str = "app_EMoamEEZ73f0CkXaXp7hrann";
 
 /// A freshly issued credential pair.

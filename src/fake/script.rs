@@ -15,10 +15,12 @@ use crate::time::{add, Timestamp};
 pub struct FakeBehavior {
     /// Every Nth request is a 429 rate limit stating `rate_limit_retry_after_s`.
     pub rate_limit_every: u32,
+    /// The `Retry-After` the scripted 429 states, in seconds.
     pub rate_limit_retry_after_s: u64,
     /// After N successes in the current window the quota is exhausted for `quota_reset_s`
     /// (clock time), with the reset stated in the provider's own way; then the window restarts.
     pub quota_after: u32,
+    /// How long the exhausted quota lasts, in seconds of clock time.
     pub quota_reset_s: u64,
     /// Every Nth request the provider is overloaded (Claude 529, Google 503 UNAVAILABLE, ...).
     pub overloaded_every: u32,
@@ -79,12 +81,17 @@ pub struct Success {
 /// Counts of what the fakes answered, per account.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FakeAccountStats {
+    /// The provider the account belongs to; always set for a world's accounts (`None` only in a default value).
     pub provider: Option<Provider>,
+    /// The account's label.
     pub label: String,
     /// Requests that reached this account (authenticated), and answers by HTTP status.
     pub requests: u64,
+    /// Answers per HTTP status.
     pub by_status: BTreeMap<u16, u64>,
+    /// Token refreshes the fake endpoint granted.
     pub refreshes: u64,
+    /// Token refreshes it refused (`invalid_grant`).
     pub refresh_rejected: u64,
 }
 

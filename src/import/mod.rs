@@ -40,13 +40,18 @@ pub enum SourceFormat {
 /// One credential read from a file. `Debug` shows secrets as fingerprints only.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportedCredential {
+    /// The provider the credential is for.
     pub provider: Provider,
+    /// The file format it was read from.
     pub format: SourceFormat,
     /// The email when the file names one, else the provider and account id, else the file
     /// stem. The engine makes it unique when another account already has it.
     pub label: String,
+    /// The API key or OAuth tokens read.
     pub secrets: Secrets,
+    /// When the access token expires, when the file says; `None` for API keys or when unknown.
     pub expires_at: Option<Timestamp>,
+    /// Who the account is, as far as the file tells.
     pub identity: Identity,
     /// Google Cloud project of an Antigravity account, when the file names one.
     pub project_id: Option<String>,
@@ -55,18 +60,25 @@ pub struct ImportedCredential {
 /// A secret-free view of an [`ImportedCredential`], for `--json` output and snapshots.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
+    /// The provider the credential is for.
     pub provider: Provider,
+    /// The file format it was read from.
     pub format: SourceFormat,
+    /// The label the account will get (before being made unique).
     pub label: String,
     #[serde(with = "serde_ts_opt")]
+    /// When the access token expires; `None` for API keys or when unknown.
     pub expires_at: Option<Timestamp>,
+    /// Who the account is, as far as the file tells.
     pub identity: Identity,
+    /// Google Cloud project of an Antigravity account, when the file names one.
     pub project_id: Option<String>,
     /// Fingerprint of each secret present, keyed `<field>_fp` (never the secret itself).
     pub fingerprints: std::collections::BTreeMap<&'static str, String>,
 }
 
 impl ImportedCredential {
+    /// The credential without its secrets: fingerprints in their place.
     pub fn summary(&self) -> ImportSummary {
         let s = &self.secrets;
         let fingerprints = [

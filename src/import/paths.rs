@@ -11,15 +11,24 @@ use crate::{Error, Result};
 /// What one file held.
 #[derive(Debug)]
 pub enum Found {
+    /// A credential was read.
     Credential {
+        /// The file it was read from.
         path: PathBuf,
+        /// The credential.
         credential: Box<ImportedCredential>,
     },
     /// Not imported: why, for a warning that names the file.
-    Skipped { path: PathBuf, why: String },
+    Skipped {
+        /// The file passed over.
+        path: PathBuf,
+        /// Why it was not imported.
+        why: String,
+    },
 }
 
 impl Found {
+    /// The file this is about.
     pub fn path(&self) -> &Path {
         match self {
             Found::Credential { path, .. } | Found::Skipped { path, .. } => path,

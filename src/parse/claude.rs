@@ -19,6 +19,7 @@ const RULES: &[Rule] = &[
     anthropic::by_generic_type,
 ];
 
+/// Classifies a Claude (Anthropic API) error response: status, headers and body.
 pub fn parse(status: u16, headers: &Headers, body: &[u8]) -> ParsedError {
     let input = Input::read(status, headers, body);
     let e = first_match(&input, RULES);

@@ -23,6 +23,7 @@ const RULES: &[Rule] = &[
     exhausted_window,
 ];
 
+/// Classifies a Codex (ChatGPT backend) error response: status, headers and body.
 pub fn parse(status: u16, headers: &Headers, body: &[u8]) -> ParsedError {
     let input = Input::read(status, headers, body);
     finish(&input, with_plan_reset(&input, first_match(&input, RULES)))

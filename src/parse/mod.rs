@@ -38,9 +38,11 @@ pub use crate::scrub::{MAX_CODE, MAX_MESSAGE};
 pub struct Headers(Vec<(String, String)>);
 
 impl Headers {
+    /// No headers.
     pub fn new() -> Self {
         Headers(Vec::new())
     }
+    /// Adds a header; its name is trimmed and lower-cased, earlier values of it are kept.
     pub fn insert(&mut self, name: &str, value: impl Into<String>) {
         self.0
             .push((name.trim().to_ascii_lowercase(), value.into()));
@@ -52,9 +54,11 @@ impl Headers {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+    /// Every header, in insertion order, as (lower-cased name, value).
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
+    /// Whether there are no headers.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

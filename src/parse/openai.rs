@@ -19,6 +19,7 @@ const RULES: &[Rule] = &[
     anthropic::by_generic_type,
 ];
 
+/// Classifies an OpenAI API error response: status, headers and body.
 pub fn parse(status: u16, headers: &Headers, body: &[u8]) -> ParsedError {
     let input = Input::read(status, headers, body);
     finish(&input, first_match(&input, RULES))

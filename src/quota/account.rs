@@ -15,6 +15,7 @@ use crate::vocab::Scope;
 use crate::vocab::{QuotaObservation, Usage};
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+/// What rotor knows of one account's quota: its own counts, what the provider stated, what it learned.
 pub struct AccountQuota {
     window_ms: u64,
     /// Counts every request of the account; learns from account-scope quota errors and holds
@@ -25,6 +26,7 @@ pub struct AccountQuota {
 }
 
 impl AccountQuota {
+    /// An empty record, with the provider's window length from `settings`.
     pub fn new(provider: Provider, settings: &QuotaSettings) -> Self {
         let len = settings.window(provider);
         AccountQuota {

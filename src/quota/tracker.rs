@@ -62,15 +62,23 @@ impl Observed {
 /// The `status` quota row (`status --json` `quota[]`); null where unknown.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct QuotaView {
+    /// The model the row is about; `None` for the whole account.
     pub model: Option<Model>,
     #[serde(with = "serde_ts_opt")]
+    /// When the current window began; `None` before the first request.
     pub window_start: Option<Timestamp>,
+    /// Requests counted in the current window.
     pub requests: u64,
+    /// Tokens counted in the current window.
     pub tokens: u64,
+    /// Share used, 0–100, as the provider last stated it.
     pub used_percent: Option<f64>,
     #[serde(with = "serde_ts_opt")]
+    /// When the window resets, stated or estimated.
     pub resets_at: Option<Timestamp>,
+    /// Requests per window rotor has learned the limit to be, from quota errors.
     pub est_request_limit: Option<u64>,
+    /// How sure that learned limit is, 0–1.
     pub confidence: Option<f64>,
 }
 

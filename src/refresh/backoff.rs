@@ -8,7 +8,9 @@ use rand::Rng;
 
 use crate::time::{add, Timestamp};
 
+/// Wait after the first refresh failure; doubles with each failure in a row.
 pub const BASE: Duration = Duration::from_secs(30);
+/// Longest wait between refresh attempts.
 pub const CAP: Duration = Duration::from_secs(10 * 60);
 /// Jitter moves a wait by at most this fraction of it, either way.
 pub const JITTER: f64 = 0.2;

@@ -19,11 +19,13 @@ use crate::time::Timestamp;
 /// Claude Code's public OAuth client id.
 pub const CLAUDE_CLIENT_ID: &str = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
 
+/// Refreshes Claude Code OAuth tokens.
 pub struct ClaudeRefresher {
     endpoint: TokenEndpoint,
 }
 
 impl ClaudeRefresher {
+    /// A client of the token endpoint at `url`, each request bounded by `timeout`.
     pub fn new(client: reqwest::Client, url: Url, timeout: Duration) -> Self {
         ClaudeRefresher {
             endpoint: TokenEndpoint::new(client, url, timeout),

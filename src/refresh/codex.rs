@@ -17,13 +17,16 @@ use crate::time::Timestamp;
 
 /// The Codex CLI's public OAuth client id.
 pub const CODEX_CLIENT_ID: &str = "app_EMoamEEZ73f0CkXaXp7hrann";
+/// The OAuth scopes a Codex refresh asks for.
 pub const CODEX_SCOPE: &str = "openid profile email";
 
+/// Refreshes Codex CLI (ChatGPT) OAuth tokens.
 pub struct CodexRefresher {
     endpoint: TokenEndpoint,
 }
 
 impl CodexRefresher {
+    /// A client of the token endpoint at `url`, each request bounded by `timeout`.
     pub fn new(client: reqwest::Client, url: Url, timeout: Duration) -> Self {
         CodexRefresher {
             endpoint: TokenEndpoint::new(client, url, timeout),

@@ -11,6 +11,7 @@ use crate::time::Timestamp;
 pub struct RefreshState {
     /// `None`: the lifetime is unknown, so only a 401 or a person asks for a refresh.
     pub expires_at: Option<Timestamp>,
+    /// How long before expiry the token is refreshed.
     pub lead: Duration,
     /// Set after a failure: no attempt before then.
     pub next_attempt_at: Option<Timestamp>,

@@ -15,21 +15,29 @@ use crate::ids::Provider;
 use crate::secret::Secret;
 use crate::{Error, Result};
 
+/// Claude's OAuth token endpoint (the one older Claude Code clients use).
 pub const CLAUDE_TOKEN_URL: &str = "https://console.anthropic.com/v1/oauth/token";
 /// The endpoint newer Claude Code clients use; set it as `endpoints.claude.token_url`.
 pub const CLAUDE_PLATFORM_TOKEN_URL: &str = "https://platform.claude.com/v1/oauth/token";
+/// OpenAI's OAuth token endpoint (Codex CLI accounts).
 pub const CODEX_TOKEN_URL: &str = "https://auth.openai.com/oauth/token";
+/// Google's OAuth token endpoint (Antigravity accounts).
 pub const GOOGLE_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
+/// Whole-request timeout of one token request unless configured.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Token endpoints and client credentials. `Debug` shows the client secret as a fingerprint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefreshEndpoints {
+    /// Token endpoint for Claude accounts.
     pub claude_token_url: String,
+    /// Token endpoint for Codex accounts.
     pub codex_token_url: String,
+    /// Token endpoint for Antigravity accounts.
     pub antigravity_token_url: String,
     /// Google OAuth client of the Antigravity app; not shipped with rotor, so configured.
     pub antigravity_client_id: Option<String>,
+    /// Google OAuth client secret of the Antigravity app; `None` when not configured.
     pub antigravity_client_secret: Option<Secret>,
     /// Whole-request timeout of one token request.
     pub timeout: Duration,

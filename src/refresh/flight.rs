@@ -21,11 +21,13 @@ pub enum Flight<T> {
 }
 
 impl<T> Flight<T> {
+    /// The result, whoever produced it.
     pub fn into_inner(self) -> T {
         match self {
             Flight::Led(t) | Flight::Joined(t) => t,
         }
     }
+    /// Whether this caller did the work (rather than joining another's).
     pub fn led(&self) -> bool {
         matches!(self, Flight::Led(_))
     }
@@ -50,6 +52,7 @@ impl<K, T> Default for SingleFlight<K, T> {
 }
 
 impl<K: Eq + Hash + Clone, T: Clone> SingleFlight<K, T> {
+    /// A gate with nothing in flight.
     pub fn new() -> Self {
         Self::default()
     }

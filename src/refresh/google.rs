@@ -15,6 +15,7 @@ use crate::ids::Provider;
 use crate::secret::{Secret, Secrets};
 use crate::time::Timestamp;
 
+/// Refreshes Antigravity's Google OAuth tokens with the configured OAuth client.
 pub struct GoogleRefresher {
     endpoint: TokenEndpoint,
     client_id: String,
@@ -22,6 +23,7 @@ pub struct GoogleRefresher {
 }
 
 impl GoogleRefresher {
+    /// A client of the token endpoint at `url` with the Antigravity OAuth client, each request bounded by `timeout`.
     pub fn new(
         client: reqwest::Client,
         url: Url,

@@ -12,13 +12,18 @@ use crate::time::Timestamp;
 /// The claims rotor cares about.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct JwtClaims {
+    /// The `email` claim.
     pub email: Option<String>,
+    /// ChatGPT account id (OpenAI's auth claim).
     pub chatgpt_account_id: Option<String>,
+    /// ChatGPT plan (`plus`, `pro`, ...).
     pub chatgpt_plan_type: Option<String>,
+    /// The `exp` claim: when the token expires.
     pub exp: Option<Timestamp>,
 }
 
 impl JwtClaims {
+    /// The claims as an account identity (scrubbed).
     pub fn identity(&self) -> Identity {
         Identity {
             email: self.email.as_deref().map(Into::into),

@@ -44,6 +44,7 @@ pub type RefreshFuture<'a> =
 
 /// One provider's token endpoint client.
 pub trait TokenRefresher: Send + Sync {
+    /// The provider whose tokens this client refreshes.
     fn provider(&self) -> Provider;
     /// How long before `expires_at` the scheduler should refresh.
     fn refresh_lead(&self) -> Duration {
@@ -62,6 +63,7 @@ pub struct TokenResult {
     pub secrets: Secrets,
     /// `now + expires_in`; `None` when the provider stated no lifetime.
     pub expires_at: Option<Timestamp>,
+    /// Who the account is, as read from the new tokens; empty when unknown.
     pub identity: Identity,
 }
 
@@ -77,14 +79,18 @@ impl TokenResult {
 /// events.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefreshFailure {
+    /// Whether it is worth retrying or needs a person.
     pub class: RefreshErrorClass,
+    /// The endpoint's HTTP status; `None` for network errors.
     pub status: Option<u16>,
+    /// The endpoint's answer or the network error, scrubbed.
     pub message: crate::scrub::ScrubbedMessage,
     /// A wait stated by the endpoint (`Retry-After`), to honour over the backoff when longer.
     pub retry_after: Option<Duration>,
 }
 
 impl RefreshFailure {
+    /// A failure with no stated wait; `message` is scrubbed and bounded here.
     pub fn new(class: RefreshErrorClass, status: Option<u16>, message: &str) -> Self {
         RefreshFailure {
             class,

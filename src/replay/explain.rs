@@ -18,30 +18,46 @@ pub const RETRY_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
 /// One decision, explained: every candidate of the provider for that model, eligible or not.
 #[derive(Clone, Debug, Serialize)]
 pub struct Explanation {
+    /// The request the decision was made for.
     pub request: RequestId,
     #[serde(with = "serde_ts")]
+    /// When the decision was made.
     pub at: Timestamp,
+    /// The provider asked for.
     pub provider: crate::ids::Provider,
+    /// The model asked for.
     pub model: String,
     /// `None` when no account was available.
     pub chosen: Option<AccountId>,
+    /// The strategy that chose; `None` when no account was available.
     pub strategy: Option<crate::select::Strategy>,
+    /// The tier the account was chosen from; `None` when no account was available.
     pub tier: Option<u32>,
+    /// Whether the lease was a half-open probe of a blocked account.
     pub probe: bool,
+    /// The caller's session key, if any.
     pub session: Option<String>,
+    /// Every account of the provider that could serve the model, in rotation order.
     pub candidates: Vec<Candidate>,
     /// In words: why the chosen one won (or why none could).
     pub why: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
+/// One account as the decision saw it.
 pub struct Candidate {
+    /// The account's id.
     pub account: AccountId,
+    /// Its human-readable name.
     pub label: String,
+    /// Its priority tier.
     pub tier: u32,
+    /// Whether it could have been leased.
     pub eligible: bool,
+    /// Why it could not; `None` when eligible.
     pub reason: Option<BlockReason>,
     #[serde(with = "serde_ts_opt")]
+    /// When that reason ended by itself; `None` when eligible or only an event ends it.
     pub until: Option<Timestamp>,
     /// For `excluded`: the earlier attempt of this request that failed on the account; `None`
     /// when the caller excluded it for reasons of its own.

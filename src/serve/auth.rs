@@ -72,7 +72,9 @@ impl Token {
 /// Where the token came from, for the start-up message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TokenSource {
+    /// The `ROTOR_SERVE_TOKEN` environment variable.
     Env,
+    /// A token file given on the command line.
     File(PathBuf),
     /// `<db>.token`, written now.
     Generated(PathBuf),

@@ -18,7 +18,9 @@ use crate::{Engine, Error, NewAccount, Outcome, Provider, Result, SelectOpts};
 /// What to measure.
 #[derive(Clone, Debug)]
 pub struct ServeBenchConfig {
+    /// Accounts registered for the run.
     pub accounts: usize,
+    /// Models the requests spread over.
     pub models: usize,
     /// Keep-alive connections of the load generator.
     pub connections: usize,
@@ -29,6 +31,7 @@ pub struct ServeBenchConfig {
 }
 
 impl ServeBenchConfig {
+    /// The default run; `quick` measures 2 s per side instead of 5 s.
     pub fn new(quick: bool) -> Self {
         ServeBenchConfig {
             accounts: 100,
@@ -43,9 +46,13 @@ impl ServeBenchConfig {
 /// One side's figures.
 #[derive(Clone, Debug, Serialize)]
 pub struct PairFigures {
+    /// Select/report pairs completed.
     pub pairs: u64,
+    /// Pairs per second of wall time.
     pub pairs_per_s: f64,
+    /// Median `select` latency, in microseconds.
     pub select_p50_us: f64,
+    /// 99th-percentile `select` latency, in microseconds.
     pub select_p99_us: f64,
     /// Processor time of the whole process (callers, server, log writer) per pair: what the
     /// pairs cost whatever else the machine was running.
@@ -53,12 +60,19 @@ pub struct PairFigures {
 }
 
 #[derive(Clone, Debug, Serialize)]
+/// What `rotor bench --serve` measured: the same load over HTTP and through the library.
 pub struct ServeBenchReport {
+    /// Accounts registered.
     pub accounts: usize,
+    /// Models the requests spread over.
     pub models: usize,
+    /// Keep-alive connections of the HTTP load generator.
     pub connections: usize,
+    /// Threads driving the library.
     pub threads: usize,
+    /// Figures of the HTTP side (`rotor serve`).
     pub http: PairFigures,
+    /// Figures of the library side (the engine called in-process).
     pub library: PairFigures,
 }
 

@@ -40,6 +40,7 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// How `rotor serve` runs.
 pub struct ServeOptions {
+    /// The bearer token every request but the public ones must carry.
     pub token: Token,
     /// Serve `/metrics` and `/healthz` without the token.
     pub public_metrics: bool,
@@ -109,6 +110,7 @@ pub async fn bind(engine: Engine, listen: SocketAddr, opts: ServeOptions) -> Res
 }
 
 impl Bound {
+    /// The address the server listens on (the port the OS chose when asked for 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()

@@ -15,7 +15,9 @@ use crate::vocab::BlockReason;
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountStatus {
+    /// Takes part in selection.
     Active,
+    /// Out of rotation, and why.
     Disabled(DisableReason),
 }
 
@@ -33,10 +35,13 @@ impl AccountStatus {
 /// Health of one (account, model).
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 pub struct ModelHealth {
+    /// This model's block, if one was recorded (it may have expired).
     pub block: Option<Block>,
+    /// Failures of this model in a row since its last success.
     pub consecutive_failures: u32,
     /// Quota backoff level n of `base × 2^(n-1)`; 0 after a success.
     pub quota_level: u32,
+    /// Failures of this model in all.
     pub failures: u64,
 }
 
@@ -47,32 +52,50 @@ pub struct RefreshState {
     pub in_flight: bool,
     /// The refresh was asked for by a 401: the account is unusable until it ends.
     pub blocking: bool,
+    /// Refresh failures in a row since the last success.
     pub consecutive_failures: u32,
+    /// When the next refresh attempt is scheduled; `None` when none is.
     pub next_attempt_at: Option<Timestamp>,
+    /// The last refresh failure's message, scrubbed; `None` after a success.
     pub last_error: Option<String>,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+/// An account as the log's events have left it: settings, status, blocks, refresh and quota.
 pub struct Account {
+    /// The account's id.
     pub id: AccountId,
+    /// The provider the account belongs to.
     pub provider: Provider,
+    /// Human-readable name.
     pub label: String,
+    /// Tier: lower numbers are tried first.
     pub priority: u32,
+    /// Relative share of requests under the weighted strategy.
     pub weight: u32,
+    /// Models the account may serve; `None` allows every model.
     pub models: Option<Vec<Model>>,
+    /// Whether it holds an API key or OAuth tokens.
     pub credential: CredentialKind,
+    /// First 12 hex of SHA-256 of the current secret; never the secret.
     pub fingerprint: String,
+    /// When the current OAuth access token expires; `None` for API keys or when unknown.
     pub expires_at: Option<Timestamp>,
+    /// Credential generation: 0 when added, one more on each import or refresh.
     pub generation: u64,
+    /// Who the account is at the provider, when known.
     pub identity: Identity,
+    /// Active, or disabled and why.
     pub status: AccountStatus,
     /// Order of addition; ties in priority keep it, so rotation order is stable.
     pub added_seq: u64,
     /// A block on every model of the account.
     pub account_block: Option<Block>,
+    /// Account-wide quota backoff level n of `base × 2^(n-1)`; 0 after a success.
     pub quota_level: u32,
     /// Per model; read on every `select`, so Fx-hashed like the selector's keys.
     pub health: rustc_hash::FxHashMap<Model, ModelHealth>,
+    /// Token refresh progress.
     pub refresh: RefreshState,
     /// Usage windows, provider observations and learned limits.
     pub quota: crate::quota::AccountQuota,
@@ -81,7 +104,9 @@ pub struct Account {
 /// Why an account cannot serve a model now, and until when (`None`: until something happens).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Unavailable {
+    /// Why it cannot serve.
     pub reason: BlockReason,
+    /// When that ends by itself; `None` when only an event (refresh, enable, clear) ends it.
     pub until: Option<Timestamp>,
     /// The block began this long ago, so it may take a half-open probe.
     pub since: Option<Timestamp>,
@@ -90,6 +115,7 @@ pub struct Unavailable {
 }
 
 impl Account {
+    /// Whether the account's model allow-list admits `model`.
     pub fn allows(&self, model: &str) -> bool {
         self.models
             .as_ref()

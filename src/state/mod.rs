@@ -28,6 +28,7 @@ use crate::time::Timestamp;
 /// Every projection rotor keeps.
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 pub struct State {
+    /// Every account ever added and not removed, by id.
     pub accounts: HashMap<AccountId, Account>,
     /// Per provider, account ids ordered by (priority, order of addition): tiers are runs.
     pub order: HashMap<Provider, Vec<AccountId>>,
@@ -35,6 +36,7 @@ pub struct State {
     pub tiers: HashMap<Provider, Vec<(u32, usize, usize)>>,
     /// Each account's index in its provider's `order`.
     pub position: HashMap<AccountId, usize>,
+    /// What the strategies and sessions remember between selections.
     pub selector: SelectorState,
     /// The seq of the last event applied.
     pub last_seq: u64,

@@ -24,10 +24,12 @@ pub struct KeySelector {
 }
 
 impl KeySelector {
+    /// The account's current smooth-weighted-round-robin weight (0 when never seen).
     pub fn weight(&self, account: AccountId) -> i64 {
         self.weights.get(&account).copied().unwrap_or(0)
     }
 
+    /// How many times the account was leased for this key.
     pub fn leased(&self, account: AccountId) -> u64 {
         self.leased.get(&account).copied().unwrap_or(0)
     }
@@ -70,6 +72,7 @@ pub trait SelectorCells {
 }
 
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+/// What selection remembers between requests: per (provider, model) and per session.
 pub struct SelectorState {
     /// Per provider and model, what the strategies remember.
     pub keys: HashMap<Provider, HashMap<Model, KeySelector>>,
@@ -78,14 +81,17 @@ pub struct SelectorState {
 }
 
 impl SelectorState {
+    /// The memory of one (provider, model), if it was ever selected for.
     pub fn key(&self, provider: Provider, model: &str) -> Option<&KeySelector> {
         self.keys.get(&provider)?.get(model)
     }
 
+    /// The account last chosen for (provider, model), where round-robin goes on from.
     pub fn cursor(&self, provider: Provider, model: &str) -> Option<AccountId> {
         self.key(provider, model)?.cursor
     }
 
+    /// The account's current weighted-round-robin weight for (provider, model).
     pub fn current_weight(&self, provider: Provider, model: &str, account: AccountId) -> i64 {
         self.key(provider, model).map_or(0, |k| k.weight(account))
     }

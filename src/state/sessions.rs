@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::AccountId;
 use crate::time::{add, Timestamp};
 
+/// Number of shards the session map is split into, so sessions on different shards select in parallel.
 pub const SHARDS: usize = 16;
 
 /// Affinity outlives no provider's prompt cache (Anthropic's longest lasts an hour): after
@@ -22,7 +23,9 @@ pub const SESSION_IDLE: Duration = Duration::from_secs(3600);
 /// Where a session went last, and when.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Affinity {
+    /// The account that served the session last.
     pub account: AccountId,
+    /// When it did.
     pub at: Timestamp,
 }
 
@@ -71,12 +74,14 @@ impl SessionShard {
         self.map.len()
     }
 
+    /// Whether no session is held.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 }
 
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+/// Session affinity: which account each session key was served by last, in shards.
 pub struct Sessions {
     shards: [SessionShard; SHARDS],
 }
@@ -92,6 +97,7 @@ impl Sessions {
         (h.finish() % SHARDS as u64) as usize
     }
 
+    /// The shard that holds `session`, to write to.
     pub fn shard_mut(&mut self, session: &str) -> &mut SessionShard {
         &mut self.shards[Self::shard_index(session)]
     }
@@ -101,6 +107,7 @@ impl Sessions {
         self.shards
     }
 
+    /// Sessions rebuilt from shards taken with [`Sessions::into_shards`].
     pub fn from_shards(shards: [SessionShard; SHARDS]) -> Self {
         Sessions { shards }
     }
@@ -110,6 +117,7 @@ impl Sessions {
         self.shards[Self::shard_index(session)].get(session, now)
     }
 
+    /// Records that `session` was served by `account` at `at`.
     pub fn remember(&mut self, session: &str, account: AccountId, at: Timestamp) {
         self.shard_mut(session).remember(session, account, at);
     }
@@ -126,6 +134,7 @@ impl Sessions {
         self.shards.iter().map(SessionShard::len).sum()
     }
 
+    /// Whether no session is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -16,22 +16,34 @@ use crate::time::{serde_ts, serde_ts_opt, Timestamp};
 use crate::{Error, Result};
 
 #[derive(Clone, Debug, Serialize)]
+/// What `rotor status` shows: every account's state at one moment.
 pub struct StatusView {
     #[serde(with = "serde_ts")]
+    /// The moment the view describes (blocks and skips are judged at it).
     pub at: Timestamp,
+    /// One entry per account, in rotation order.
     pub accounts: Vec<AccountView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
+/// One account's settings, blocks, skips and quota at the status time.
 pub struct AccountView {
+    /// The account's id.
     pub id: AccountId,
+    /// Human-readable name.
     pub label: String,
+    /// The provider the account belongs to.
     pub provider: Provider,
+    /// `active`, `disabled` or `needs_reauth`.
     pub status: &'static str,
+    /// Tier: lower numbers are tried first.
     pub priority: u32,
+    /// Relative share of requests under the weighted strategy.
     pub weight: u32,
     #[serde(with = "serde_ts_opt")]
+    /// When the OAuth access token expires; `None` for API keys or when unknown.
     pub expires_at: Option<Timestamp>,
+    /// First 12 hex of SHA-256 of the current secret; never the secret.
     pub fingerprint: String,
     /// Blocks in force, including `quota_predicted` where the quota a provider stated or rotor
     /// learned is used up (model null: the whole account's).
@@ -39,24 +51,31 @@ pub struct AccountView {
     /// Every model the account has state for that `select` would skip at `at`, with the reason
     /// and until `select` gives (the same function decides both).
     pub skipped: Vec<SkipView>,
+    /// Usage and limits per quota window, as rotor tracks them.
     pub quota: Vec<crate::quota::QuotaView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
+/// One block in force on an account or one of its models.
 pub struct BlockView {
     /// `None`: the whole account.
     pub model: Option<Model>,
+    /// Why it blocks.
     pub reason: BlockReason,
     #[serde(with = "serde_ts_opt")]
+    /// When it ends by itself; `None` when only an event ends it.
     pub until: Option<Timestamp>,
 }
 
 /// One model `select` would not lease on an account at the status time.
 #[derive(Clone, Debug, Serialize)]
 pub struct SkipView {
+    /// The model skipped.
     pub model: Model,
+    /// Why `select` skips it.
     pub reason: BlockReason,
     #[serde(with = "serde_ts_opt")]
+    /// When that ends by itself; `None` when only an event ends it.
     pub until: Option<Timestamp>,
 }
 

@@ -13,9 +13,11 @@ use crate::{Error, Result};
 #[derive(Debug)]
 pub struct WriterLock {
     _file: File,
+    /// The lock file held.
     pub path: PathBuf,
 }
 
+/// The lock file that guards the log at `db`: its path with `.lock` appended.
 pub fn lock_path(db: &Path) -> PathBuf {
     let mut p = db.as_os_str().to_owned();
     p.push(".lock");

@@ -36,8 +36,11 @@ pub const CACHE_SIZE_KIB: i64 = -32 * 1024;
 /// A log opened for writing: the lock (file logs only) and the connection, ready to be read once
 /// and then handed to the writer thread.
 pub struct WritableLog {
+    /// The log file; `None` for an in-memory log.
     pub path: Option<PathBuf>,
+    /// The writer lock, held while the log is open (file logs only).
     pub lock: Option<WriterLock>,
+    /// The SQLite connection the writer thread will own.
     pub conn: Connection,
 }
 

@@ -117,9 +117,11 @@ pub fn last_seq(conn: &Connection) -> Result<u64> {
 /// One stored credential: its generation, secrets and expiry.
 #[derive(Clone, Debug)]
 pub struct StoredCredential {
+    /// The generation: 0 when added, one more per import or refresh.
     pub generation: u64,
     /// Shared, so a lease carries it without copying the strings.
     pub secrets: std::sync::Arc<Secrets>,
+    /// When the access token expires; `None` for API keys or when unknown.
     pub expires_at: Option<Timestamp>,
 }
 

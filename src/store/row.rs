@@ -10,10 +10,15 @@ use crate::time::{format_ts, Timestamp};
 pub struct EventRow {
     /// RFC 3339, UTC, milliseconds: the same text in SQLite and PostgreSQL.
     pub at: String,
+    /// The event's kind, the `kind` tag of its JSON.
     pub kind: &'static str,
+    /// The kind's version the data is written at.
     pub v: u32,
+    /// The account the event is about, as text, for indexed lookups; `None` when it names none.
     pub account: Option<String>,
+    /// The model the event is about, for indexed lookups; `None` when it names none.
     pub model: Option<String>,
+    /// The request the event is about, for indexed lookups; `None` when it names none.
     pub request: Option<String>,
     /// The event as JSON (the serde form of `Event`, `kind` tag included).
     pub data: String,
@@ -34,6 +39,7 @@ impl EventRow {
         }
     }
 
+    /// The row of an event read back from a log (to copy it to another store).
     pub fn from_record(r: &EventRecord) -> EventRow {
         EventRow::new(r.at, &r.event)
     }

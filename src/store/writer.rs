@@ -20,13 +20,20 @@ const MAX_BATCH: usize = 8192;
 /// A change to the `credentials` table, committed with the event that causes it.
 #[derive(Clone, Debug)]
 pub enum CredentialWrite {
+    /// Store secrets as the account's generation `generation`.
     Put {
+        /// The account the secrets belong to.
         account: AccountId,
+        /// The credential generation they become.
         generation: u64,
+        /// The secrets themselves.
         secrets: Secrets,
+        /// When the access token expires; `None` for API keys or when unknown.
         expires_at: Option<Timestamp>,
     },
+    /// Delete every credential of a removed account.
     Delete {
+        /// The account removed.
         account: AccountId,
     },
 }
@@ -61,8 +68,11 @@ pub struct Writer {
     tx: Sender<Msg>,
 }
 
+/// The writer thread: its handle and its join handle.
 pub struct WriterThread {
+    /// The handle to queue appends with.
     pub handle: Writer,
+    /// Joined once the last handle is dropped, to know everything was committed.
     pub join: JoinHandle<()>,
 }
 

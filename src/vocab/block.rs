@@ -12,6 +12,7 @@ use crate::time::Timestamp;
 /// Why an account is not selectable (a block's reason), plus `excluded` for accounts the
 /// caller asked to skip.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[non_exhaustive]
 pub enum BlockReason {
     /// A failure of this kind blocks it (never `invalid_request`, which blocks nothing).
     Error(ErrorKind),
@@ -79,9 +80,12 @@ impl<'de> Deserialize<'de> for BlockReason {
 /// so that replaying the log never depends on the configuration of the day.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct BlockSet {
+    /// Whether it holds the whole account or one model.
     pub scope: Scope,
+    /// Why it blocks.
     pub reason: BlockReason,
     #[serde(with = "crate::time::serde_ts")]
+    /// When it ends by itself.
     pub until: Timestamp,
     /// Quota backoff level after this failure (0 for other kinds).
     #[serde(default, skip_serializing_if = "is_zero")]

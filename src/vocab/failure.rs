@@ -10,15 +10,25 @@ use crate::time::{serde_ts_opt, Timestamp};
 /// What went wrong, as far as rotation is concerned.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ErrorKind {
+    /// Too many requests in a short time (429); passes after a short wait.
     RateLimit,
+    /// A usage quota is used up (daily, 5-hour, monthly); passes when the window resets.
     QuotaExceeded,
+    /// The credentials were rejected (401); an OAuth account is refreshed.
     Authentication,
+    /// The account may not use this service or model (403).
     Permission,
+    /// The model or endpoint does not exist for this account (404).
     NotFound,
+    /// The provider is overloaded (e.g. 529); another account may do.
     Overloaded,
+    /// A server or network error expected to pass (5xx, reset, timeout).
     Transient,
+    /// The request itself is wrong (400); the account is not at fault and is not blocked.
     InvalidRequest,
+    /// Payment is required or credit is exhausted; a person must act.
     Billing,
 }
 
@@ -84,7 +94,9 @@ impl ErrorKind {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
+    /// The whole account: every model is blocked.
     Account,
+    /// One model of the account; its other models stay selectable.
     Model,
 }
 
@@ -93,7 +105,9 @@ pub enum Scope {
 /// the error was built: by a parser, by hand, or decoded from a log.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct ParsedError {
+    /// What went wrong, as far as rotation is concerned.
     pub kind: ErrorKind,
+    /// Whether the failure holds the whole account or only the requested model.
     pub scope: Scope,
     /// HTTP status; `None` for network errors that never got a response.
     pub status: Option<u16>,
@@ -103,6 +117,7 @@ pub struct ParsedError {
     /// Provider error type / status (`rate_limit_error`, `RESOURCE_EXHAUSTED`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_type: Option<ScrubbedCode>,
+    /// The provider's error message, scrubbed of secrets and bounded in length.
     pub message: ScrubbedMessage,
     /// A wait the payload states, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -12,10 +12,13 @@ use crate::time::{serde_ts_opt, Timestamp};
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 pub struct Usage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prompt tokens.
     pub input_tokens: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Completion (output) tokens.
     pub output_tokens: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total tokens as the provider stated it; `None` when it gave input and output only.
     pub total_tokens: Option<u64>,
 }
 
@@ -38,18 +41,23 @@ pub struct QuotaObservation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<Model>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Share of the window used, 0–100.
     pub used_percent: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Requests or tokens left in the window.
     pub remaining: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The window's limit, in the same unit as `remaining`.
     pub limit: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The window's length in minutes, when stated.
     pub window_minutes: Option<u64>,
     #[serde(
         default,
         with = "serde_ts_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    /// When the window resets; `None` when not stated.
     pub reset_at: Option<Timestamp>,
     /// The header (or body field) this came from.
     pub source: ScrubbedCode,

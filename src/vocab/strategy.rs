@@ -6,16 +6,23 @@ use serde::{Deserialize, Serialize};
 /// How an account is chosen inside the first priority tier that has a candidate.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Strategy {
     #[default]
+    /// Each account of the tier in turn.
     RoundRobin,
+    /// The first available account of the tier until it is blocked, then the next.
     FillFirst,
+    /// The account with the fewest requests in flight.
     LeastUsed,
+    /// Smooth weighted round-robin by each account's `weight`.
     Weighted,
+    /// The account with the most quota left, as observed or learned.
     QuotaAware,
 }
 
 impl Strategy {
+    /// The strategy's name as configured and logged (`round_robin`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             Strategy::RoundRobin => "round_robin",

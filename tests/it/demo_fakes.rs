@@ -30,6 +30,7 @@ fn model(p: Provider) -> &'static str {
         Provider::Antigravity | Provider::Gemini => "gemini-3-pro-preview",
         Provider::Openai => "gpt-4o",
         Provider::Glm => "glm-4.6",
+        _ => unreachable!("a provider the fakes do not serve: {p}"),
     }
 }
 
@@ -141,6 +142,7 @@ async fn every_provider_answers_success_with_usage_and_quota_headers() {
                 }
             }
             Provider::Gemini => unreachable!(),
+            _ => unreachable!("a provider the fakes do not serve: {p}"),
         }
     }
     let stats = w.stats();

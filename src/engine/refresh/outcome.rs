@@ -13,28 +13,39 @@ use crate::time::{serde_ts_opt, Timestamp};
 pub enum RefreshOutcome {
     /// New secrets are stored (and durable) as `generation`.
     Refreshed {
+        /// The account refreshed.
         account: AccountId,
+        /// The new credential generation.
         generation: u64,
+        /// First 12 hex of SHA-256 of the new access token; never the token.
         fingerprint: String,
         #[serde(with = "serde_ts_opt")]
+        /// When the new access token expires; `None` when the endpoint did not say.
         expires_at: Option<Timestamp>,
         /// The endpoint rotated the refresh token.
         rotated: bool,
     },
     /// The endpoint refused or could not be reached; `refresh_failed` is recorded.
     Failed {
+        /// The account whose refresh failed.
         account: AccountId,
+        /// Whether it is worth retrying or needs a person.
         class: RefreshErrorClass,
+        /// The token endpoint's HTTP status; `None` for network errors.
         status: Option<u16>,
+        /// The endpoint's answer or the network error, scrubbed.
         message: String,
         #[serde(with = "serde_ts_opt")]
+        /// When the next attempt is scheduled; `None` when none will be made by itself.
         next_attempt_at: Option<Timestamp>,
         /// The account was disabled as `needs_reauth`.
         needs_reauth: bool,
     },
     /// Nothing was asked of the endpoint.
     Skipped {
+        /// The account passed over.
         account: AccountId,
+        /// Why nothing was asked of the endpoint.
         reason: RefreshSkip,
         /// For `backing_off`: when the next attempt may run.
         #[serde(with = "serde_ts_opt")]

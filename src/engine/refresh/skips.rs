@@ -17,8 +17,11 @@ use crate::time::{serde_ts_opt, Timestamp};
 /// One account a refresh of every due account passes over, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SkippedRefresh {
+    /// The account passed over.
     pub account: AccountId,
+    /// Its human-readable name.
     pub label: String,
+    /// Why it was passed over.
     pub reason: RefreshSkip,
     /// `not_due`: when the refresh becomes due; `backing_off`: when the next attempt may run.
     #[serde(with = "serde_ts_opt")]

@@ -32,7 +32,9 @@ pub struct Reported {
 /// caller knows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportFor {
+    /// The account the request was made with.
     pub account: AccountId,
+    /// The model the request was for.
     pub model: Model,
     /// The request id `select` gave, when known.
     pub request: Option<RequestId>,
@@ -41,6 +43,7 @@ pub struct ReportFor {
     pub generation: Option<u64>,
     /// When the outcome came back.
     pub at: Timestamp,
+    /// How long the provider call took, when the caller measured it.
     pub latency: Option<Duration>,
 }
 

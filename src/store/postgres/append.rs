@@ -19,6 +19,7 @@ use crate::{Error, Result};
 /// One event to append, with what the engine knows about it.
 #[derive(Clone, Debug)]
 pub struct Append {
+    /// The event's row.
     pub row: EventRow,
     /// The highest seq of other writers this instance had applied when it made the event.
     pub seen: Option<u64>,
@@ -42,12 +43,18 @@ impl Append {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AppendOutcome {
     /// Committed at this seq.
-    Stored { seq: u64 },
+    Stored {
+        /// The seq the event was given.
+        seq: u64,
+    },
     /// Not written: the account already has this credential generation or a newer one (another
     /// instance refreshed first). Nothing of this item is in the log.
     GenerationTaken {
+        /// The account whose credential generation was taken.
         account: AccountId,
+        /// The generation this item tried to store.
         generation: u64,
+        /// The newest generation the log already holds for the account.
         latest: u64,
     },
 }
@@ -55,6 +62,7 @@ pub enum AppendOutcome {
 /// A committed batch: one outcome per item, in the batch's order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Committed {
+    /// One outcome per item, in the batch's order.
     pub outcomes: Vec<AppendOutcome>,
 }
 

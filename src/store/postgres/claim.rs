@@ -16,11 +16,16 @@ use crate::Result;
 pub enum Claim {
     /// This holder has the account until `expires_at` (a renewed claim of the same holder
     /// also lands here).
-    Acquired { expires_at: Timestamp },
+    Acquired {
+        /// When this holder's claim runs out unless renewed.
+        expires_at: Timestamp,
+    },
     /// Another holder's claim runs until `until`; try again after it, or read the new
     /// credential from the log tail once that holder has written it.
     HeldBy {
+        /// The instance holding the claim.
         holder: uuid::Uuid,
+        /// When its claim runs out.
         until: Timestamp,
     },
 }

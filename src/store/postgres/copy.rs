@@ -20,9 +20,13 @@ const CHUNK: i64 = 5_000;
 /// What a copy moved.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CopyReport {
+    /// Events copied.
     pub events: u64,
+    /// Credential rows (generations) copied.
     pub credentials: u64,
+    /// Checkpoints copied.
     pub checkpoints: u64,
+    /// The seq of the last event copied; 0 when the source log was empty.
     pub last_seq: u64,
 }
 

@@ -19,6 +19,7 @@ use crate::{Error, Result};
 /// An event of the log with who wrote it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogEvent {
+    /// The event, its seq and time.
     pub record: EventRecord,
     /// The appending instance (`None`: copied from a SQLite log).
     pub writer: Option<uuid::Uuid>,
