@@ -40,17 +40,17 @@ pub fn fingerprint(value: &str) -> String {
 /// Everything secret about one account at one generation: the row of the `credentials` table.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 pub struct Secrets {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// A static API key; `None` for OAuth accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<Secret>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The OAuth access token sent as the bearer; `None` for API-key accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<Secret>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The OAuth refresh token; `None` when the account cannot be refreshed.
-    pub refresh_token: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Secret>,
     /// The OpenID id token (Codex), read for the account's identity; `None` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<Secret>,
 }
 

@@ -25,7 +25,8 @@ use crate::vocab::BlockReason;
 pub struct Block {
     /// Why the account (or model) is blocked.
     pub reason: BlockReason,
-    /// When the block was put in force; a block older than `probe.after` may take a half-open probe.
+    /// When the block was put in force; a block older than `probe.after` may take a half-open
+    /// probe.
     pub since: Timestamp,
     /// When the block ends by itself.
     pub until: Timestamp,

@@ -41,9 +41,10 @@ const fn secs(s: u64) -> Dur {
     Dur(Duration::from_secs(s))
 }
 
+/// rotor's settings, read from TOML (`rotor.toml`); every field has a default, unknown keys are
+/// errors.
 #[derive(Clone, PartialEq, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-/// rotor's settings, read from TOML (`rotor.toml`); every field has a default, unknown keys are errors.
 pub struct Config {
     /// Which selection strategy picks among the accounts of a tier (default round-robin).
     pub strategy: Strategy,
@@ -74,9 +75,9 @@ pub struct QuotaWindows {
     pub window: BTreeMap<Provider, Dur>,
 }
 
+/// `[refresh]`: when OAuth tokens are refreshed.
 #[derive(Clone, PartialEq, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-/// `[refresh]`: when OAuth tokens are refreshed.
 pub struct RefreshSettings {
     /// How often the background scheduler looks for tokens nearing expiry.
     pub interval: Dur,
@@ -84,9 +85,9 @@ pub struct RefreshSettings {
     pub lead: BTreeMap<Provider, Dur>,
 }
 
+/// `[cooldown]`: how long a failure blocks when the provider states no wait of its own.
 #[derive(Clone, PartialEq, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-/// `[cooldown]`: how long a failure blocks when the provider states no wait of its own.
 pub struct Cooldowns {
     /// Block after a rate-limit error (429) without `Retry-After`.
     pub rate_limit: Dur,
@@ -94,11 +95,12 @@ pub struct Cooldowns {
     pub overloaded: Dur,
     /// Block after a transient server or network error (5xx, connection reset).
     pub transient: Dur,
-    /// Block after an authentication failure that a refresh could not fix.
+    /// Block after an authentication failure (401) of an API-key account; an OAuth account is
+    /// refreshed instead.
     pub auth: Dur,
-    /// Block after a permission error (403) on the model or account.
+    /// Block of the whole account after a permission error (403).
     pub permission: Dur,
-    /// Block of one model after the provider says the model does not exist for the account.
+    /// Block after the provider says the model does not exist for the account.
     pub not_found: Dur,
     /// Block after a billing error (payment required, credit exhausted).
     pub billing: Dur,
@@ -109,17 +111,18 @@ pub struct Cooldowns {
     pub google_quota: Dur,
 }
 
+/// `[probe]`: half-open probing of blocked accounts.
 #[derive(Clone, PartialEq, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-/// `[probe]`: half-open probing of blocked accounts.
 pub struct ProbeSettings {
     /// A block older than this may take one half-open probe when nothing else is available.
     pub after: Dur,
 }
 
+/// `[quota_backoff]`: wait of a quota error that states no reset, `base × 2^(n-1)` for the n-th in
+/// a row.
 #[derive(Clone, PartialEq, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-/// `[quota_backoff]`: wait of a quota error that states no reset, `base × 2^(n-1)` for the n-th in a row.
 pub struct QuotaBackoff {
     /// Wait after the first such error.
     pub base: Dur,
@@ -127,27 +130,28 @@ pub struct QuotaBackoff {
     pub max: Dur,
 }
 
+/// `[retry]`: how [`crate::Engine::execute`] retries a failed call.
 #[derive(Clone, PartialEq, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-/// `[retry]`: how [`crate::Engine::execute`] retries a failed call.
 pub struct RetrySettings {
     /// Most calls made for one request, the first included.
     pub max_attempts: u32,
-    /// Longest time to wait for an account to free up before giving up with no account.
+    /// Total time one `execute` may spend waiting for blocked accounts to free up.
     pub max_wait: Dur,
 }
 
+/// `[endpoints.<provider>]`: where a provider's OAuth tokens are refreshed.
 #[derive(Clone, PartialEq, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-/// `[endpoints.<provider>]`: where a provider's OAuth tokens are refreshed.
 pub struct EndpointSettings {
-    /// Token endpoint URL overriding the provider's built-in one (tests and proxies); `None` keeps it.
+    /// Token endpoint URL overriding the provider's built-in one (tests and proxies); `None` keeps
+    /// it.
     pub token_url: Option<String>,
 }
 
+/// `[antigravity]`: the OAuth client Antigravity tokens are refreshed with.
 #[derive(Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-/// `[antigravity]`: the OAuth client Antigravity tokens are refreshed with.
 pub struct AntigravitySettings {
     /// OAuth client id; `None` uses the built-in one.
     pub client_id: Option<String>,

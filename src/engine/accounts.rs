@@ -88,7 +88,8 @@ impl Engine {
         self.record(&mut core, at, Event::AccountUpdated(update), cred)
     }
 
-    /// Takes the account out of rotation (recorded as `account_disabled`) until [`Engine::enable_account`].
+    /// Takes the account out of rotation (recorded as `account_disabled`) until
+    /// [`Engine::enable_account`].
     pub fn disable_account(&self, account: AccountId, reason: DisableReason) -> Result<()> {
         self.account_event(account, Event::AccountDisabled { account, reason }, None)
     }

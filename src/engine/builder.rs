@@ -37,7 +37,8 @@ impl EngineBuilder {
         self.config = config;
         self
     }
-    /// The clock every event's time and every block's end is read from (default: the system clock; tests pass a manual one).
+    /// The clock every event's time and every block's end is read from (default: the system clock;
+    /// tests pass a manual one).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self

@@ -66,8 +66,8 @@ pub enum Event {
     RequestFailed(RequestFailed),
     /// The caller gave up on a request: no fault of the account, blocks nothing.
     RequestCancelled {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         /// The request's id; `None` when the outcome was reported without a lease.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         request: Option<RequestId>,
         /// The account the request was made with.
         account: AccountId,
@@ -80,8 +80,8 @@ pub enum Event {
     RefreshDue {
         /// The account whose token is due.
         account: AccountId,
-        #[serde(with = "serde_ts_opt")]
         /// When the current access token expires; `None` when unknown.
+        #[serde(with = "serde_ts_opt")]
         expires_at: Option<Timestamp>,
         /// What made it due: the schedule, a 401, or a person.
         why: RefreshWhy,
@@ -95,8 +95,8 @@ pub enum Event {
     StateCleared {
         /// The account cleared.
         account: AccountId,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         /// The one model whose state was lifted; `None` lifts every model's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         model: Option<Model>,
         /// With a model: also lift what holds the whole account (its block, its account-wide
         /// quota), so that model is selectable again. Absent in logs written before clears did
@@ -106,8 +106,8 @@ pub enum Event {
     },
 }
 
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 /// Payload of [`Event::AccountAdded`]: an account's settings, never its secrets.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct AccountAdded {
     /// The new account's id.
     pub account: AccountId,
@@ -115,7 +115,8 @@ pub struct AccountAdded {
     pub provider: Provider,
     /// Human-readable name shown in status and logs.
     pub label: String,
-    /// Tier: lower numbers are tried first; accounts of a higher tier serve only when the lower are unavailable.
+    /// Tier: lower numbers are tried first; accounts of a higher tier serve only when the lower are
+    /// unavailable.
     pub priority: u32,
     /// Relative share of requests under the weighted strategy.
     pub weight: u32,
@@ -126,11 +127,11 @@ pub struct AccountAdded {
     pub credential: CredentialKind,
     /// First 12 hex of SHA-256 of the secret; never the secret.
     pub fingerprint: String,
-    #[serde(default, with = "serde_ts_opt")]
     /// When the OAuth access token expires; `None` for API keys or when unknown.
+    #[serde(default, with = "serde_ts_opt")]
     pub expires_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Identity::is_empty")]
     /// Who the account is at the provider (email, account id, plan), scrubbed; empty when unknown.
+    #[serde(default, skip_serializing_if = "Identity::is_empty")]
     pub identity: Identity,
     /// Length of this account's quota window in seconds, from `quota.window.<provider>` when
     /// configured; recorded so that a replay never depends on today's configuration.
@@ -143,14 +144,14 @@ pub struct AccountAdded {
 pub struct AccountUpdated {
     /// The account changed.
     pub account: AccountId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// New display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// New tier (lower is tried first).
-    pub priority: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
     /// New weighted-strategy share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<u32>,
     /// `Some(None)` clears the allow-list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -158,20 +159,20 @@ pub struct AccountUpdated {
     /// Set when new credentials were imported (stored in the same transaction).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+    /// New access-token expiry, set with new credentials.
     #[serde(
         default,
         with = "serde_ts_opt",
         skip_serializing_if = "Option::is_none"
     )]
-    /// New access-token expiry, set with new credentials.
     pub expires_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// New credential generation, set with new credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<u64>,
 }
 
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 /// Payload of [`Event::Selected`]: which account a request was leased and why.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct Selected {
     /// The request the lease is for.
     pub request: RequestId,
@@ -188,19 +189,19 @@ pub struct Selected {
     /// Leased to a half-open block as a probe (a stale block is half-open).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub probe: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The caller's session key, when the request asked to stick to one account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     /// Accounts the caller asked not to use (e.g. ones that already failed this request).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded: Vec<AccountId>,
     /// Candidates of the tiers considered that were passed over, with reason and until.
     #[serde(default)]
     pub skipped: Vec<Skip>,
 }
 
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 /// Payload of [`Event::NoAccount`]: a request found no usable account.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct NoAccount {
     /// The request that was refused.
     pub request: RequestId,
@@ -211,49 +212,49 @@ pub struct NoAccount {
     /// Earliest time any candidate becomes available; `None` if none ever will by itself.
     #[serde(with = "serde_ts_opt")]
     pub earliest_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The caller's session key, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     /// Accounts the caller asked not to use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded: Vec<AccountId>,
     /// Every candidate passed over, with reason and until.
     pub skipped: Vec<Skip>,
 }
 
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 /// Payload of [`Event::RequestSucceeded`].
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct RequestSucceeded {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The request's id; `None` when reported without a lease.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<RequestId>,
     /// The account that served it.
     pub account: AccountId,
     /// The model it was for.
     pub model: Model,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// How long the provider call took, in milliseconds, when the caller measured it.
-    pub latency_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
     /// Tokens the provider reported for the call, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     /// Quota figures read from the response's headers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quota: Vec<QuotaObservation>,
 }
 
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 /// Payload of [`Event::RequestFailed`]: a failure as classified, and the block it caused.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct RequestFailed {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The request's id; `None` when reported without a lease.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<RequestId>,
     /// The account that failed.
     pub account: AccountId,
     /// The model it was for.
     pub model: Model,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// How long the provider call took, in milliseconds, when the caller measured it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u64>,
     /// The provider's error as classified (kind, scope, stated wait, scrubbed message).
     pub error: ParsedError,
@@ -264,55 +265,56 @@ pub struct RequestFailed {
     /// than the current one triggers no refresh.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<u64>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     /// Quota figures read from the error response's headers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quota: Vec<QuotaObservation>,
 }
 
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 /// Payload of [`Event::QuotaObserved`].
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct QuotaObserved {
     /// The account the figures are about.
     pub account: AccountId,
-    #[serde(flatten)]
     /// The figures (serialized inline with the event).
+    #[serde(flatten)]
     pub observation: QuotaObservation,
 }
 
+/// Payload of [`Event::RefreshSucceeded`]: the new credentials' metadata (the tokens go to the
+/// credentials store).
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
-/// Payload of [`Event::RefreshSucceeded`]: the new credentials' metadata (the tokens go to the credentials store).
 pub struct RefreshSucceeded {
     /// The account refreshed.
     pub account: AccountId,
-    #[serde(with = "serde_ts_opt")]
     /// When the new access token expires; `None` when the endpoint did not say.
+    #[serde(with = "serde_ts_opt")]
     pub expires_at: Option<Timestamp>,
     /// The new credential generation (one more than the previous).
     pub generation: u64,
     /// First 12 hex of SHA-256 of the new access token; never the token.
     pub fingerprint: String,
-    #[serde(default, skip_serializing_if = "Identity::is_empty")]
     /// Who the account is, as read from the new tokens; empty when unknown.
+    #[serde(default, skip_serializing_if = "Identity::is_empty")]
     pub identity: Identity,
 }
 
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 /// Payload of [`Event::RefreshFailed`].
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct RefreshFailed {
     /// The account whose refresh failed.
     pub account: AccountId,
     /// Whether the failure is worth retrying or needs a person.
     pub error: RefreshErrorClass,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The token endpoint's HTTP status; `None` for network errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// The token endpoint's answer, scrubbed and bounded like every provider string.
     pub message: ScrubbedMessage,
+    /// When the next attempt is scheduled (backoff); `None` when none will be made by itself.
     #[serde(
         default,
         with = "serde_ts_opt",
         skip_serializing_if = "Option::is_none"
     )]
-    /// When the next attempt is scheduled (backoff); `None` when none will be made by itself.
     pub next_attempt_at: Option<Timestamp>,
 }

@@ -16,8 +16,8 @@ pub struct Skip {
     pub account: AccountId,
     /// Why it was passed over.
     pub reason: BlockReason,
-    #[serde(with = "serde_ts_opt")]
     /// When that reason ends by itself; `None` when only an event ends it.
+    #[serde(with = "serde_ts_opt")]
     pub until: Option<Timestamp>,
 }
 
@@ -26,14 +26,14 @@ pub struct Skip {
 /// e-mail, account id and project with pseudonyms unless asked to keep them.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 pub struct Identity {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The e-mail address the account signs in with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<ScrubbedIdentity>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The provider's account or organization id (e.g. ChatGPT account id).
-    pub account_id: Option<ScrubbedIdentity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<ScrubbedIdentity>,
     /// The subscription plan (e.g. `pro`, `max`), when the provider says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<ScrubbedIdentity>,
     /// Google Cloud project an Antigravity account calls Cloud Code Assist with (not a secret).
     #[serde(default, skip_serializing_if = "Option::is_none")]

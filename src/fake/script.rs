@@ -81,7 +81,8 @@ pub struct Success {
 /// Counts of what the fakes answered, per account.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FakeAccountStats {
-    /// The provider the account belongs to; always set for a world's accounts (`None` only in a default value).
+    /// The provider the account belongs to; always set for a world's accounts (`None` only in a
+    /// default value).
     pub provider: Option<Provider>,
     /// The account's label.
     pub label: String,

@@ -66,8 +66,8 @@ pub struct ImportSummary {
     pub format: SourceFormat,
     /// The label the account will get (before being made unique).
     pub label: String,
-    #[serde(with = "serde_ts_opt")]
     /// When the access token expires; `None` for API keys or when unknown.
+    #[serde(with = "serde_ts_opt")]
     pub expires_at: Option<Timestamp>,
     /// Who the account is, as far as the file tells.
     pub identity: Identity,

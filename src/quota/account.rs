@@ -14,8 +14,9 @@ use crate::time::Timestamp;
 use crate::vocab::Scope;
 use crate::vocab::{QuotaObservation, Usage};
 
+/// What rotor knows of one account's quota: its own counts, what the provider stated, what it
+/// learned.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
-/// What rotor knows of one account's quota: its own counts, what the provider stated, what it learned.
 pub struct AccountQuota {
     window_ms: u64,
     /// Counts every request of the account; learns from account-scope quota errors and holds

@@ -64,8 +64,8 @@ impl Observed {
 pub struct QuotaView {
     /// The model the row is about; `None` for the whole account.
     pub model: Option<Model>,
-    #[serde(with = "serde_ts_opt")]
     /// When the current window began; `None` before the first request.
+    #[serde(with = "serde_ts_opt")]
     pub window_start: Option<Timestamp>,
     /// Requests counted in the current window.
     pub requests: u64,
@@ -73,8 +73,8 @@ pub struct QuotaView {
     pub tokens: u64,
     /// Share used, 0–100, as the provider last stated it.
     pub used_percent: Option<f64>,
-    #[serde(with = "serde_ts_opt")]
     /// When the window resets, stated or estimated.
+    #[serde(with = "serde_ts_opt")]
     pub resets_at: Option<Timestamp>,
     /// Requests per window rotor has learned the limit to be, from quota errors.
     pub est_request_limit: Option<u64>,

@@ -23,7 +23,8 @@ pub struct GoogleRefresher {
 }
 
 impl GoogleRefresher {
-    /// A client of the token endpoint at `url` with the Antigravity OAuth client, each request bounded by `timeout`.
+    /// A client of the token endpoint at `url` with the Antigravity OAuth client, each request
+    /// bounded by `timeout`.
     pub fn new(
         client: reqwest::Client,
         url: Url,

@@ -20,8 +20,8 @@ pub const RETRY_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
 pub struct Explanation {
     /// The request the decision was made for.
     pub request: RequestId,
-    #[serde(with = "serde_ts")]
     /// When the decision was made.
+    #[serde(with = "serde_ts")]
     pub at: Timestamp,
     /// The provider asked for.
     pub provider: crate::ids::Provider,
@@ -43,8 +43,8 @@ pub struct Explanation {
     pub why: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
 /// One account as the decision saw it.
+#[derive(Clone, Debug, Serialize)]
 pub struct Candidate {
     /// The account's id.
     pub account: AccountId,
@@ -56,8 +56,8 @@ pub struct Candidate {
     pub eligible: bool,
     /// Why it could not; `None` when eligible.
     pub reason: Option<BlockReason>,
-    #[serde(with = "serde_ts_opt")]
     /// When that reason ended by itself; `None` when eligible or only an event ends it.
+    #[serde(with = "serde_ts_opt")]
     pub until: Option<Timestamp>,
     /// For `excluded`: the earlier attempt of this request that failed on the account; `None`
     /// when the caller excluded it for reasons of its own.

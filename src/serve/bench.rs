@@ -59,8 +59,8 @@ pub struct PairFigures {
     pub cpu_us_per_pair: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
 /// What `rotor bench --serve` measured: the same load over HTTP and through the library.
+#[derive(Clone, Debug, Serialize)]
 pub struct ServeBenchReport {
     /// Accounts registered.
     pub accounts: usize,

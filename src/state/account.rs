@@ -60,8 +60,8 @@ pub struct RefreshState {
     pub last_error: Option<String>,
 }
 
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 /// An account as the log's events have left it: settings, status, blocks, refresh and quota.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct Account {
     /// The account's id.
     pub id: AccountId,
@@ -81,7 +81,7 @@ pub struct Account {
     pub fingerprint: String,
     /// When the current OAuth access token expires; `None` for API keys or when unknown.
     pub expires_at: Option<Timestamp>,
-    /// Credential generation: 0 when added, one more on each import or refresh.
+    /// Credential generation: 1 when added, one more on each import or refresh.
     pub generation: u64,
     /// Who the account is at the provider, when known.
     pub identity: Identity,

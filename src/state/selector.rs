@@ -71,8 +71,8 @@ pub trait SelectorCells {
     fn forget_account(&mut self, account: AccountId);
 }
 
-#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 /// What selection remembers between requests: per (provider, model) and per session.
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 pub struct SelectorState {
     /// Per provider and model, what the strategies remember.
     pub keys: HashMap<Provider, HashMap<Model, KeySelector>>,

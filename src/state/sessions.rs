@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::ids::AccountId;
 use crate::time::{add, Timestamp};
 
-/// Number of shards the session map is split into, so sessions on different shards select in parallel.
+/// Number of shards the session map is split into, so sessions on different shards select in
+/// parallel.
 pub const SHARDS: usize = 16;
 
 /// Affinity outlives no provider's prompt cache (Anthropic's longest lasts an hour): after
@@ -80,8 +81,8 @@ impl SessionShard {
     }
 }
 
-#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 /// Session affinity: which account each session key was served by last, in shards.
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 pub struct Sessions {
     shards: [SessionShard; SHARDS],
 }

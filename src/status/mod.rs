@@ -15,18 +15,18 @@ use crate::state::{Account, State};
 use crate::time::{serde_ts, serde_ts_opt, Timestamp};
 use crate::{Error, Result};
 
-#[derive(Clone, Debug, Serialize)]
 /// What `rotor status` shows: every account's state at one moment.
+#[derive(Clone, Debug, Serialize)]
 pub struct StatusView {
-    #[serde(with = "serde_ts")]
     /// The moment the view describes (blocks and skips are judged at it).
+    #[serde(with = "serde_ts")]
     pub at: Timestamp,
     /// One entry per account, in rotation order.
     pub accounts: Vec<AccountView>,
 }
 
-#[derive(Clone, Debug, Serialize)]
 /// One account's settings, blocks, skips and quota at the status time.
+#[derive(Clone, Debug, Serialize)]
 pub struct AccountView {
     /// The account's id.
     pub id: AccountId,
@@ -40,8 +40,8 @@ pub struct AccountView {
     pub priority: u32,
     /// Relative share of requests under the weighted strategy.
     pub weight: u32,
-    #[serde(with = "serde_ts_opt")]
     /// When the OAuth access token expires; `None` for API keys or when unknown.
+    #[serde(with = "serde_ts_opt")]
     pub expires_at: Option<Timestamp>,
     /// First 12 hex of SHA-256 of the current secret; never the secret.
     pub fingerprint: String,
@@ -55,15 +55,15 @@ pub struct AccountView {
     pub quota: Vec<crate::quota::QuotaView>,
 }
 
-#[derive(Clone, Debug, Serialize)]
 /// One block in force on an account or one of its models.
+#[derive(Clone, Debug, Serialize)]
 pub struct BlockView {
     /// `None`: the whole account.
     pub model: Option<Model>,
     /// Why it blocks.
     pub reason: BlockReason,
-    #[serde(with = "serde_ts_opt")]
     /// When it ends by itself; `None` when only an event ends it.
+    #[serde(with = "serde_ts_opt")]
     pub until: Option<Timestamp>,
 }
 
@@ -74,8 +74,8 @@ pub struct SkipView {
     pub model: Model,
     /// Why `select` skips it.
     pub reason: BlockReason,
-    #[serde(with = "serde_ts_opt")]
     /// When that ends by itself; `None` when only an event ends it.
+    #[serde(with = "serde_ts_opt")]
     pub until: Option<Timestamp>,
 }
 

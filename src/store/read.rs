@@ -117,7 +117,7 @@ pub fn last_seq(conn: &Connection) -> Result<u64> {
 /// One stored credential: its generation, secrets and expiry.
 #[derive(Clone, Debug)]
 pub struct StoredCredential {
-    /// The generation: 0 when added, one more per import or refresh.
+    /// The generation: 1 when added, one more per import or refresh.
     pub generation: u64,
     /// Shared, so a lease carries it without copying the strings.
     pub secrets: std::sync::Arc<Secrets>,

@@ -84,8 +84,8 @@ pub struct BlockSet {
     pub scope: Scope,
     /// Why it blocks.
     pub reason: BlockReason,
-    #[serde(with = "crate::time::serde_ts")]
     /// When it ends by itself.
+    #[serde(with = "crate::time::serde_ts")]
     pub until: Timestamp,
     /// Quota backoff level after this failure (0 for other kinds).
     #[serde(default, skip_serializing_if = "is_zero")]

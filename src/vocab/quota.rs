@@ -11,14 +11,14 @@ use crate::time::{serde_ts_opt, Timestamp};
 /// Token usage of one successful request, where known.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 pub struct Usage {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// Prompt tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_tokens: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// Completion (output) tokens.
-    pub output_tokens: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<u64>,
     /// Total tokens as the provider stated it; `None` when it gave input and output only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_tokens: Option<u64>,
 }
 
@@ -40,24 +40,24 @@ pub struct QuotaObservation {
     /// The model the window applies to; `None` when it is the whole account's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<Model>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// Share of the window used, 0–100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_percent: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// Requests or tokens left in the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remaining: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The window's limit, in the same unit as `remaining`.
-    pub limit: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
     /// The window's length in minutes, when stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_minutes: Option<u64>,
+    /// When the window resets; `None` when not stated.
     #[serde(
         default,
         with = "serde_ts_opt",
         skip_serializing_if = "Option::is_none"
     )]
-    /// When the window resets; `None` when not stated.
     pub reset_at: Option<Timestamp>,
     /// The header (or body field) this came from.
     pub source: ScrubbedCode,

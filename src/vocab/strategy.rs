@@ -8,16 +8,16 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Strategy {
-    #[default]
     /// Each account of the tier in turn.
+    #[default]
     RoundRobin,
-    /// The first available account of the tier until it is blocked, then the next.
+    /// Always the first available account of the tier, in priority and addition order.
     FillFirst,
-    /// The account with the fewest requests in flight.
+    /// The account that served the fewest requests in the current quota window, then fewest leases.
     LeastUsed,
     /// Smooth weighted round-robin by each account's `weight`.
     Weighted,
-    /// The account with the most quota left, as observed or learned.
+    /// The account with the most quota left (then the soonest reset), as stated or learned.
     QuotaAware,
 }
 

@@ -19,8 +19,8 @@ pub enum RefreshOutcome {
         generation: u64,
         /// First 12 hex of SHA-256 of the new access token; never the token.
         fingerprint: String,
-        #[serde(with = "serde_ts_opt")]
         /// When the new access token expires; `None` when the endpoint did not say.
+        #[serde(with = "serde_ts_opt")]
         expires_at: Option<Timestamp>,
         /// The endpoint rotated the refresh token.
         rotated: bool,
@@ -35,8 +35,8 @@ pub enum RefreshOutcome {
         status: Option<u16>,
         /// The endpoint's answer or the network error, scrubbed.
         message: String,
-        #[serde(with = "serde_ts_opt")]
         /// When the next attempt is scheduled; `None` when none will be made by itself.
+        #[serde(with = "serde_ts_opt")]
         next_attempt_at: Option<Timestamp>,
         /// The account was disabled as `needs_reauth`.
         needs_reauth: bool,
