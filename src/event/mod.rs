@@ -74,7 +74,7 @@ pub enum Event {
         /// The model the request asked for.
         model: Model,
     },
-    /// Quota figures seen outside a request outcome (e.g. a usage endpoint).
+    /// Quota figures for an account, recorded apart from any request outcome.
     QuotaObserved(QuotaObserved),
     /// An account's OAuth token is due for a refresh.
     RefreshDue {
@@ -184,7 +184,7 @@ pub struct Selected {
     pub account: AccountId,
     /// The strategy that chose it.
     pub strategy: Strategy,
-    /// The priority tier it was chosen from.
+    /// The priority of the tier it was chosen from (the account's `priority`).
     pub tier: u32,
     /// Leased to a half-open block as a probe (a stale block is half-open).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

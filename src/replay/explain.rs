@@ -31,7 +31,7 @@ pub struct Explanation {
     pub chosen: Option<AccountId>,
     /// The strategy that chose; `None` when no account was available.
     pub strategy: Option<crate::select::Strategy>,
-    /// The tier the account was chosen from; `None` when no account was available.
+    /// The priority of the tier the account was chosen from; `None` when none was available.
     pub tier: Option<u32>,
     /// Whether the lease was a half-open probe of a blocked account.
     pub probe: bool,
