@@ -4,6 +4,8 @@
 //! comes from today's configuration: verify with the value the log was written with.
 
 mod explain;
+#[cfg(feature = "postgres")]
+pub mod fleet;
 
 pub use explain::{explain, explain_from, Candidate, Explanation, PriorAttempt};
 

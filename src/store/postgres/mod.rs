@@ -42,10 +42,13 @@ mod claim;
 mod copy;
 mod credentials;
 mod doubt;
+mod follow;
+mod instance;
 mod link;
 mod read;
 mod rows;
 mod schema;
+mod snapshot;
 mod tail;
 mod target;
 
@@ -57,8 +60,11 @@ pub use append::{Append, AppendOutcome, Committed};
 pub use baseline::RAW_TABLE;
 pub use claim::Claim;
 pub use copy::CopyReport;
+pub use follow::{ApplyForeign, Follower, Foreign};
+pub use instance::{Opened, PgInstance, MAX_QUEUED};
 pub use read::LogEvent;
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
+pub use snapshot::read_log;
 pub use tail::{Tail, READ_LIMIT};
 pub use target::is_postgres_url;
 
