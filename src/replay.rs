@@ -133,6 +133,9 @@ pub fn timeline_text(state: &State, rec: &EventRecord) -> String {
             format!("{} disabled ({why})", label(account))
         }
         Event::AccountEnabled { account } => format!("{} enabled", label(account)),
+        Event::InstanceStarted { host, pid } => {
+            format!("an instance started on {} (pid {pid})", host.as_str())
+        }
         Event::Selected(e) => {
             let skipped: Vec<String> = e
                 .skipped

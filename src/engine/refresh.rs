@@ -222,6 +222,7 @@ impl Engine {
                 account,
                 expires_at: a.expires_at,
                 why,
+                generation: Some(a.generation),
             };
             self.record(&mut core, now, ev, None)?;
         }

@@ -198,6 +198,7 @@ impl Engine {
                     block_until = ?block.as_ref().map(|b| b.until), "request failed");
                 let disables = err.disables_account;
                 let expires_at = acct.expires_at;
+                let current_generation = acct.generation;
                 let ev = Event::RequestFailed(event::RequestFailed {
                     request,
                     account,
@@ -221,6 +222,7 @@ impl Engine {
                         account,
                         expires_at,
                         why: RefreshWhy::On401,
+                        generation: Some(current_generation),
                     };
                     self.record(&mut core, at, ev, None)?;
                 }

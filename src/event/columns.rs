@@ -22,11 +22,12 @@ impl Event {
             Event::RefreshSucceeded(_) => "refresh_succeeded",
             Event::RefreshFailed(_) => "refresh_failed",
             Event::StateCleared { .. } => "state_cleared",
+            Event::InstanceStarted { .. } => "instance_started",
         }
     }
 
     /// Every kind this binary can read, with the newest version it knows.
-    pub const KINDS: [(&'static str, u32); 15] = [
+    pub const KINDS: [(&'static str, u32); 16] = [
         ("account_added", 1),
         ("account_updated", 1),
         ("account_removed", 1),
@@ -42,6 +43,7 @@ impl Event {
         ("refresh_succeeded", 1),
         ("refresh_failed", 1),
         ("state_cleared", 1),
+        ("instance_started", 1),
     ];
 
     /// Newest schema version of a kind this binary knows, or `None` for an unknown kind.
@@ -69,7 +71,7 @@ impl Event {
             | Event::RefreshDue { account, .. }
             | Event::StateCleared { account, .. } => *account,
             Event::Selected(e) => e.account,
-            Event::NoAccount(_) => return None,
+            Event::NoAccount(_) | Event::InstanceStarted { .. } => return None,
             Event::RequestSucceeded(e) => e.account,
             Event::RequestFailed(e) => e.account,
             Event::QuotaObserved(e) => e.account,

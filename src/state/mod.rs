@@ -120,7 +120,7 @@ impl State {
                 }
             }
             Event::Selected(e) => self.apply_selected(at, e),
-            Event::NoAccount(_) => {}
+            Event::NoAccount(_) | Event::InstanceStarted { .. } => {}
             Event::RequestSucceeded(e) => {
                 if let Some(a) = self.accounts.get_mut(&e.account) {
                     outcome::succeeded(a, at, e);
@@ -143,8 +143,17 @@ impl State {
                     a.quota.on_observation(at, &e.observation);
                 }
             }
-            Event::RefreshDue { account, why, .. } => {
-                if let Some(a) = self.accounts.get_mut(account) {
+            Event::RefreshDue {
+                account,
+                why,
+                generation,
+                ..
+            } => {
+                if let Some(a) = self
+                    .accounts
+                    .get_mut(account)
+                    .filter(|a| generation.is_none_or(|g| g >= a.generation))
+                {
                     a.refresh.in_flight = true;
                     a.refresh.blocking |= *why == RefreshWhy::On401;
                 }

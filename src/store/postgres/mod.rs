@@ -45,6 +45,7 @@ mod doubt;
 mod follow;
 mod instance;
 mod link;
+mod lookup;
 mod read;
 mod rows;
 mod schema;
@@ -217,6 +218,19 @@ impl PgStore {
     pub async fn credentials(&self) -> Result<HashMap<AccountId, StoredCredential>> {
         let client = self.read.client().await?;
         read::credentials(&client, &self.target).await
+    }
+
+    /// The newest credential generation stored for `account` (0: none).
+    pub async fn generation(&self, account: AccountId) -> Result<u64> {
+        let client = self.read.client().await?;
+        let row = client
+            .query_one(
+                "SELECT COALESCE(max(generation), 0) FROM credentials WHERE account = $1",
+                &[&account.0],
+            )
+            .await
+            .map_err(|e| self.target.error(e))?;
+        Ok(row.get::<_, i64>(0) as u64)
     }
 
     /// The newest checkpoint at or below `max_seq`: (seq, bytes).
