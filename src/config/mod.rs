@@ -54,6 +54,16 @@ pub struct Config {
     pub endpoints: BTreeMap<Provider, EndpointSettings>,
     pub antigravity: AntigravitySettings,
     pub quota: QuotaWindows,
+    pub postgres: PostgresSettings,
+}
+
+/// `postgres.poll`: how often an instance of a fleet reads the shared log for the others'
+/// events when no notification wakes it sooner (notifications are lost on reconnect, so the
+/// poll is what guarantees it).
+#[derive(Clone, PartialEq, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PostgresSettings {
+    pub poll: Dur,
 }
 
 /// `quota.window.<provider>`: usage window length per provider (default: Antigravity, Claude,

@@ -7,6 +7,8 @@ mod accounts;
 mod builder;
 pub mod checkpoint;
 mod execute;
+#[cfg(feature = "postgres")]
+mod fleet;
 mod gauges;
 mod hot;
 mod import;
@@ -40,7 +42,7 @@ use crate::event::Event;
 use crate::ids::AccountId;
 use crate::secret::Secrets;
 use crate::state::State;
-use crate::store::{self, CredentialWrite, StoredCredential, Unknown, Writer, WriterLock};
+use crate::store::{self, CredentialWrite, LogSink, StoredCredential, Unknown, WriterLock};
 use crate::time::{Clock, SystemClock, Timestamp};
 use crate::Result;
 
@@ -53,12 +55,18 @@ pub struct Engine {
 struct Inner {
     /// Shared by `select`'s fast path (which commits through the per-key cells inside),
     /// exclusive for every other event: see `hot.rs`.
-    core: RwLock<Core>,
+    core: Arc<RwLock<Core>>,
     /// A shared-lock selection crossed a checkpoint boundary: the next exclusive holder
     /// writes the checkpoint (a consistent one needs every other writer out).
     checkpoint_due: AtomicBool,
-    writer: Writer,
+    /// Where recorded events go: the SQLite writer thread, or a fleet instance's PostgreSQL
+    /// writer (`fleet.rs`).
+    sink: LogSink,
+    /// The SQLite writer thread, joined on drop (a fleet instance joins its own).
     join: Mutex<Option<JoinHandle<()>>>,
+    /// The fleet side of an engine on a PostgreSQL log: its follower.
+    #[cfg(feature = "postgres")]
+    fleet: Option<fleet::Fleet>,
     clock: Arc<dyn Clock>,
     config: Config,
     /// Jitter for `execute`'s waits; seedable so tests and demos are reproducible.
@@ -79,6 +87,9 @@ pub(crate) struct Core {
     pub creds: rustc_hash::FxHashMap<AccountId, Arc<StoredCredential>>,
     /// Seq of the newest checkpoint written or loaded (0: none), to checkpoint on close.
     pub checkpoint_seq: u64,
+    /// On a fleet log, the highest seq of other writers' events applied (recorded as `seen`
+    /// on every event this instance makes); 0 on SQLite.
+    pub seen: u64,
 }
 
 impl std::fmt::Debug for Engine {
@@ -138,7 +149,7 @@ impl Engine {
 
     /// Resolves once everything recorded before this call is durable.
     pub async fn flush(&self) -> Result<()> {
-        self.inner.writer.flush().await
+        self.inner.sink.flush().await
     }
 
     /// Holds the log writer: events keep queueing in memory and nothing more is committed
@@ -146,12 +157,12 @@ impl Engine {
     /// writer thread would otherwise take one of the cores it is measured on); `flush` waits.
     #[doc(hidden)]
     pub fn hold_writer(&self) -> Result<store::WriterHold> {
-        self.inner.writer.hold()
+        self.inner.sink.hold()
     }
 
     /// [`Engine::flush`] for synchronous callers.
     pub fn flush_blocking(&self) -> Result<()> {
-        self.inner.writer.flush_blocking()
+        self.inner.sink.flush_blocking()
     }
 
     /// Flushes and stops the writer. Other clones can no longer record events.
@@ -168,6 +179,8 @@ impl Engine {
         event: Event,
         cred: Option<CredentialWrite>,
     ) -> Result<()> {
+        // Refused before it is applied: the projections never hold what the log will not.
+        self.inner.sink.admit()?;
         core.state.apply_event(at, &event);
         let seq = core.state.last_seq.bump();
         if let Some(CredentialWrite::Put {
@@ -186,10 +199,12 @@ impl Engine {
                 }),
             );
         }
-        self.inner.writer.append(at, event, cred)?;
+        self.inner.sink.append(at, event, core.seen, cred)?;
         let due = self.inner.checkpoint_due.swap(false, Ordering::Relaxed);
-        if seq.is_multiple_of(checkpoint::CHECKPOINT_EVERY) || due {
-            write_checkpoint(&self.inner.writer, core);
+        if (seq.is_multiple_of(checkpoint::CHECKPOINT_EVERY) || due)
+            && self.inner.sink.takes_checkpoints()
+        {
+            write_checkpoint(&self.inner.sink, core);
         }
         Ok(())
     }
@@ -199,10 +214,10 @@ impl Engine {
     /// [`Engine::checkpoint_if_due`].
     pub(crate) fn record_shared(&self, core: &Core, at: Timestamp, event: Event) -> Result<()> {
         let seq = core.state.last_seq.bump();
-        if seq.is_multiple_of(checkpoint::CHECKPOINT_EVERY) {
+        if seq.is_multiple_of(checkpoint::CHECKPOINT_EVERY) && self.inner.sink.takes_checkpoints() {
             self.inner.checkpoint_due.store(true, Ordering::Relaxed);
         }
-        self.inner.writer.append(at, event, None)
+        self.inner.sink.append(at, event, core.seen, None)
     }
 
     /// Writes the checkpoint a shared-lock selection asked for, if no one has yet.
@@ -210,7 +225,7 @@ impl Engine {
         if self.inner.checkpoint_due.load(Ordering::Relaxed) {
             let mut core = self.inner.core.write();
             if self.inner.checkpoint_due.swap(false, Ordering::Relaxed) {
-                write_checkpoint(&self.inner.writer, &mut core);
+                write_checkpoint(&self.inner.sink, &mut core);
             }
         }
     }
@@ -227,13 +242,18 @@ impl Engine {
 impl Drop for Inner {
     fn drop(&mut self) {
         // A long tail since the last checkpoint is saved now, so the next open folds little.
-        let core = self.core.get_mut();
-        if core.state.last_seq.get() >= core.checkpoint_seq + checkpoint::CLOSE_MIN_TAIL {
-            write_checkpoint(&self.writer, core);
+        let mut core = self.core.write();
+        if self.sink.takes_checkpoints()
+            && core.state.last_seq.get() >= core.checkpoint_seq + checkpoint::CLOSE_MIN_TAIL
+        {
+            write_checkpoint(&self.sink, &mut core);
         }
+        drop(core);
         // Close the queue and wait for the thread: it commits what is queued, then exits, so
         // the log is complete before the writer lock is released.
-        drop(std::mem::replace(&mut self.writer, Writer::closed()));
+        #[cfg(feature = "postgres")]
+        drop(self.fleet.take());
+        drop(std::mem::replace(&mut self.sink, LogSink::closed()));
         if let Some(j) = self.join.lock().take() {
             let _ = j.join();
         }
@@ -244,7 +264,7 @@ impl Drop for Inner {
 /// under the lock, serialized on a thread of its own (the writer, often the busiest thread,
 /// only waits for the bytes when it reaches the checkpoint in its queue). A failure only costs
 /// the next open some folding, so it is logged, not returned.
-fn write_checkpoint(writer: &Writer, core: &mut Core) {
+fn write_checkpoint(writer: &LogSink, core: &mut Core) {
     let seq = core.state.last_seq.get();
     let state = core.state.clone();
     let (tx, rx) = std::sync::mpsc::sync_channel(1);

@@ -4,8 +4,12 @@
 //! applied the log is rebuilt exactly: the foreign events up to each own event's `seen`, then
 //! that event. Decisions are recomputed in that order (`verify_fleet`), never in seq order.
 
-use crate::event::EventRecord;
+use crate::event::{Event, EventRecord};
+use crate::ids::RequestId;
+use crate::state::State;
 use crate::store::postgres::LogEvent;
+
+use super::{Explanation, Mismatch};
 
 /// Who made an event: an instance of the fleet, or nobody in it (copied from a SQLite log by
 /// `rotor migrate`, made by that log's single writer).
@@ -58,6 +62,48 @@ pub fn in_applied_order(events: &[LogEvent], writer: Writer) -> Vec<(&EventRecor
         .into_iter()
         .map(|(i, own)| (&events[i].record, own))
         .collect()
+}
+
+/// The first decision of a fleet's log that its writer's order does not reproduce.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FleetMismatch {
+    pub writer: Writer,
+    pub mismatch: Mismatch,
+}
+
+/// Recomputes every decision of every writer from the order that writer applied the log in.
+/// Returns how many decisions were checked, or the first that differs with its writer.
+pub fn verify_fleet(
+    events: &[LogEvent],
+    probe_after: std::time::Duration,
+) -> Result<usize, FleetMismatch> {
+    let mut checked = 0;
+    for writer in writers(events) {
+        let steps = in_applied_order(events, writer);
+        checked += super::verify_in_order(steps, probe_after)
+            .map_err(|mismatch| FleetMismatch { writer, mismatch })?;
+    }
+    Ok(checked)
+}
+
+/// The decision for `request` explained from its writer's order of application, naming the
+/// writer.
+pub fn explain_fleet(events: &[LogEvent], request: RequestId) -> Option<Explanation> {
+    let decision = events.iter().find(|e| match &e.record.event {
+        Event::Selected(s) => s.request == request,
+        Event::NoAccount(n) => n.request == request,
+        _ => false,
+    })?;
+    let mut state = State::default();
+    for (rec, own) in in_applied_order(events, decision.writer) {
+        if rec.seq == decision.record.seq {
+            break;
+        }
+        state.apply_as(rec, own);
+    }
+    let mut ex = super::explain_from(state, std::slice::from_ref(&decision.record), request)?;
+    ex.writer = decision.writer;
+    Some(ex)
 }
 
 #[cfg(test)]

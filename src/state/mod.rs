@@ -56,6 +56,26 @@ impl State {
         self.last_seq.set(rec.seq);
     }
 
+    /// Applies one stored event, as its writer's own (`own`) or as another instance's of a
+    /// fleet. The selector's cursors, weights and session map are each instance's own: another
+    /// writer's `selected` event counts its lease and marks its probe, and moves nothing else.
+    pub fn apply_as(&mut self, rec: &EventRecord, own: bool) {
+        if own {
+            self.apply_event(rec.at, &rec.event);
+        } else {
+            self.apply_foreign_event(rec.at, &rec.event);
+        }
+        self.last_seq.set(rec.seq);
+    }
+
+    /// [`State::apply_event`] for an event another instance of a fleet made.
+    pub fn apply_foreign_event(&mut self, at: Timestamp, event: &Event) {
+        match event {
+            Event::Selected(e) => self.apply_foreign_selected(at, e),
+            _ => self.apply_event(at, event),
+        }
+    }
+
     /// The accounts of `provider` in rotation order (priority, then order of addition).
     pub fn provider_accounts(&self, provider: Provider) -> impl Iterator<Item = &Account> {
         self.order

@@ -38,6 +38,18 @@ impl State {
         }
     }
 
+    /// Another fleet instance's selection: the (account, model) health exists and counts the
+    /// lease, and a probe marks its block (the fleet sends one probe into a block, not one per
+    /// instance); this instance's cursor, weights and sessions stay as they were.
+    pub(super) fn apply_foreign_selected(&mut self, at: Timestamp, e: &Selected) {
+        if let Some(a) = self.accounts.get_mut(&e.account) {
+            a.health.entry(e.model.clone()).or_default().requests.bump();
+            if e.probe {
+                mark_probe(a, at, e);
+            }
+        }
+    }
+
     /// What every selection changes once its key's cell and (account, model) `health` exist:
     /// the cursor and weights advance (unless a session kept its account) and the lease count
     /// grows. Needs only `&self` and the key's lock, so `select` commits it while other

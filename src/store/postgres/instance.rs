@@ -239,6 +239,11 @@ impl PgInstance {
             .map_err(|e| Error::WriterStopped(format!("the PostgreSQL thread: {e}")))
     }
 
+    /// Starts `f` on the instance's runtime without waiting for it.
+    pub fn spawn(&self, f: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.runtime.spawn(f);
+    }
+
     /// The store, for calls made through [`PgInstance::run`].
     pub fn store(&self) -> Arc<PgStore> {
         self.store.clone()

@@ -65,9 +65,9 @@ pub use follow::{ApplyForeign, Follower, Foreign};
 pub use instance::{Opened, PgInstance, MAX_QUEUED};
 pub use read::LogEvent;
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
-pub use snapshot::read_log;
+pub use snapshot::{read_log, read_log_after};
 pub use tail::{Tail, READ_LIMIT};
-pub use target::is_postgres_url;
+pub use target::{describe_url, is_postgres_url};
 
 use link::{Link, WriteLink};
 use target::Target;

@@ -10,6 +10,11 @@ use crate::{Error, Result};
 
 /// Every event of the log at `url`, in seq order. Must not be called on a tokio runtime thread.
 pub fn read_log(url: &str, unknown: Unknown) -> Result<Vec<LogEvent>> {
+    read_log_after(url, 0, unknown)
+}
+
+/// Every event after `after`, in seq order ([`read_log`] from a point).
+pub fn read_log_after(url: &str, after: u64, unknown: Unknown) -> Result<Vec<LogEvent>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -23,7 +28,7 @@ pub fn read_log(url: &str, unknown: Unknown) -> Result<Vec<LogEvent>> {
             )));
         }
         let mut events = Vec::new();
-        let mut after = 0;
+        let mut after = after;
         loop {
             let page = events_after(&client, &target, after, READ_LIMIT, unknown).await?;
             match page.last() {

@@ -95,7 +95,7 @@ async fn a_429_reported_on_one_instance_makes_another_skip_that_account() {
         })
         .unwrap();
     let only_limited = SelectOpts {
-        exclude: vec![other.to_string()],
+        exclude: vec![other],
         ..Default::default()
     };
     let no = b

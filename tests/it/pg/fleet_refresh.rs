@@ -85,7 +85,7 @@ async fn a_hundred_concurrent_401s_over_three_instances_make_one_token_request()
                 .select(Provider::Claude, "opus", &SelectOpts::default())
                 .unwrap();
             assert_eq!(l.generation, 2);
-            l.bearer().to_string()
+            l.bearer().unwrap().to_string()
         })
         .collect();
     assert!(

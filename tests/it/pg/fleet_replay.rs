@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use rotor::time::{add, Clock, ManualClock};
+use rotor::time::{add, ManualClock};
 use rotor::{Engine, Outcome, Provider, SelectOpts};
 
 use super::fleet::rate_limited;
@@ -38,7 +38,7 @@ fn lease_of(
         exclude: all
             .iter()
             .filter(|a| **a != account)
-            .map(|a| a.to_string())
+            .copied()
             .collect(),
         ..Default::default()
     };
