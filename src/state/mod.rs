@@ -6,6 +6,7 @@ mod account;
 mod cell;
 mod outcome;
 pub mod rules;
+pub mod stretches;
 mod selected;
 mod selector;
 mod sessions;

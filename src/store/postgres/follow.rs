@@ -59,7 +59,10 @@ impl PgInstance {
                     None => tail.read().await,
                 };
                 let events = match got {
-                    Ok(events) => events,
+                    Ok(events) => {
+                        reachable.set(true, &"read the log");
+                        events
+                    }
                     Err(e) => {
                         reachable.set(false, &e);
                         tokio::time::sleep(Duration::from_millis(250)).await;

@@ -134,6 +134,7 @@ impl PgInstance {
         let (store, runtime, opened) = ready
             .recv()
             .map_err(|_| Error::WriterStopped("the PostgreSQL thread ended".into()))??;
+        crate::metrics::record_log_reachable(true);
         Ok((
             PgInstance {
                 tx,

@@ -1,0 +1,196 @@
+//! The blocks one slot (an account, or one of its models) has been given, kept so that the
+//! order in which they and the successes that lift them are applied does not matter: instances
+//! of a fleet apply the same events in different orders and must end up agreeing. A block
+//! merges by latest `until`; a success lifts the blocks that began before its lease, and one
+//! that arrives later having begun before such a lease is lifted as it arrives. The block in
+//! force is the head: the one that ends last.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::BlockReason;
+use crate::time::Timestamp;
+
+/// One failure's block: from its failure's time to its end, with the quota backoff level the
+/// failure reached.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Stretch {
+    pub since: Timestamp,
+    pub until: Timestamp,
+    pub reason: BlockReason,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub level: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl Stretch {
+    /// Outlasts `other` under every lift `other` survives: began no earlier, ends no earlier
+    /// (between equal times, the greater reason and level stand, so the choice is the same in
+    /// every order).
+    fn covers(&self, other: &Stretch) -> bool {
+        self.since >= other.since
+            && self.until >= other.until
+            && (self.since, self.until) != (other.since, other.until)
+            || (self.since, self.until) == (other.since, other.until)
+                && (self.reason, self.level) >= (other.reason, other.level)
+    }
+}
+
+/// A slot's blocks: none covers another; none ended before another began (it can no longer
+/// matter); none began before `lifted_before`.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct Stretches {
+    /// By `since`, ascending; so by `until`, descending: the first is the head.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    items: Vec<Stretch>,
+    /// A success leased at this time (or a person's clear) lifted every block that began
+    /// before it, including those applied after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lifted_before: Option<Timestamp>,
+}
+
+impl Stretches {
+    /// The block that ends last (`None`: nothing holds the slot, in force or not).
+    pub fn head(&self) -> Option<&Stretch> {
+        self.items.first()
+    }
+
+    /// The highest quota backoff level among the blocks not lifted.
+    pub fn level(&self) -> u32 {
+        self.items.iter().map(|s| s.level).max().unwrap_or(0)
+    }
+
+    /// Adds a failure's block. False when it changes nothing: it began before a lift, or
+    /// another block covers it.
+    pub fn add(&mut self, new: Stretch) -> bool {
+        if self.lifted_before.is_some_and(|t| new.since < t)
+            || self.items.iter().any(|s| s.covers(&new))
+            || self.items.iter().any(|s| s.since >= new.until)
+        {
+            return false;
+        }
+        self.items.retain(|s| !new.covers(s) && new.since < s.until);
+        let at = self.items.partition_point(|s| s.since <= new.since);
+        self.items.insert(at, new);
+        true
+    }
+
+    /// Lifts every block that began before `t` (a success leased at `t`), now and later.
+    pub fn lift_before(&mut self, t: Timestamp) {
+        self.items.retain(|s| s.since >= t);
+        if self.lifted_before.is_none_or(|l| l < t) {
+            self.lifted_before = Some(t);
+        }
+    }
+
+    /// Lifts the blocks of `reason` (a refresh lifts an authentication block).
+    pub fn lift_reason(&mut self, reason: BlockReason) {
+        self.items.retain(|s| s.reason != reason);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_ts;
+
+    fn t(s: u32) -> Timestamp {
+        parse_ts("2026-01-01T00:00:00Z").unwrap() + chrono::Duration::seconds(s as i64)
+    }
+
+    fn st(since: u32, until: u32, reason: BlockReason) -> Stretch {
+        Stretch {
+            since: t(since),
+            until: t(until),
+            reason,
+            level: 0,
+        }
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    enum Op {
+        Add(Stretch),
+        Lift(u32),
+    }
+
+    fn run(ops: &[Op]) -> Stretches {
+        let mut s = Stretches::default();
+        for op in ops {
+            match *op {
+                Op::Add(x) => {
+                    s.add(x);
+                }
+                Op::Lift(at) => s.lift_before(t(at)),
+            }
+        }
+        s
+    }
+
+    fn permutations(ops: &[Op]) -> Vec<Vec<Op>> {
+        if ops.len() <= 1 {
+            return vec![ops.to_vec()];
+        }
+        let mut out = Vec::new();
+        for i in 0..ops.len() {
+            let mut rest = ops.to_vec();
+            let first = rest.remove(i);
+            for mut p in permutations(&rest) {
+                p.insert(0, first);
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_order_of_blocks_and_lifts_gives_the_same_slot() {
+        use BlockReason::*;
+        let cases: Vec<Vec<Op>> = vec![
+            // A long block, a short later one, a success leased between them.
+            vec![
+                Op::Add(st(1, 100, RateLimit)),
+                Op::Add(st(4, 10, Overloaded)),
+                Op::Lift(3),
+            ],
+            // Two blocks, the later one longer; a lift after both.
+            vec![
+                Op::Add(st(1, 101, RateLimit)),
+                Op::Add(st(2, 12, RateLimit)),
+                Op::Add(st(5, 300, Transient)),
+                Op::Lift(4),
+            ],
+            // Equal times, different reasons; an expired block and a later one.
+            vec![
+                Op::Add(st(1, 10, RateLimit)),
+                Op::Add(st(1, 10, Overloaded)),
+                Op::Add(st(20, 30, Transient)),
+                Op::Lift(15),
+                Op::Lift(2),
+            ],
+        ];
+        for ops in cases {
+            let want = run(&ops);
+            for p in permutations(&ops) {
+                assert_eq!(run(&p), want, "{ops:?} applied as {p:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_head_is_the_latest_end_and_a_lift_spares_what_began_after_the_lease() {
+        use BlockReason::*;
+        let mut s = Stretches::default();
+        assert!(s.add(st(1, 100, RateLimit)));
+        assert!(s.add(st(4, 10, Overloaded)));
+        // A shorter later block never pulls the end earlier.
+        assert_eq!(s.head().map(|h| (h.since, h.until)), Some((t(1), t(100))));
+        // A success leased at 3 lifts the first, not the one that began at 4.
+        s.lift_before(t(3));
+        assert_eq!(s.head().map(|h| (h.since, h.reason)), Some((t(4), Overloaded)));
+        // A block that began before that lease, applied only now, is lifted as it arrives.
+        assert!(!s.add(st(2, 500, RateLimit)));
+        assert_eq!(s.head().map(|h| h.until), Some(t(10)));
+    }
+}
