@@ -25,6 +25,7 @@ impl Default for PostgresSettings {
     fn default() -> Self {
         PostgresSettings {
             poll: Dur(Duration::from_millis(250)),
+            listen: true,
         }
     }
 }

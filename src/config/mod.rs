@@ -64,6 +64,9 @@ pub struct Config {
 #[serde(deny_unknown_fields, default)]
 pub struct PostgresSettings {
     pub poll: Dur,
+    /// LISTEN for the notification each committed batch sends, to read at once rather than at
+    /// the next poll (false: poll only, e.g. behind a pooler that does not pass LISTEN on).
+    pub listen: bool,
 }
 
 /// `quota.window.<provider>`: usage window length per provider (default: Antigravity, Claude,

@@ -31,6 +31,7 @@ pub(super) fn open(b: EngineBuilder, url: &str) -> Result<Engine> {
     let options = PgOptions {
         writer: uuid::Uuid::now_v7(),
         poll: b.config.postgres.poll.0,
+        listen: b.config.postgres.listen,
     };
     let (pg, opened) = PgInstance::open(url, options, Unknown::Fail)?;
     let pg = Arc::new(pg);

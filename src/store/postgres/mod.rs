@@ -95,6 +95,8 @@ pub struct PgOptions {
     pub writer: uuid::Uuid,
     /// The poll interval of tails (notifications only shorten it).
     pub poll: Duration,
+    /// Whether tails LISTEN for the notification each batch sends (false: they only poll).
+    pub listen: bool,
 }
 
 impl Default for PgOptions {
@@ -102,6 +104,7 @@ impl Default for PgOptions {
         PgOptions {
             writer: uuid::Uuid::now_v7(),
             poll: DEFAULT_POLL,
+            listen: true,
         }
     }
 }
@@ -211,7 +214,13 @@ impl PgStore {
     /// A follower of the log from `after` on, with its own connections (its listener is a task
     /// of the current tokio runtime).
     pub fn tail(&self, after: u64, unknown: Unknown) -> Tail {
-        Tail::start(self.target.clone(), after, self.options.poll, unknown)
+        Tail::start(
+            self.target.clone(),
+            after,
+            self.options.poll,
+            self.options.listen,
+            unknown,
+        )
     }
 
     /// The newest credential generation of every account.
