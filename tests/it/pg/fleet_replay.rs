@@ -18,13 +18,20 @@ fn instance_at(url: &str, clock: &ManualClock) -> Engine {
 }
 
 /// What every instance must agree on after catching up: each account's projection (status,
-/// blocks with when they began and end, failures, lease counts, quota windows and learned
-/// limits, refresh state). Selector cursors and sessions are per instance and not in it.
+/// blocks with when they began and end, failure counts, quota windows and learned limits,
+/// refresh state). Selector cursors and sessions are per instance and not in it; nor is the
+/// count of failures since the last success, which counts in the order an instance saw them.
 fn shared_projection(e: &Engine) -> serde_json::Value {
     let s = e.state();
     let mut accounts: Vec<_> = s.accounts.values().cloned().collect();
     accounts.sort_by_key(|a| a.id);
-    serde_json::to_value(accounts).unwrap()
+    let mut v = serde_json::to_value(accounts).unwrap();
+    for a in v.as_array_mut().unwrap() {
+        for h in a["health"].as_object_mut().unwrap().values_mut() {
+            h.as_object_mut().unwrap().remove("consecutive_failures");
+        }
+    }
+    v
 }
 
 /// Leases `account` on `e` for `model` (every other account excluded).
