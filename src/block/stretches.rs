@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::BlockReason;
+use crate::vocab::BlockReason;
 use crate::time::Timestamp;
 
 /// One failure's block: from its failure's time to its end, with the quota backoff level the
@@ -95,6 +95,7 @@ impl Stretches {
 mod tests {
     use super::*;
     use crate::time::parse_ts;
+    use crate::vocab::ErrorKind;
 
     fn t(s: u32) -> Timestamp {
         parse_ts("2026-01-01T00:00:00Z").unwrap() + chrono::Duration::seconds(s as i64)
@@ -144,28 +145,31 @@ mod tests {
         out
     }
 
+    const RATE_LIMIT: BlockReason = BlockReason::Error(ErrorKind::RateLimit);
+    const OVERLOADED: BlockReason = BlockReason::Error(ErrorKind::Overloaded);
+    const TRANSIENT: BlockReason = BlockReason::Error(ErrorKind::Transient);
+
     #[test]
     fn every_order_of_blocks_and_lifts_gives_the_same_slot() {
-        use BlockReason::*;
         let cases: Vec<Vec<Op>> = vec![
             // A long block, a short later one, a success leased between them.
             vec![
-                Op::Add(st(1, 100, RateLimit)),
-                Op::Add(st(4, 10, Overloaded)),
+                Op::Add(st(1, 100, RATE_LIMIT)),
+                Op::Add(st(4, 10, OVERLOADED)),
                 Op::Lift(3),
             ],
             // Two blocks, the later one longer; a lift after both.
             vec![
-                Op::Add(st(1, 101, RateLimit)),
-                Op::Add(st(2, 12, RateLimit)),
-                Op::Add(st(5, 300, Transient)),
+                Op::Add(st(1, 101, RATE_LIMIT)),
+                Op::Add(st(2, 12, RATE_LIMIT)),
+                Op::Add(st(5, 300, TRANSIENT)),
                 Op::Lift(4),
             ],
             // Equal times, different reasons; an expired block and a later one.
             vec![
-                Op::Add(st(1, 10, RateLimit)),
-                Op::Add(st(1, 10, Overloaded)),
-                Op::Add(st(20, 30, Transient)),
+                Op::Add(st(1, 10, RATE_LIMIT)),
+                Op::Add(st(1, 10, OVERLOADED)),
+                Op::Add(st(20, 30, TRANSIENT)),
                 Op::Lift(15),
                 Op::Lift(2),
             ],
@@ -180,17 +184,16 @@ mod tests {
 
     #[test]
     fn the_head_is_the_latest_end_and_a_lift_spares_what_began_after_the_lease() {
-        use BlockReason::*;
         let mut s = Stretches::default();
-        assert!(s.add(st(1, 100, RateLimit)));
-        assert!(s.add(st(4, 10, Overloaded)));
+        assert!(s.add(st(1, 100, RATE_LIMIT)));
+        assert!(s.add(st(4, 10, OVERLOADED)));
         // A shorter later block never pulls the end earlier.
         assert_eq!(s.head().map(|h| (h.since, h.until)), Some((t(1), t(100))));
         // A success leased at 3 lifts the first, not the one that began at 4.
         s.lift_before(t(3));
-        assert_eq!(s.head().map(|h| (h.since, h.reason)), Some((t(4), Overloaded)));
+        assert_eq!(s.head().map(|h| (h.since, h.reason)), Some((t(4), OVERLOADED)));
         // A block that began before that lease, applied only now, is lifted as it arrives.
-        assert!(!s.add(st(2, 500, RateLimit)));
+        assert!(!s.add(st(2, 500, RATE_LIMIT)));
         assert_eq!(s.head().map(|h| h.until), Some(t(10)));
     }
 }
