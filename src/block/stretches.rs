@@ -49,6 +49,10 @@ pub struct Stretches {
     /// before it, including those applied after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     lifted_before: Option<Timestamp>,
+    /// A success at this time dropped every block over by then, including those applied
+    /// after it: they no longer hold the slot nor its backoff.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ended_by: Option<Timestamp>,
 }
 
 impl Stretches {
@@ -66,6 +70,7 @@ impl Stretches {
     /// another block covers it.
     pub fn add(&mut self, new: Stretch) -> bool {
         if self.lifted_before.is_some_and(|t| new.since < t)
+            || self.ended_by.is_some_and(|t| new.until <= t)
             || self.items.iter().any(|s| s.covers(&new))
             || self.items.iter().any(|s| s.since >= new.until)
         {
@@ -82,6 +87,19 @@ impl Stretches {
         self.items.retain(|s| s.since >= t);
         if self.lifted_before.is_none_or(|l| l < t) {
             self.lifted_before = Some(t);
+        }
+    }
+
+    /// Lifts every block that began by `at` (a person's clear at `at`), now and later.
+    pub fn lift_through(&mut self, at: Timestamp) {
+        self.lift_before(crate::time::add(at, std::time::Duration::from_millis(1)));
+    }
+
+    /// Drops the blocks that ended by `at` (a success at `at`), now and later.
+    pub fn drop_ended(&mut self, at: Timestamp) {
+        self.items.retain(|s| s.until > at);
+        if self.ended_by.is_none_or(|e| e < at) {
+            self.ended_by = Some(at);
         }
     }
 
@@ -114,6 +132,7 @@ mod tests {
     enum Op {
         Add(Stretch),
         Lift(u32),
+        Ended(u32),
     }
 
     fn run(ops: &[Op]) -> Stretches {
@@ -124,6 +143,7 @@ mod tests {
                     s.add(x);
                 }
                 Op::Lift(at) => s.lift_before(t(at)),
+                Op::Ended(at) => s.drop_ended(t(at)),
             }
         }
         s
@@ -171,6 +191,14 @@ mod tests {
                 Op::Add(st(1, 10, OVERLOADED)),
                 Op::Add(st(20, 30, TRANSIENT)),
                 Op::Lift(15),
+                Op::Lift(2),
+            ],
+            // Successes that drop what ended, beside lifts.
+            vec![
+                Op::Add(st(1, 10, RATE_LIMIT)),
+                Op::Add(st(3, 50, OVERLOADED)),
+                Op::Ended(12),
+                Op::Add(st(11, 12, TRANSIENT)),
                 Op::Lift(2),
             ],
         ];

@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::block::merge::quota_block_open;
-use crate::block::{Block, QuotaStanding, Standing};
+use crate::block::stretches::Stretches;
+use crate::block::{Block, QuotaStanding, Slot, Standing};
 use crate::event::{CredentialKind, DisableReason, Identity};
 use crate::ids::{AccountId, Model, Provider};
 use crate::time::Timestamp;
@@ -40,6 +41,20 @@ pub struct ModelHealth {
     /// Leases so far (bumped by `select` from `&self`).
     pub requests: super::Counter,
     pub failures: u64,
+    /// Every failure's block not lifted, from which `block` and `quota_level` are set.
+    #[serde(default)]
+    pub stretches: Stretches,
+}
+
+impl ModelHealth {
+    /// The model's block slot, for `block`'s merge and lift.
+    pub fn slot(&mut self) -> Slot<'_> {
+        Slot {
+            block: &mut self.block,
+            quota_level: &mut self.quota_level,
+            stretches: &mut self.stretches,
+        }
+    }
 }
 
 /// Token refresh progress of an OAuth account.
@@ -73,6 +88,10 @@ pub struct Account {
     /// A block on every model of the account.
     pub account_block: Option<Block>,
     pub quota_level: u32,
+    /// Every account-wide failure's block not lifted, from which `account_block` and
+    /// `quota_level` are set.
+    #[serde(default)]
+    pub account_stretches: Stretches,
     /// Per model; read on every `select`, so Fx-hashed like the selector's keys.
     pub health: rustc_hash::FxHashMap<Model, ModelHealth>,
     pub refresh: RefreshState,

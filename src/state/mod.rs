@@ -195,7 +195,7 @@ impl State {
                 account_wide,
             } => {
                 if let Some(a) = self.accounts.get_mut(account) {
-                    outcome::cleared(a, model, *account_wide);
+                    outcome::cleared(a, at, model, *account_wide);
                 }
             }
         }
@@ -218,6 +218,7 @@ impl State {
             status: AccountStatus::Active,
             added_seq: self.added,
             account_block: None,
+            account_stretches: Default::default(),
             quota_level: 0,
             health: Default::default(),
             refresh: RefreshState::default(),
