@@ -38,7 +38,9 @@ fn main() {
             }
         },
     };
-    println!("From a 429 on instance A to instance B skipping the account, {SAMPLES} samples per row");
+    println!(
+        "From a 429 on instance A to instance B skipping the account, {SAMPLES} samples per row"
+    );
     println!(
         "{:<11}{:<24}{:>10}{:>10}{:>10}",
         "instances", "wake-up", "p50 ms", "p99 ms", "max ms"
@@ -100,7 +102,11 @@ fn measure(url: &str, instances: usize, listen: bool) -> Vec<Duration> {
         .map(|i| {
             let key = format!("sk-bench-{i:04}-0123456789abcdef0123");
             first
-                .add_account(NewAccount::api_key(Provider::Openai, &format!("k{i}"), &key))
+                .add_account(NewAccount::api_key(
+                    Provider::Openai,
+                    &format!("k{i}"),
+                    &key,
+                ))
                 .unwrap()
         })
         .collect();
@@ -128,7 +134,8 @@ fn measure(url: &str, instances: usize, listen: bool) -> Vec<Duration> {
         while !waiting.is_empty() {
             waiting.retain(|b| {
                 let now = b.now();
-                let skipped = b.with_state(|s| s.accounts[&account].unavailable(&model, now).is_some());
+                let skipped =
+                    b.with_state(|s| s.accounts[&account].unavailable(&model, now).is_some());
                 if skipped {
                     samples.push(started.elapsed());
                 }

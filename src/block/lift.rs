@@ -9,7 +9,7 @@ use crate::time::Timestamp;
 use crate::vocab::{BlockReason, ErrorKind};
 
 /// A request succeeded at `at` after `latency_ms` (absent: a report with no lease, counted as
-/// fresh, leased at `at`). Lifts the model's blocks that began before the lease (one that began
+/// fresh, leased at `at`). Lifts the model's blocks that began by the lease (one that began
 /// later was news the request could not have known: it stays), and the account's only when this
 /// request was the probe sent into it; blocks over by `at` no longer hold either backoff. Each
 /// rule holds whatever order the success and the failures are applied in (`stretches`).
@@ -34,7 +34,7 @@ pub fn on_success(
     if let Some(b) = model.block.as_mut().filter(|b| b.is_probe(request)) {
         b.probe = None;
     }
-    model.stretches.lift_before(leased);
+    model.stretches.lift_through(leased);
     model.stretches.drop_ended(at);
     model.settle();
 }
@@ -141,7 +141,13 @@ mod tests {
     fn a_block_from_before_a_success_lease_is_lifted_even_when_applied_after_it() {
         // Another instance's failure at 00:10 arrives after a success leased at 00:11.
         let (mut account, mut model) = (OwnedSlot::default(), OwnedSlot::default());
-        on_success(account.slot(), model.slot(), t("00:11:01"), None, Some(1_000));
+        on_success(
+            account.slot(),
+            model.slot(),
+            t("00:11:01"),
+            None,
+            Some(1_000),
+        );
         let set = BlockSet {
             scope: Scope::Model,
             reason: BlockReason::Error(ErrorKind::RateLimit),
@@ -149,6 +155,9 @@ mod tests {
             level: 0,
         };
         merge::put(model.slot(), &set, t("00:10:00"), None);
-        assert_eq!(model.block, None, "as if it had been applied first, then lifted");
+        assert_eq!(
+            model.block, None,
+            "as if it had been applied first, then lifted"
+        );
     }
 }

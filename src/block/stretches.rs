@@ -7,8 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::vocab::BlockReason;
 use crate::time::Timestamp;
+use crate::vocab::BlockReason;
 
 /// One failure's block: from its failure's time to its end, with the quota backoff level the
 /// failure reached.
@@ -39,16 +39,16 @@ impl Stretch {
 }
 
 /// A slot's blocks: none covers another; none ended before another began (it can no longer
-/// matter); none began before `lifted_before`.
+/// matter); none began by `lifted_through`.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 pub struct Stretches {
     /// By `since`, ascending; so by `until`, descending: the first is the head.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     items: Vec<Stretch>,
-    /// A success leased at this time (or a person's clear) lifted every block that began
-    /// before it, including those applied after it.
+    /// A success leased at this time (or a person's clear) lifted every block that began by
+    /// then, including those applied after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    lifted_before: Option<Timestamp>,
+    lifted_through: Option<Timestamp>,
     /// A success at this time dropped every block over by then, including those applied
     /// after it: they no longer hold the slot nor its backoff.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,10 +66,10 @@ impl Stretches {
         self.items.iter().map(|s| s.level).max().unwrap_or(0)
     }
 
-    /// Adds a failure's block. False when it changes nothing: it began before a lift, or
-    /// another block covers it.
+    /// Adds a failure's block. False when it changes nothing: it began by a lift, ended by a
+    /// success, or another block covers it or began after it ended.
     pub fn add(&mut self, new: Stretch) -> bool {
-        if self.lifted_before.is_some_and(|t| new.since < t)
+        if self.lifted_through.is_some_and(|t| new.since <= t)
             || self.ended_by.is_some_and(|t| new.until <= t)
             || self.items.iter().any(|s| s.covers(&new))
             || self.items.iter().any(|s| s.since >= new.until)
@@ -82,17 +82,13 @@ impl Stretches {
         true
     }
 
-    /// Lifts every block that began before `t` (a success leased at `t`), now and later.
-    pub fn lift_before(&mut self, t: Timestamp) {
-        self.items.retain(|s| s.since >= t);
-        if self.lifted_before.is_none_or(|l| l < t) {
-            self.lifted_before = Some(t);
+    /// Lifts every block that began by `t` (a success leased at `t`, a person's clear at `t`),
+    /// now and later.
+    pub fn lift_through(&mut self, t: Timestamp) {
+        self.items.retain(|s| s.since > t);
+        if self.lifted_through.is_none_or(|l| l < t) {
+            self.lifted_through = Some(t);
         }
-    }
-
-    /// Lifts every block that began by `at` (a person's clear at `at`), now and later.
-    pub fn lift_through(&mut self, at: Timestamp) {
-        self.lift_before(crate::time::add(at, std::time::Duration::from_millis(1)));
     }
 
     /// Drops the blocks that ended by `at` (a success at `at`), now and later.
@@ -142,7 +138,7 @@ mod tests {
                 Op::Add(x) => {
                     s.add(x);
                 }
-                Op::Lift(at) => s.lift_before(t(at)),
+                Op::Lift(at) => s.lift_through(t(at)),
                 Op::Ended(at) => s.drop_ended(t(at)),
             }
         }
@@ -218,8 +214,11 @@ mod tests {
         // A shorter later block never pulls the end earlier.
         assert_eq!(s.head().map(|h| (h.since, h.until)), Some((t(1), t(100))));
         // A success leased at 3 lifts the first, not the one that began at 4.
-        s.lift_before(t(3));
-        assert_eq!(s.head().map(|h| (h.since, h.reason)), Some((t(4), OVERLOADED)));
+        s.lift_through(t(3));
+        assert_eq!(
+            s.head().map(|h| (h.since, h.reason)),
+            Some((t(4), OVERLOADED))
+        );
         // A block that began before that lease, applied only now, is lifted as it arrives.
         assert!(!s.add(st(2, 500, RATE_LIMIT)));
         assert_eq!(s.head().map(|h| h.until), Some(t(10)));

@@ -90,7 +90,11 @@ pub(super) fn open(b: EngineBuilder, url: &str) -> Result<Engine> {
 fn fold_log(checkpoint: Option<(u64, Vec<u8>)>, events: &[LogEvent]) -> State {
     let from = checkpoint.and_then(|(seq, bytes)| checkpoint::decode(seq, &bytes));
     let mut state = match from {
-        Some(mut s) if events.first().is_none_or(|e| e.record.seq == s.last_seq.get() + 1) => {
+        Some(mut s)
+            if events
+                .first()
+                .is_none_or(|e| e.record.seq == s.last_seq.get() + 1) =>
+        {
             s.selector = Default::default();
             s
         }
@@ -256,7 +260,9 @@ impl Engine {
                             return Ok(Some(Claimed::RefreshedElsewhere));
                         }
                         Ok(_) => return Ok(Some(Claimed::Go(guard))),
-                        Err(e) => tracing::debug!(%account, %e, "reading the stored generation failed; retrying"),
+                        Err(e) => {
+                            tracing::debug!(%account, %e, "reading the stored generation failed; retrying")
+                        }
                     }
                 }
                 Ok(Claim::HeldBy { holder, .. }) => {

@@ -31,7 +31,9 @@ impl LogSource {
             return Ok(LogSource::Postgres(pg));
         }
         let path = engine.path().ok_or_else(|| {
-            Error::InvalidInput("rotor serve needs a log file or a postgres:// log, not an in-memory engine".into())
+            Error::InvalidInput(
+                "rotor serve needs a log file or a postgres:// log, not an in-memory engine".into(),
+            )
         })?;
         Ok(LogSource::Sqlite(LogReader::new(path.to_path_buf())))
     }
@@ -124,9 +126,15 @@ impl LogSource {
                     .run(async move {
                         let mut all = Vec::new();
                         loop {
-                            let after = all.last().map_or(0, |e: &crate::store::postgres::LogEvent| e.record.seq);
+                            let after = all
+                                .last()
+                                .map_or(0, |e: &crate::store::postgres::LogEvent| e.record.seq);
                             let page = store
-                                .events_after(after, crate::store::postgres::READ_LIMIT, crate::store::Unknown::Skip)
+                                .events_after(
+                                    after,
+                                    crate::store::postgres::READ_LIMIT,
+                                    crate::store::Unknown::Skip,
+                                )
                                 .await?;
                             if page.is_empty() {
                                 return Ok::<_, Error>(all);

@@ -35,9 +35,7 @@ impl PgStore {
              ORDER BY seq {order} LIMIT $3"
         );
         let after = after.min(i64::MAX as u64) as i64;
-        let mut out = self
-            .lookup(&sql, &[&after, &kind, &(limit as i64)])
-            .await?;
+        let mut out = self.lookup(&sql, &[&after, &kind, &(limit as i64)]).await?;
         out.sort_by_key(|e| e.record.seq);
         Ok(out)
     }
