@@ -34,7 +34,7 @@ pub mod vocab;
 pub use config::Config;
 pub use engine::{
     Attempt, Engine, EngineBuilder, ExecuteError, Lease, NewAccount, NoAccount, Outcome,
-    RefreshOutcome,
+    RefreshOutcome, ReportFor,
 };
 pub use error::{Error, Result};
 pub use ids::{AccountId, Model, Provider, RequestId};

@@ -75,7 +75,7 @@ impl EngineBuilder {
             return fleet::open(self, &url);
         }
         // Bad token URLs fail here, before the log is touched.
-        let refresh = refreshers::Refreshers::build(&self.config, self.endpoints, self.refreshers)?;
+        let refresh = refresh::Refreshers::build(&self.config, self.endpoints, self.refreshers)?;
         let log = match &self.path {
             Some(p) => store::open_writable(p)?,
             None => store::open_in_memory()?,
@@ -93,12 +93,7 @@ impl EngineBuilder {
         let thread = Writer::spawn(log.conn)?;
         Ok(Engine {
             inner: Arc::new(Inner {
-                core: Arc::new(RwLock::new(Core {
-                    state,
-                    creds,
-                    checkpoint_seq: loaded.checkpoint_seq,
-                    seen: 0,
-                })),
+                core: Arc::new(RwLock::new(Core::new(state, creds, loaded.checkpoint_seq))),
                 checkpoint_due: Default::default(),
                 sink: LogSink::Sqlite(thread.handle),
                 join: Mutex::new(Some(thread.join)),

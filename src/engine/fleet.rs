@@ -8,6 +8,7 @@ use std::sync::Weak;
 use std::time::Duration;
 
 use super::*;
+use crate::event::Event;
 use crate::ids::AccountId;
 use crate::store::postgres::{
     ApplyForeign, Claim, Follower, Foreign, LogEvent, PgInstance, PgOptions,
@@ -27,7 +28,7 @@ pub(super) struct Fleet {
 
 /// Opens `url` as a new instance of its fleet.
 pub(super) fn open(b: EngineBuilder, url: &str) -> Result<Engine> {
-    let refresh = refreshers::Refreshers::build(&b.config, b.endpoints, b.refreshers)?;
+    let refresh = refresh::Refreshers::build(&b.config, b.endpoints, b.refreshers)?;
     let options = PgOptions {
         writer: uuid::Uuid::now_v7(),
         poll: b.config.postgres.poll.0,
@@ -39,19 +40,16 @@ pub(super) fn open(b: EngineBuilder, url: &str) -> Result<Engine> {
     let seen = opened
         .events
         .last()
-        .map_or(state.last_seq.get(), |e| e.record.seq);
+        .map_or(state.last_seq, |e| e.record.seq);
     tracing::debug!(writer = %pg.writer(), seen, log = pg.describe(), "joined the fleet");
     let creds = opened
         .credentials
         .into_iter()
         .map(|(k, v)| (k, Arc::new(v)))
         .collect();
-    let core = Arc::new(RwLock::new(Core {
-        state,
-        creds,
-        checkpoint_seq: 0,
-        seen,
-    }));
+    let mut core = Core::new(state, creds, 0);
+    core.seen = seen;
+    let core = Arc::new(RwLock::new(core));
     let follower = pg.follow(seen, Unknown::Fail, apply_into(Arc::downgrade(&core)));
     let engine = Engine {
         inner: Arc::new(Inner {
@@ -93,14 +91,14 @@ fn fold_log(checkpoint: Option<(u64, Vec<u8>)>, events: &[LogEvent]) -> State {
         Some(mut s)
             if events
                 .first()
-                .is_none_or(|e| e.record.seq == s.last_seq.get() + 1) =>
+                .is_none_or(|e| e.record.seq == s.last_seq + 1) =>
         {
             s.selector = Default::default();
             s
         }
         _ => State::default(),
     };
-    let from = state.last_seq.get();
+    let from = state.last_seq;
     for e in events.iter().filter(|e| e.record.seq > from) {
         state.apply_as(&e.record, false);
     }
@@ -123,8 +121,7 @@ fn apply_into(core: Weak<RwLock<Core>>) -> ApplyForeign {
 fn apply_foreign(core: &mut Core, foreign: Foreign) {
     let mut changed: Vec<AccountId> = Vec::new();
     for e in &foreign.events {
-        core.state.apply_foreign_event(e.record.at, &e.record.event);
-        core.seen = core.seen.max(e.record.seq);
+        core.apply_foreign(e.record.seq, e.record.at, &e.record.event);
         if let Some(a) = e.record.event.account() {
             changed.push(a);
         }

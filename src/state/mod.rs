@@ -1,12 +1,13 @@
 //! Projections: the state every decision reads, rebuilt by folding events with the pure
-//! [`State::apply`]. No clock, IO or randomness here: time comes from each event's `at`.
-//! Blocks are decided at report time (`block::decide`) and arrive on the events; the fold puts
-//! them in force and lifts them with `block`'s merge and lift.
+//! [`State::apply`]. Plain data (no locks): the live engine keeps the selector's memory behind
+//! its own locks and folds into it with [`State::apply_event_with`]. No clock, IO or randomness
+//! here: time comes from each event's `at`. Blocks are decided at report time (`block::decide`)
+//! and arrive on the events; the fold puts them in force and lifts them with `block`'s merge
+//! and lift.
 
 mod account;
-mod cell;
 mod outcome;
-mod selected;
+pub mod selected;
 mod selector;
 mod sessions;
 
@@ -17,9 +18,8 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::block::Block;
 pub use account::{Account, AccountStatus, ModelHealth, RefreshState, Unavailable};
-pub use cell::{Counter, Locked};
-pub use selector::{KeySelector, SelectorState};
-pub use sessions::{Affinity, SessionShard, Sessions, SESSION_IDLE};
+pub use selector::{KeySelector, SelectorCells, SelectorState};
+pub use sessions::{Affinity, SessionShard, Sessions, SESSION_IDLE, SHARDS as SESSION_SHARDS};
 
 use crate::event::*;
 use crate::ids::{AccountId, Provider};
@@ -36,8 +36,8 @@ pub struct State {
     /// Each account's index in its provider's `order`.
     pub position: HashMap<AccountId, usize>,
     pub selector: SelectorState,
-    /// The seq of the last event applied (bumped from `&self` by `select`'s fast path).
-    pub last_seq: Counter,
+    /// The seq of the last event applied.
+    pub last_seq: u64,
     added: u64,
 }
 
@@ -54,7 +54,25 @@ impl State {
     /// Applies one stored event.
     pub fn apply(&mut self, rec: &EventRecord) {
         self.apply_event(rec.at, &rec.event);
-        self.last_seq.set(rec.seq);
+        self.last_seq = rec.seq;
+    }
+
+    /// [`State::apply_event`] with the selector's memory kept in `cells` rather than in
+    /// `self.selector` (the live engine keeps it behind per-key locks): the same fold code.
+    pub fn apply_event_with(
+        &mut self,
+        cells: &mut impl SelectorCells,
+        at: Timestamp,
+        event: &Event,
+    ) {
+        match event {
+            Event::Selected(e) => selected::apply(&mut self.accounts, &self.order, cells, at, e),
+            Event::AccountRemoved { account } => {
+                self.apply_event(at, event);
+                cells.forget_account(*account);
+            }
+            _ => self.apply_event(at, event),
+        }
     }
 
     /// Applies one stored event, as its writer's own (`own`) or as another instance's of a
@@ -64,16 +82,23 @@ impl State {
         if own {
             self.apply_event(rec.at, &rec.event);
         } else {
-            self.apply_foreign_event(rec.at, &rec.event);
+            let mut selector = std::mem::take(&mut self.selector);
+            self.apply_foreign_event_with(&mut selector, rec.at, &rec.event);
+            self.selector = selector;
         }
-        self.last_seq.set(rec.seq);
+        self.last_seq = rec.seq;
     }
 
-    /// [`State::apply_event`] for an event another instance of a fleet made.
-    pub fn apply_foreign_event(&mut self, at: Timestamp, event: &Event) {
+    /// [`State::apply_event_with`] for an event another instance of a fleet made.
+    pub fn apply_foreign_event_with(
+        &mut self,
+        cells: &mut impl SelectorCells,
+        at: Timestamp,
+        event: &Event,
+    ) {
         match event {
-            Event::Selected(e) => self.apply_foreign_selected(at, e),
-            _ => self.apply_event(at, event),
+            Event::Selected(e) => selected::apply_foreign(&mut self.accounts, cells, at, e),
+            _ => self.apply_event_with(cells, at, event),
         }
     }
 
@@ -126,7 +151,7 @@ impl State {
                     }
                     self.position.remove(account);
                     self.reorder(a.provider);
-                    self.selector.forget_account(*account);
+                    SelectorCells::forget_account(&mut self.selector, *account);
                 }
             }
             Event::AccountDisabled { account, reason } => {
@@ -140,7 +165,9 @@ impl State {
                     a.refresh = RefreshState::default();
                 }
             }
-            Event::Selected(e) => self.apply_selected(at, e),
+            Event::Selected(e) => {
+                selected::apply(&mut self.accounts, &self.order, &mut self.selector, at, e)
+            }
             Event::NoAccount(_) | Event::InstanceStarted { .. } => {}
             Event::RequestSucceeded(e) => {
                 if let Some(a) = self.accounts.get_mut(&e.account) {

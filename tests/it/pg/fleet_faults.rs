@@ -117,13 +117,12 @@ async fn a_server_stopped_under_load_loses_nothing_acknowledged_and_queued_repor
     }
     let total: u64 = counts.iter().map(|c| c.load(Ordering::Relaxed)).sum();
     for e in &fleet {
-        let leases: u64 = e.with_state(|s| {
-            s.accounts
-                .values()
-                .filter_map(|a| a.health.get("gpt-4o"))
-                .map(|h| h.requests.get())
-                .sum()
-        });
+        let s = e.state();
+        let leases: u64 = s
+            .accounts
+            .keys()
+            .map(|a| s.selector.leased(Provider::Openai, "gpt-4o", *a))
+            .sum();
         assert_eq!(leases, total);
     }
 }

@@ -1,13 +1,13 @@
-//! Token refresh on the engine: the refreshers built from config (or injected by the
-//! builder), the per-account single-flight gate, and [`Engine::refresh_now`], which records
+//! One refresh run: [`Engine::refresh_now`] (through the per-account single-flight gate of
+//! `refreshers.rs`) and the on-401 spawn. A run records
 //! `refresh_due`, calls the token endpoint with the current generation's secrets, and records
 //! `refresh_succeeded` (new secrets in the same transaction, durable before returning) or
 //! `refresh_failed` (backoff; a dead grant also disables the account as `needs_reauth`).
 
 use std::sync::Arc;
 
-pub use super::refresh_outcome::{RefreshOutcome, RefreshSkip};
-use super::Engine;
+use super::{RefreshOutcome, RefreshSkip};
+use crate::engine::Engine;
 use crate::event::{
     CredentialKind, DisableReason, Event, RefreshErrorClass, RefreshFailed, RefreshSucceeded,
     RefreshWhy,
@@ -68,7 +68,7 @@ impl Engine {
 
     /// Called after a 401 recorded `refresh_due{on_401}`: runs the refresh on the current tokio
     /// runtime, or leaves it to the scheduler (which picks up unanswered `refresh_due`s).
-    pub(super) fn spawn_refresh(&self, account: AccountId) {
+    pub(in crate::engine) fn spawn_refresh(&self, account: AccountId) {
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
             tracing::debug!(%account, "no tokio runtime: the scheduler will run the refresh");
             return;
@@ -113,10 +113,10 @@ impl Engine {
         // is committed) across the call, which runs outside any transaction.
         #[cfg(feature = "postgres")]
         let _claim = match self.claim_refresh(account, plan.generation).await? {
-            Some(super::fleet::Claimed::RefreshedElsewhere) => {
+            Some(crate::engine::fleet::Claimed::RefreshedElsewhere) => {
                 return Ok(skip(RefreshSkip::AlreadyRefreshed, None));
             }
-            Some(super::fleet::Claimed::Go(guard)) => Some(guard),
+            Some(crate::engine::fleet::Claimed::Go(guard)) => Some(guard),
             None => None,
         };
         tracing::debug!(%account, ?why, generation = plan.generation, "refreshing token");
