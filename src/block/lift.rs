@@ -9,7 +9,7 @@ use crate::time::Timestamp;
 use crate::vocab::{BlockReason, ErrorKind};
 
 /// A request succeeded at `at` after `latency_ms` (absent: a report with no lease, counted as
-/// fresh, leased at `at`). Lifts the model's blocks that began by the lease (one that began
+/// fresh, leased at `at`). Lifts the model's blocks that began before the lease (one that began
 /// later was news the request could not have known: it stays), and the account's only when this
 /// request was the probe sent into it; blocks over by `at` no longer hold either backoff. Each
 /// rule holds whatever order the success and the failures are applied in (`stretches`).
@@ -31,10 +31,14 @@ pub fn on_success(
     }
     account.stretches.drop_ended(at);
     account.settle();
-    if let Some(b) = model.block.as_mut().filter(|b| b.is_probe(request)) {
-        b.probe = None;
+    // A probe's success answers for the whole slot as of its lease, the probed block included.
+    match model.block.as_mut().filter(|b| b.is_probe(request)) {
+        Some(b) => {
+            b.probe = None;
+            model.stretches.lift_through(leased);
+        }
+        None => model.stretches.lift_before(leased),
     }
-    model.stretches.lift_through(leased);
     model.stretches.drop_ended(at);
     model.settle();
 }

@@ -39,16 +39,16 @@ impl Stretch {
 }
 
 /// A slot's blocks: none covers another; none ended before another began (it can no longer
-/// matter); none began by `lifted_through`.
+/// matter); none began before `lifted_before`.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 pub struct Stretches {
     /// By `since`, ascending; so by `until`, descending: the first is the head.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     items: Vec<Stretch>,
-    /// A success leased at this time (or a person's clear) lifted every block that began by
-    /// then, including those applied after it.
+    /// A success leased at this time (or a person's clear just after it) lifted every block
+    /// that began before it, including those applied after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    lifted_through: Option<Timestamp>,
+    lifted_before: Option<Timestamp>,
     /// A success at this time dropped every block over by then, including those applied
     /// after it: they no longer hold the slot nor its backoff.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,7 +69,7 @@ impl Stretches {
     /// Adds a failure's block. False when it changes nothing: it began by a lift, ended by a
     /// success, or another block covers it or began after it ended.
     pub fn add(&mut self, new: Stretch) -> bool {
-        if self.lifted_through.is_some_and(|t| new.since <= t)
+        if self.lifted_before.is_some_and(|t| new.since < t)
             || self.ended_by.is_some_and(|t| new.until <= t)
             || self.items.iter().any(|s| s.covers(&new))
             || self.items.iter().any(|s| s.since >= new.until)
@@ -82,13 +82,20 @@ impl Stretches {
         true
     }
 
-    /// Lifts every block that began by `t` (a success leased at `t`, a person's clear at `t`),
-    /// now and later.
-    pub fn lift_through(&mut self, t: Timestamp) {
-        self.items.retain(|s| s.since > t);
-        if self.lifted_through.is_none_or(|l| l < t) {
-            self.lifted_through = Some(t);
+    /// Lifts every block that began before `t` (a success leased at `t`), now and later. A
+    /// failure at the lease's very millisecond is news the request could not have known: it
+    /// stays.
+    pub fn lift_before(&mut self, t: Timestamp) {
+        self.items.retain(|s| s.since >= t);
+        if self.lifted_before.is_none_or(|l| l < t) {
+            self.lifted_before = Some(t);
         }
+    }
+
+    /// Lifts every block that began by `t` (a person's clear at `t`, a probe's success leased
+    /// at `t`), now and later.
+    pub fn lift_through(&mut self, t: Timestamp) {
+        self.lift_before(crate::time::add(t, std::time::Duration::from_millis(1)));
     }
 
     /// Drops the blocks that ended by `at` (a success at `at`), now and later.
@@ -138,7 +145,7 @@ mod tests {
                 Op::Add(x) => {
                     s.add(x);
                 }
-                Op::Lift(at) => s.lift_through(t(at)),
+                Op::Lift(at) => s.lift_before(t(at)),
                 Op::Ended(at) => s.drop_ended(t(at)),
             }
         }
@@ -214,7 +221,7 @@ mod tests {
         // A shorter later block never pulls the end earlier.
         assert_eq!(s.head().map(|h| (h.since, h.until)), Some((t(1), t(100))));
         // A success leased at 3 lifts the first, not the one that began at 4.
-        s.lift_through(t(3));
+        s.lift_before(t(3));
         assert_eq!(
             s.head().map(|h| (h.since, h.reason)),
             Some((t(4), OVERLOADED))
