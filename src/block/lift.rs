@@ -37,7 +37,7 @@ pub fn on_success(
             b.probe = None;
             model.stretches.lift_through(leased);
         }
-        None => model.stretches.lift_before(leased),
+        None => model.stretches.lift_before(leased, request),
     }
     model.stretches.drop_ended(at);
     model.settle();

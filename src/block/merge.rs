@@ -57,6 +57,7 @@ pub fn put(mut slot: Slot<'_>, new: &BlockSet, at: Timestamp, request: Option<Re
         until: renewed.map_or(new.until, |u| u.max(new.until)),
         reason: new.reason,
         level: new.level,
+        request,
     });
     slot.settle();
 }

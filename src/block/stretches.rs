@@ -7,8 +7,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::RequestId;
 use crate::time::Timestamp;
 use crate::vocab::BlockReason;
+
+/// When a block began, or a lift's lease was issued: a time, then the request.
+type Mark = (Timestamp, Option<RequestId>);
 
 /// One failure's block: from its failure's time to its end, with the quota backoff level the
 /// failure reached.
@@ -19,6 +23,10 @@ pub struct Stretch {
     pub reason: BlockReason,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub level: u32,
+    /// The failed request: between a failure and a success's lease in the same millisecond,
+    /// the request ids (UUIDv7, issued in order) say which came first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestId>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -34,7 +42,12 @@ impl Stretch {
             && self.until >= other.until
             && (self.since, self.until) != (other.since, other.until)
             || (self.since, self.until) == (other.since, other.until)
-                && (self.reason, self.level) >= (other.reason, other.level)
+                && (self.reason, self.level, self.request)
+                    >= (other.reason, other.level, other.request)
+    }
+
+    fn began(&self) -> Mark {
+        (self.since, self.request)
     }
 }
 
@@ -48,7 +61,7 @@ pub struct Stretches {
     /// A success leased at this time (or a person's clear just after it) lifted every block
     /// that began before it, including those applied after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    lifted_before: Option<Timestamp>,
+    lifted_before: Option<Mark>,
     /// A success at this time dropped every block over by then, including those applied
     /// after it: they no longer hold the slot nor its backoff.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,7 +82,7 @@ impl Stretches {
     /// Adds a failure's block. False when it changes nothing: it began by a lift, ended by a
     /// success, or another block covers it or began after it ended.
     pub fn add(&mut self, new: Stretch) -> bool {
-        if self.lifted_before.is_some_and(|t| new.since < t)
+        if self.lifted_before.is_some_and(|t| new.began() < t)
             || self.ended_by.is_some_and(|t| new.until <= t)
             || self.items.iter().any(|s| s.covers(&new))
             || self.items.iter().any(|s| s.since >= new.until)
@@ -82,20 +95,24 @@ impl Stretches {
         true
     }
 
-    /// Lifts every block that began before `t` (a success leased at `t`), now and later. A
-    /// failure at the lease's very millisecond is news the request could not have known: it
-    /// stays.
-    pub fn lift_before(&mut self, t: Timestamp) {
-        self.items.retain(|s| s.since >= t);
-        if self.lifted_before.is_none_or(|l| l < t) {
-            self.lifted_before = Some(t);
+    /// Lifts every block that began before the lease of `request` at `t` (a success), now and
+    /// later. In the lease's very millisecond, a failure of a request issued after it is news
+    /// that request could not have known: it stays.
+    pub fn lift_before(&mut self, t: Timestamp, request: Option<RequestId>) {
+        let mark = (t, request);
+        self.items.retain(|s| s.began() >= mark);
+        if self.lifted_before.is_none_or(|l| l < mark) {
+            self.lifted_before = Some(mark);
         }
     }
 
     /// Lifts every block that began by `t` (a person's clear at `t`, a probe's success leased
     /// at `t`), now and later.
     pub fn lift_through(&mut self, t: Timestamp) {
-        self.lift_before(crate::time::add(t, std::time::Duration::from_millis(1)));
+        self.lift_before(
+            crate::time::add(t, std::time::Duration::from_millis(1)),
+            None,
+        );
     }
 
     /// Drops the blocks that ended by `at` (a success at `at`), now and later.
@@ -128,6 +145,7 @@ mod tests {
             until: t(until),
             reason,
             level: 0,
+            request: None,
         }
     }
 
@@ -145,7 +163,7 @@ mod tests {
                 Op::Add(x) => {
                     s.add(x);
                 }
-                Op::Lift(at) => s.lift_before(t(at)),
+                Op::Lift(at) => s.lift_before(t(at), None),
                 Op::Ended(at) => s.drop_ended(t(at)),
             }
         }
@@ -221,7 +239,7 @@ mod tests {
         // A shorter later block never pulls the end earlier.
         assert_eq!(s.head().map(|h| (h.since, h.until)), Some((t(1), t(100))));
         // A success leased at 3 lifts the first, not the one that began at 4.
-        s.lift_before(t(3));
+        s.lift_before(t(3), None);
         assert_eq!(
             s.head().map(|h| (h.since, h.reason)),
             Some((t(4), OVERLOADED))

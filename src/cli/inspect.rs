@@ -165,8 +165,11 @@ pub fn replay(ctx: &Ctx, a: ReplayArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// Keeps the records a `--until` names.
+type Keep = Box<dyn Fn(&EventRecord) -> bool>;
+
 /// `--until SEQ|TIME` as a filter of records.
-fn until_filter(u: &str) -> Result<Box<dyn Fn(&EventRecord) -> bool>> {
+fn until_filter(u: &str) -> Result<Keep> {
     Ok(match u.parse::<u64>() {
         Ok(seq) => Box::new(move |r: &EventRecord| r.seq <= seq),
         Err(_) => {
