@@ -24,6 +24,8 @@ pub const ACCOUNTS: &str = "rotor_accounts";
 pub const WRITER_QUEUE: &str = "rotor_writer_queue_depth";
 pub const WRITER_COMMIT_SECONDS: &str = "rotor_writer_commit_seconds";
 pub const EVENTS_APPENDED: &str = "rotor_events_appended_total";
+pub const LOG_REACHABLE: &str = "rotor_log_reachable";
+pub const STALE_SELECTIONS: &str = "rotor_selections_unreachable_log_total";
 
 /// Distinct model names that get a label of their own in this process; later ones (unless an
 /// account's allow-list names them) are counted as `other`, so a caller inventing model names
@@ -70,6 +72,14 @@ pub fn describe() {
         "time one group commit of the log took"
     );
     describe_counter!(EVENTS_APPENDED, "events committed to the log");
+    describe_gauge!(
+        LOG_REACHABLE,
+        "1 while the PostgreSQL log answers, 0 while it does not (SQLite logs: unset)"
+    );
+    describe_counter!(
+        STALE_SELECTIONS,
+        "selections answered from the last known state while the PostgreSQL log was unreachable"
+    );
 }
 
 /// The series of one (provider, model label), resolved once per thread.
@@ -178,6 +188,16 @@ pub fn record_refresh(provider: Provider, result: &'static str) {
 }
 
 /// Records one group commit of the writer: events appended, what is still queued, its time.
+/// A PostgreSQL log became reachable (1) or unreachable (0).
+pub fn record_log_reachable(up: bool) {
+    metrics::gauge!(LOG_REACHABLE).set(if up { 1.0 } else { 0.0 });
+}
+
+/// A selection made while the PostgreSQL log was unreachable (from the last known state).
+pub fn record_stale_selection() {
+    metrics::counter!(STALE_SELECTIONS).increment(1);
+}
+
 pub fn record_commit(events: u64, still_queued: usize, took: Duration) {
     metrics::counter!(EVENTS_APPENDED).increment(events);
     metrics::gauge!(WRITER_QUEUE).set(still_queued as f64);

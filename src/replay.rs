@@ -4,6 +4,8 @@
 //! comes from today's configuration: verify with the value the log was written with.
 
 mod explain;
+#[cfg(feature = "postgres")]
+pub mod fleet;
 
 pub use explain::{explain, explain_from, Candidate, Explanation, PriorAttempt};
 
@@ -35,9 +37,23 @@ pub fn verify(
     records: &[EventRecord],
     probe_after: std::time::Duration,
 ) -> Result<usize, Mismatch> {
+    verify_in_order(records.iter().map(|r| (r, true)), probe_after)
+}
+
+/// [`verify`] over events in the order one writer applied them, each with whether it is the
+/// writer's own: only its own decisions are recomputed, and the others' events are applied as
+/// another instance's ([`State::apply_as`]).
+pub fn verify_in_order<'a>(
+    steps: impl IntoIterator<Item = (&'a EventRecord, bool)>,
+    probe_after: std::time::Duration,
+) -> Result<usize, Mismatch> {
     let mut state = State::default();
     let mut checked = 0;
-    for rec in records {
+    for (rec, own) in steps {
+        if !own {
+            state.apply_as(rec, false);
+            continue;
+        }
         let check = match &rec.event {
             Event::Selected(e) => Some((
                 e.provider,
@@ -135,6 +151,9 @@ pub fn timeline_text(state: &State, rec: &EventRecord) -> String {
             format!("{} disabled ({why})", label(account))
         }
         Event::AccountEnabled { account } => format!("{} enabled", label(account)),
+        Event::InstanceStarted { host, pid } => {
+            format!("an instance started on {} (pid {pid})", host.as_str())
+        }
         Event::Selected(e) => {
             let skipped: Vec<String> = e
                 .skipped

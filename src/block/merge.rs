@@ -2,6 +2,7 @@
 //! it from now), and let a burst of in-flight quota failures escalate the backoff once, not once
 //! per request. Lifting lives in `lift`.
 
+use super::stretches::Stretch;
 use super::{Block, Slot};
 use crate::ids::RequestId;
 use crate::time::Timestamp;
@@ -38,47 +39,33 @@ pub fn quota_block_open(block: &Option<Block>, at: Timestamp) -> bool {
         .is_some_and(|b| b.in_force(at) && b.reason == BlockReason::Error(ErrorKind::QuotaExceeded))
 }
 
-/// Records a failure's block in its slot: the quota level it reached, and the block merged in.
-pub fn put(slot: Slot<'_>, new: &BlockSet, at: Timestamp, request: Option<RequestId>) {
-    if new.reason == BlockReason::Error(ErrorKind::QuotaExceeded) {
-        *slot.quota_level = new.level;
-    }
-    merge_block(slot.block, new, at, request);
-}
-
-/// Puts a new block in force without ever shortening one already in force. A failed probe
-/// renews the block (it begins again now, so the next probe waits a full `probe.after`).
-pub fn merge_block(
-    slot: &mut Option<Block>,
-    new: &BlockSet,
-    at: Timestamp,
-    request: Option<RequestId>,
-) {
-    match slot {
-        Some(old) if old.in_force(at) => {
-            if old.is_probe(request) {
-                old.since = at;
-                old.probe = None;
-            }
-            if new.until > old.until {
-                old.until = new.until;
-                old.reason = new.reason;
-            }
+/// Records a failure's block in its slot, whatever else the slot holds and in whatever order
+/// the failures arrive: the block in force is the one that ends last, so a later, shorter wait
+/// never pulls it earlier, and the quota level is the highest one reached. A failed probe renews
+/// its block: it begins again now (the next probe waits a full `probe.after`) and lasts at least
+/// as long as before.
+pub fn put(mut slot: Slot<'_>, new: &BlockSet, at: Timestamp, request: Option<RequestId>) {
+    let renewed = match slot.block.as_mut() {
+        Some(b) if b.is_probe(request) => {
+            b.probe = None;
+            Some(b.until)
         }
-        _ => {
-            *slot = Some(Block {
-                reason: new.reason,
-                since: at,
-                until: new.until,
-                probe: None,
-            })
-        }
-    }
+        _ => None,
+    };
+    slot.stretches.add(Stretch {
+        since: at,
+        until: renewed.map_or(new.until, |u| u.max(new.until)),
+        reason: new.reason,
+        level: new.level,
+        request,
+    });
+    slot.settle();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::block::OwnedSlot;
     use crate::time::parse_ts;
     use crate::vocab::Scope;
 
@@ -98,22 +85,22 @@ mod tests {
     #[test]
     fn a_shorter_wait_never_pulls_a_block_in_force_earlier() {
         // Given a block until 00:10
-        let mut slot = None;
-        merge_block(
-            &mut slot,
+        let mut slot = OwnedSlot::default();
+        put(
+            slot.slot(),
             &set(BlockReason::Error(ErrorKind::QuotaExceeded), "00:10:00"),
             t("00:00:00"),
             None,
         );
         // When a later failure states a wait until 00:01
-        merge_block(
-            &mut slot,
+        put(
+            slot.slot(),
             &set(BlockReason::Error(ErrorKind::RateLimit), "00:01:00"),
             t("00:00:30"),
             None,
         );
         // Then the block still ends at 00:10, for the first reason, begun at 00:00
-        let b = slot.unwrap();
+        let b = slot.block.unwrap();
         assert_eq!(
             (b.until, b.reason, b.since),
             (
@@ -126,32 +113,32 @@ mod tests {
 
     #[test]
     fn a_longer_wait_extends_and_an_expired_block_is_replaced() {
-        let mut slot = None;
-        merge_block(
-            &mut slot,
+        let mut slot = OwnedSlot::default();
+        put(
+            slot.slot(),
             &set(BlockReason::Error(ErrorKind::RateLimit), "00:01:00"),
             t("00:00:00"),
             None,
         );
-        merge_block(
-            &mut slot,
+        put(
+            slot.slot(),
             &set(BlockReason::Error(ErrorKind::QuotaExceeded), "00:30:00"),
             t("00:00:10"),
             None,
         );
-        assert_eq!(slot.as_ref().unwrap().until, t("00:30:00"));
+        assert_eq!(slot.block.as_ref().unwrap().until, t("00:30:00"));
         assert_eq!(
-            slot.as_ref().unwrap().reason,
+            slot.block.as_ref().unwrap().reason,
             BlockReason::Error(ErrorKind::QuotaExceeded)
         );
         // After it expired, a new failure starts a new block that begins now.
-        merge_block(
-            &mut slot,
+        put(
+            slot.slot(),
             &set(BlockReason::Error(ErrorKind::Overloaded), "00:31:00"),
             t("00:30:30"),
             None,
         );
-        let b = slot.unwrap();
+        let b = slot.block.unwrap();
         assert_eq!(
             (b.since, b.until, b.reason),
             (
@@ -165,24 +152,24 @@ mod tests {
     #[test]
     fn a_failed_probe_renews_the_block_from_now() {
         let probe = RequestId(uuid::Uuid::from_u128(7));
-        let mut slot = None;
-        merge_block(
-            &mut slot,
+        let mut slot = OwnedSlot::default();
+        put(
+            slot.slot(),
             &set(BlockReason::Error(ErrorKind::QuotaExceeded), "02:00:00"),
             t("00:00:00"),
             None,
         );
-        slot.as_mut().unwrap().probe = Some((probe, t("00:20:00")));
+        slot.block.as_mut().unwrap().probe = Some((probe, t("00:20:00")));
         // When the probe fails
-        merge_block(
-            &mut slot,
+        put(
+            slot.slot(),
             &set(BlockReason::Error(ErrorKind::QuotaExceeded), "00:25:00"),
             t("00:20:05"),
             Some(probe),
         );
         // Then the block begins again now (the next probe waits a full probe.after), no probe
         // is in flight, and the longer until stays.
-        let b = slot.unwrap();
+        let b = slot.block.unwrap();
         assert_eq!(
             (b.since, b.probe, b.until),
             (t("00:20:05"), None, t("02:00:00"))

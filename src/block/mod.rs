@@ -8,6 +8,7 @@
 pub mod decide;
 pub mod lift;
 pub mod merge;
+pub mod stretches;
 pub mod until;
 
 use serde::{Deserialize, Serialize};
@@ -46,9 +47,47 @@ impl Block {
     }
 }
 
-/// Where a block lives: the account's or one model's, with the quota backoff level kept beside
-/// it. Borrowed from the projection for one merge or lift.
+/// Where a block lives: the account's or one model's. The truth is its `stretches` (every
+/// failure's block not lifted, kept so the order of application does not matter: `stretches`);
+/// `block` (the one that ends last, with its probe mark) and `quota_level` are what readers
+/// use, set from them after every change. Borrowed from the projection for one merge or lift.
 pub struct Slot<'a> {
     pub block: &'a mut Option<Block>,
     pub quota_level: &'a mut u32,
+    pub stretches: &'a mut stretches::Stretches,
+}
+
+impl Slot<'_> {
+    /// Sets the block and the quota level from the stretches. A probe mark stays with the
+    /// block while one holds the slot.
+    pub fn settle(&mut self) {
+        let probe = self.block.as_ref().and_then(|b| b.probe);
+        *self.block = self.stretches.head().map(|h| Block {
+            reason: h.reason,
+            since: h.since,
+            until: h.until,
+            probe,
+        });
+        *self.quota_level = self.stretches.level();
+    }
+}
+
+/// A slot's parts owned in one place, for tests of merging and lifting.
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct OwnedSlot {
+    pub block: Option<Block>,
+    pub quota_level: u32,
+    pub stretches: stretches::Stretches,
+}
+
+#[cfg(test)]
+impl OwnedSlot {
+    pub fn slot(&mut self) -> Slot<'_> {
+        Slot {
+            block: &mut self.block,
+            quota_level: &mut self.quota_level,
+            stretches: &mut self.stretches,
+        }
+    }
 }

@@ -17,14 +17,49 @@ use crate::{Error, Result};
 
 /// Folds the whole log read-only; returns the state and the records.
 pub fn fold_read_only(ctx: &Ctx, skip_unknown: bool) -> Result<(State, Vec<EventRecord>)> {
-    let conn = store::open_read_only(&ctx.db)?;
     let unknown = if skip_unknown {
         Unknown::Skip
     } else {
         Unknown::Fail
     };
-    let records = store::read::all_events(&conn, unknown)?;
+    let records = match fleet_log(ctx, unknown)? {
+        Some(events) => events.into_iter().map(|e| e.record).collect(),
+        None => store::read::all_events(&store::open_read_only(&ctx.db)?, unknown)?,
+    };
     Ok((State::fold(&records), records))
+}
+
+/// Every event of the log when `--db` is a fleet's PostgreSQL database (`None`: a SQLite file).
+#[cfg(feature = "postgres")]
+pub fn fleet_log(ctx: &Ctx, unknown: Unknown) -> Result<Option<Vec<store::postgres::LogEvent>>> {
+    ctx.postgres_url()
+        .map(|url| store::postgres::read_log(url, unknown))
+        .transpose()
+}
+
+/// Without the `postgres` feature there is no fleet log.
+#[cfg(not(feature = "postgres"))]
+pub struct NoFleetEvent {
+    pub record: EventRecord,
+}
+
+#[cfg(not(feature = "postgres"))]
+pub fn fleet_log(_: &Ctx, _: Unknown) -> Result<Option<Vec<NoFleetEvent>>> {
+    Ok(None)
+}
+
+/// The events of a fleet's log after `after` (none for a SQLite file).
+#[cfg(feature = "postgres")]
+fn fleet_log_after(ctx: &Ctx, after: u64) -> Result<Vec<store::postgres::LogEvent>> {
+    match ctx.postgres_url() {
+        Some(url) => store::postgres::read_log_after(url, after, Unknown::Skip),
+        None => Ok(Vec::new()),
+    }
+}
+
+#[cfg(not(feature = "postgres"))]
+fn fleet_log_after(_: &Ctx, _: u64) -> Result<Vec<NoFleetEvent>> {
+    Ok(Vec::new())
 }
 
 #[derive(Args, Debug)]
@@ -65,25 +100,40 @@ pub struct ReplayArgs {
 }
 
 pub fn replay(ctx: &Ctx, a: ReplayArgs) -> Result<i32> {
+    #[cfg(feature = "postgres")]
+    if a.verify || a.explain.is_some() {
+        let unknown = if a.skip_unknown {
+            Unknown::Skip
+        } else {
+            Unknown::Fail
+        };
+        if let Some(mut events) = fleet_log(ctx, unknown)? {
+            if let Some(u) = &a.until {
+                let until = until_filter(u)?;
+                events.retain(|e| until(&e.record));
+            }
+            return match a.explain {
+                Some(req) => {
+                    let ex = replay::fleet::explain_fleet(&events, req).ok_or_else(|| {
+                        Error::InvalidInput(format!("no decision for request {req} in the log"))
+                    })?;
+                    print_explanation(ctx, &ex)?;
+                    Ok(0)
+                }
+                None => verify_fleet(ctx, &events),
+            };
+        }
+    }
     let (full, mut records) = fold_read_only(ctx, a.skip_unknown)?;
     if let Some(u) = &a.until {
-        match u.parse::<u64>() {
-            Ok(seq) => records.retain(|r| r.seq <= seq),
-            Err(_) => {
-                let t = parse_ts(u)?;
-                records.retain(|r| r.at <= t);
-            }
-        }
+        let until = until_filter(u)?;
+        records.retain(|r| until(r));
     }
     if let Some(req) = a.explain {
         let ex = replay::explain(&records, req).ok_or_else(|| {
             Error::InvalidInput(format!("no decision for request {req} in the log"))
         })?;
-        if ctx.json {
-            ctx.print_json(&ex)?;
-        } else {
-            output::text(&explain_text(&ex))?;
-        }
+        print_explanation(ctx, &ex)?;
         return Ok(0);
     }
     if a.verify {
@@ -113,6 +163,61 @@ pub fn replay(ctx: &Ctx, a: ReplayArgs) -> Result<i32> {
         ctx.print_json(&rows)?;
     }
     Ok(0)
+}
+
+/// Keeps the records a `--until` names.
+type Keep = Box<dyn Fn(&EventRecord) -> bool>;
+
+/// `--until SEQ|TIME` as a filter of records.
+fn until_filter(u: &str) -> Result<Keep> {
+    Ok(match u.parse::<u64>() {
+        Ok(seq) => Box::new(move |r: &EventRecord| r.seq <= seq),
+        Err(_) => {
+            let t = parse_ts(u)?;
+            Box::new(move |r: &EventRecord| r.at <= t)
+        }
+    })
+}
+
+fn print_explanation(ctx: &Ctx, ex: &replay::Explanation) -> Result<()> {
+    if ctx.json {
+        ctx.print_json(ex)
+    } else {
+        output::text(&explain_text(ex))
+    }
+}
+
+/// `replay --verify` on a fleet's log: every writer's decisions, each from the order that
+/// writer applied the log in; exit 1 naming the first that differs and its writer.
+#[cfg(feature = "postgres")]
+fn verify_fleet(ctx: &Ctx, events: &[store::postgres::LogEvent]) -> Result<i32> {
+    let writers = replay::fleet::writers(events).len();
+    match replay::fleet::verify_fleet(events, ctx.config.probe.after.0) {
+        Ok(n) => {
+            if ctx.json {
+                ctx.print_json(&json!({"verified": true, "decisions": n, "writers": writers}))?;
+            } else {
+                out!("verified {n} decisions of {writers} writers: each is reproduced by the events its writer had applied before it");
+            }
+            Ok(0)
+        }
+        Err(f) => {
+            let m = f.mismatch;
+            let writer = f.writer.map_or("(none)".to_string(), |w| w.to_string());
+            if ctx.json {
+                ctx.print_json(
+                    &json!({"verified": false, "seq": m.seq, "request": m.request, "writer": writer,
+                    "logged": m.logged, "recomputed": m.recomputed}),
+                )?;
+            } else {
+                output::stderr_line(format_args!(
+                    "rotor: decision at seq {} (request {}, writer {writer}) differs: logged {}, recomputed {}",
+                    m.seq, m.request, m.logged, m.recomputed
+                ));
+            }
+            Ok(1)
+        }
+    }
 }
 
 /// `replay --verify`: exit 0 when every logged decision is reproduced, else 1 naming the first
@@ -153,6 +258,9 @@ pub fn explain_text(ex: &replay::Explanation) -> String {
         ex.provider,
         ex.model
     );
+    if let Some(w) = ex.writer {
+        out.push_str(&format!("decided by instance {w}\n"));
+    }
     for c in &ex.candidates {
         let mark = if Some(c.account) == ex.chosen {
             "->"
@@ -185,11 +293,13 @@ pub struct EventsArgs {
 }
 
 pub fn events(ctx: &Ctx, a: EventsArgs) -> Result<i32> {
-    let conn = store::open_read_only(&ctx.db)?;
+    let conn = match ctx.postgres_url() {
+        Some(_) => None,
+        None => Some(store::open_read_only(&ctx.db)?),
+    };
     let mut last = 0;
     loop {
-        store::read::for_each_event(&conn, last, None, Unknown::Skip, |rec| {
-            last = rec.seq;
+        let print = |rec: EventRecord| -> Result<()> {
             let data = serde_json::to_value(&rec.event).unwrap_or_default();
             if ctx.json {
                 out!(
@@ -206,7 +316,20 @@ pub fn events(ctx: &Ctx, a: EventsArgs) -> Result<i32> {
                 );
             }
             Ok(())
-        })?;
+        };
+        match &conn {
+            Some(conn) => store::read::for_each_event(conn, last, None, Unknown::Skip, |rec| {
+                last = rec.seq;
+                print(rec)
+            })?,
+            // A fleet's log, read from the last seq printed.
+            None => {
+                for e in fleet_log_after(ctx, last)? {
+                    last = e.record.seq;
+                    print(e.record)?;
+                }
+            }
+        }
         if !a.follow {
             return Ok(0);
         }
@@ -227,6 +350,12 @@ pub struct ExportArgs {
 }
 
 pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<i32> {
+    if let Some(url) = ctx.postgres_url() {
+        return Err(Error::InvalidInput(format!(
+            "{}: export copies a SQLite log; a fleet's PostgreSQL log is exported with pg_dump (its events table holds no secrets)",
+            crate::store::postgres::describe_url(url)
+        )));
+    }
     let conn = store::open_read_only(&ctx.db)?;
     let identities = if a.keep_identities {
         store::Identities::Keep

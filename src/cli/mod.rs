@@ -183,6 +183,27 @@ impl Ctx {
             .open()
     }
 
+    /// The `postgres://` URL `--db` names, when the log is a fleet's database.
+    pub fn postgres_url(&self) -> Option<&str> {
+        #[cfg(feature = "postgres")]
+        {
+            self.db
+                .to_str()
+                .filter(|s| crate::store::postgres::is_postgres_url(s))
+        }
+        #[cfg(not(feature = "postgres"))]
+        None
+    }
+
+    /// The log as messages name it: the file, or the database without its password.
+    pub fn log_name(&self) -> String {
+        #[cfg(feature = "postgres")]
+        if let Some(url) = self.postgres_url() {
+            return crate::store::postgres::describe_url(url);
+        }
+        self.db.display().to_string()
+    }
+
     /// Pretty JSON on stdout.
     pub fn print_json(&self, v: &impl serde::Serialize) -> Result<()> {
         output::json(v)

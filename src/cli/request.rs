@@ -226,10 +226,9 @@ pub fn report(ctx: &Ctx, a: ReportArgs) -> Result<i32> {
 /// The (account, model) a request was leased for, from its `selected` event; refused when an
 /// outcome of that request is already in the log.
 fn find_request(ctx: &Ctx, request: RequestId) -> Result<(AccountId, String)> {
-    let conn = store::open_read_only(&ctx.db)?;
     let mut found = None;
     let mut reported = false;
-    store::read::for_each_event(&conn, 0, None, Unknown::Skip, |rec| {
+    let mut look = |rec: crate::event::EventRecord| -> Result<()> {
         match rec.event {
             Event::Selected(e) if e.request == request => {
                 found = Some((e.account, e.model.to_string()));
@@ -240,7 +239,18 @@ fn find_request(ctx: &Ctx, request: RequestId) -> Result<(AccountId, String)> {
             _ => {}
         }
         Ok(())
-    })?;
+    };
+    match super::inspect::fleet_log(ctx, Unknown::Skip)? {
+        Some(events) => {
+            for e in events {
+                look(e.record)?;
+            }
+        }
+        None => {
+            let conn = store::open_read_only(&ctx.db)?;
+            store::read::for_each_event(&conn, 0, None, Unknown::Skip, look)?;
+        }
+    }
     if reported {
         return Err(Error::AlreadyReported(request));
     }

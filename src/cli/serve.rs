@@ -33,6 +33,12 @@ pub fn serve(ctx: &Ctx, a: ServeArgs) -> Result<i32> {
         // Installed before the engine opens, so every series the library records lands in it.
         let prometheus = serve::prom::install();
         let env = std::env::var("ROTOR_SERVE_TOKEN").ok();
+        let named = env.as_deref().is_some_and(|v| !v.trim().is_empty()) || a.token_file.is_some();
+        if ctx.postgres_url().is_some() && !named {
+            return Err(crate::Error::InvalidInput(
+                "with a postgres:// log, give the API token in $ROTOR_SERVE_TOKEN or --token-file (there is no file beside the log to keep a generated one in)".into(),
+            ));
+        }
         let (token, source) = load_token(env, a.token_file.as_deref(), &ctx.db)?;
         let engine = ctx.engine()?;
         let opts = ServeOptions {
@@ -53,10 +59,14 @@ pub fn serve(ctx: &Ctx, a: ServeArgs) -> Result<i32> {
             eprintln!("rotor serve: warning: {addr} is reachable from other machines and the API is plain HTTP; put TLS in front of it");
         }
         let shown = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
-        eprintln!("rotor serve: listening on http://{addr} (log {})", ctx.db.display());
+        eprintln!("rotor serve: listening on http://{addr} (log {})", ctx.log_name());
         eprintln!("rotor serve: dashboard http://{shown}/#token={}", token.expose());
         bound.run(stop).await?;
-        eprintln!("rotor serve: stopped; every event is on disk");
+        if ctx.postgres_url().is_some() {
+            eprintln!("rotor serve: stopped; every event is committed");
+        } else {
+            eprintln!("rotor serve: stopped; every event is on disk");
+        }
         Ok(0)
     })
 }

@@ -16,6 +16,16 @@ impl Default for Config {
             endpoints: BTreeMap::new(),
             antigravity: AntigravitySettings::default(),
             quota: QuotaWindows::default(),
+            postgres: PostgresSettings::default(),
+        }
+    }
+}
+
+impl Default for PostgresSettings {
+    fn default() -> Self {
+        PostgresSettings {
+            poll: Dur(Duration::from_millis(250)),
+            listen: true,
         }
     }
 }

@@ -64,6 +64,21 @@ pub struct Config {
     pub antigravity: AntigravitySettings,
     /// Usage window length per provider, for quota tracking.
     pub quota: QuotaWindows,
+    /// How an instance of a fleet follows a shared PostgreSQL log (`[postgres]`).
+    pub postgres: PostgresSettings,
+}
+
+/// `postgres.poll`: how often an instance of a fleet reads the shared log for the others'
+/// events when no notification wakes it sooner (notifications are lost on reconnect, so the
+/// poll is what guarantees it).
+#[derive(Clone, PartialEq, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PostgresSettings {
+    /// The longest an instance goes without reading the others' events (default 250 ms).
+    pub poll: Dur,
+    /// LISTEN for the notification each committed batch sends, to read at once rather than at
+    /// the next poll (false: poll only, e.g. behind a pooler that does not pass LISTEN on).
+    pub listen: bool,
 }
 
 /// `quota.window.<provider>`: usage window length per provider (default: Antigravity, Claude,

@@ -2,15 +2,16 @@
 //! `open` (lock, newest checkpoint plus the folded tail, credentials, writer thread).
 
 use super::*;
+use crate::store::Writer;
 
 /// Options for opening an [`Engine`].
 pub struct EngineBuilder {
-    path: Option<PathBuf>,
-    config: Config,
-    clock: Arc<dyn Clock>,
-    jitter_seed: Option<u64>,
-    endpoints: Option<crate::refresh::RefreshEndpoints>,
-    refreshers: Vec<Arc<dyn crate::refresh::TokenRefresher>>,
+    pub(super) path: Option<PathBuf>,
+    pub(super) config: Config,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) jitter_seed: Option<u64>,
+    pub(super) endpoints: Option<crate::refresh::RefreshEndpoints>,
+    pub(super) refreshers: Vec<Arc<dyn crate::refresh::TokenRefresher>>,
 }
 
 impl Default for EngineBuilder {
@@ -27,7 +28,16 @@ impl Default for EngineBuilder {
 }
 
 impl EngineBuilder {
-    /// The SQLite log to open (created with mode 0600 when missing). Without it: in memory.
+    /// A `postgres://` log given as the path: a fleet instance opens it.
+    #[cfg(feature = "postgres")]
+    fn postgres_url(&self) -> Option<String> {
+        let p = self.path.as_ref()?.to_str()?;
+        crate::store::postgres::is_postgres_url(p).then(|| p.to_string())
+    }
+
+    /// The log to open: a SQLite file (created with mode 0600 when missing), or with the
+    /// `postgres` feature a `postgres://` URL, which joins the fleet sharing that database.
+    /// Without it: in memory.
     pub fn path(mut self, path: impl AsRef<Path>) -> Self {
         self.path = Some(path.as_ref().to_path_buf());
         self
@@ -63,6 +73,10 @@ impl EngineBuilder {
 
     /// Opens the log for writing (exclusively), folds it, and starts the writer thread.
     pub fn open(self) -> Result<Engine> {
+        #[cfg(feature = "postgres")]
+        if let Some(url) = self.postgres_url() {
+            return fleet::open(self, &url);
+        }
         // Bad token URLs fail here, before the log is touched.
         let refresh = refresh::Refreshers::build(&self.config, self.endpoints, self.refreshers)?;
         let log = match &self.path {
@@ -82,10 +96,12 @@ impl EngineBuilder {
         let thread = Writer::spawn(log.conn)?;
         Ok(Engine {
             inner: Arc::new(Inner {
-                core: RwLock::new(Core::new(state, creds, loaded.checkpoint_seq)),
+                core: Arc::new(RwLock::new(Core::new(state, creds, loaded.checkpoint_seq))),
                 checkpoint_due: Default::default(),
-                writer: thread.handle,
+                sink: LogSink::Sqlite(thread.handle),
                 join: Mutex::new(Some(thread.join)),
+                #[cfg(feature = "postgres")]
+                fleet: None,
                 clock: self.clock,
                 config: self.config,
                 jitter: Mutex::new(match self.jitter_seed {

@@ -47,6 +47,8 @@ impl Engine {
             })
         };
         let probe = crate::metrics::SelectProbe::start(provider, model, configured);
+        #[cfg(feature = "postgres")]
+        self.note_stale_selection();
         let out = self.select_recorded(provider, model, opts);
         probe.finish(out.is_ok());
         out

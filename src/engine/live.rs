@@ -31,6 +31,9 @@ pub(crate) struct Core {
     pub creds: FxHashMap<AccountId, Arc<StoredCredential>>,
     /// Seq of the newest checkpoint written or loaded (0: none), to checkpoint on close.
     pub checkpoint_seq: u64,
+    /// On a fleet log, the highest seq of other writers' events applied (recorded as `seen`
+    /// on every event this instance makes); 0 on SQLite.
+    pub seen: u64,
 }
 
 impl Core {
@@ -46,6 +49,7 @@ impl Core {
             selector,
             creds,
             checkpoint_seq,
+            seen: 0,
         }
     }
 
@@ -60,6 +64,14 @@ impl Core {
         *seq += 1;
         self.state.last_seq = *seq;
         *seq
+    }
+
+    /// Folds an event another instance of a fleet wrote (its `seq` in the shared log): the
+    /// selector's memory moves only for this instance's own selections.
+    pub fn apply_foreign(&mut self, seq: u64, at: Timestamp, event: &Event) {
+        self.state
+            .apply_foreign_event_with(&mut self.selector, at, event);
+        self.seen = self.seen.max(seq);
     }
 
     /// Takes a seq for an event a shared-lock holder committed itself. Relaxed: every bump

@@ -8,6 +8,8 @@ mod accounts;
 mod builder;
 pub mod checkpoint;
 mod execute;
+#[cfg(feature = "postgres")]
+mod fleet;
 mod gauges;
 mod hot;
 mod import;
@@ -36,7 +38,7 @@ use crate::config::Config;
 use crate::ids::AccountId;
 use crate::secret::Secrets;
 use crate::state::State;
-use crate::store::{self, Unknown, Writer, WriterLock};
+use crate::store::{self, LogSink, Unknown, WriterLock};
 use crate::time::{Clock, SystemClock, Timestamp};
 use crate::Result;
 
@@ -49,12 +51,18 @@ pub struct Engine {
 struct Inner {
     /// Shared by `select`'s fast path (which commits through the per-key cells inside),
     /// exclusive for every other event: see `hot.rs`.
-    core: RwLock<Core>,
+    core: Arc<RwLock<Core>>,
     /// A shared-lock selection crossed a checkpoint boundary: the next exclusive holder
     /// writes the checkpoint (a consistent one needs every other writer out).
     checkpoint_due: AtomicBool,
-    writer: Writer,
+    /// Where recorded events go: the SQLite writer thread, or a fleet instance's PostgreSQL
+    /// writer (`fleet.rs`).
+    sink: LogSink,
+    /// The SQLite writer thread, joined on drop (a fleet instance joins its own).
     join: Mutex<Option<JoinHandle<()>>>,
+    /// The fleet side of an engine on a PostgreSQL log: its instance and follower.
+    #[cfg(feature = "postgres")]
+    fleet: Option<fleet::Fleet>,
     clock: Arc<dyn Clock>,
     config: Config,
     /// Jitter for `execute`'s waits; seedable so tests and demos are reproducible.
@@ -141,7 +149,7 @@ impl Engine {
 
     /// Resolves once everything recorded before this call is durable.
     pub async fn flush(&self) -> Result<()> {
-        self.inner.writer.flush().await
+        self.inner.sink.flush().await
     }
 
     /// Holds the log writer: events keep queueing in memory and nothing more is committed
@@ -149,12 +157,12 @@ impl Engine {
     /// writer thread would otherwise take one of the cores it is measured on); `flush` waits.
     #[doc(hidden)]
     pub fn hold_writer(&self) -> Result<store::WriterHold> {
-        self.inner.writer.hold()
+        self.inner.sink.hold()
     }
 
     /// [`Engine::flush`] for synchronous callers.
     pub fn flush_blocking(&self) -> Result<()> {
-        self.inner.writer.flush_blocking()
+        self.inner.sink.flush_blocking()
     }
 
     /// Flushes everything recorded so far, then drops this handle. Other clones keep working;
@@ -177,13 +185,18 @@ impl Engine {
 impl Drop for Inner {
     fn drop(&mut self) {
         // A long tail since the last checkpoint is saved now, so the next open folds little.
-        let core = self.core.get_mut();
-        if core.last_seq() >= core.checkpoint_seq + checkpoint::CLOSE_MIN_TAIL {
-            recorder::write_checkpoint(&self.writer, core);
+        let mut core = self.core.write();
+        if self.sink.takes_checkpoints()
+            && core.last_seq() >= core.checkpoint_seq + checkpoint::CLOSE_MIN_TAIL
+        {
+            recorder::write_checkpoint(&self.sink, &mut core);
         }
+        drop(core);
         // Close the queue and wait for the thread: it commits what is queued, then exits, so
         // the log is complete before the writer lock is released.
-        drop(std::mem::replace(&mut self.writer, Writer::closed()));
+        #[cfg(feature = "postgres")]
+        drop(self.fleet.take());
+        drop(std::mem::replace(&mut self.sink, LogSink::closed()));
         if let Some(j) = self.join.lock().take() {
             let _ = j.join();
         }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::{checkpoint, Core, Engine};
 use crate::event::Event;
-use crate::store::{self, CredentialWrite, StoredCredential, Writer};
+use crate::store::{self, CredentialWrite, LogSink, StoredCredential};
 use crate::time::Timestamp;
 use crate::Result;
 
@@ -20,6 +20,8 @@ impl Engine {
         event: Event,
         cred: Option<CredentialWrite>,
     ) -> Result<()> {
+        // Refused before it is applied: the projections never hold what the log will not.
+        self.inner.sink.admit()?;
         let seq = core.apply(at, &event);
         if let Some(CredentialWrite::Put {
             account,
@@ -37,10 +39,12 @@ impl Engine {
                 }),
             );
         }
-        self.inner.writer.append(at, event, cred)?;
+        self.inner.sink.append(at, event, core.seen, cred)?;
         let due = self.inner.checkpoint_due.swap(false, Ordering::Relaxed);
-        if seq.is_multiple_of(checkpoint::CHECKPOINT_EVERY) || due {
-            write_checkpoint(&self.inner.writer, core);
+        if (seq.is_multiple_of(checkpoint::CHECKPOINT_EVERY) || due)
+            && self.inner.sink.takes_checkpoints()
+        {
+            write_checkpoint(&self.inner.sink, core);
         }
         Ok(())
     }
@@ -50,10 +54,10 @@ impl Engine {
     /// [`Engine::checkpoint_if_due`].
     pub(crate) fn record_shared(&self, core: &Core, at: Timestamp, event: Event) -> Result<()> {
         let seq = core.bump_seq();
-        if seq.is_multiple_of(checkpoint::CHECKPOINT_EVERY) {
+        if seq.is_multiple_of(checkpoint::CHECKPOINT_EVERY) && self.inner.sink.takes_checkpoints() {
             self.inner.checkpoint_due.store(true, Ordering::Relaxed);
         }
-        self.inner.writer.append(at, event, None)
+        self.inner.sink.append(at, event, core.seen, None)
     }
 
     /// Writes the checkpoint a shared-lock selection asked for, if no one has yet.
@@ -61,7 +65,7 @@ impl Engine {
         if self.inner.checkpoint_due.load(Ordering::Relaxed) {
             let mut core = self.inner.core.write();
             if self.inner.checkpoint_due.swap(false, Ordering::Relaxed) {
-                write_checkpoint(&self.inner.writer, &mut core);
+                write_checkpoint(&self.inner.sink, &mut core);
             }
         }
     }
@@ -71,7 +75,7 @@ impl Engine {
 /// under the lock, serialized on a thread of its own (the writer, often the busiest thread,
 /// only waits for the bytes when it reaches the checkpoint in its queue). A failure only costs
 /// the next open some folding, so it is logged, not returned.
-pub(super) fn write_checkpoint(writer: &Writer, core: &mut Core) {
+pub(super) fn write_checkpoint(writer: &LogSink, core: &mut Core) {
     let seq = core.last_seq();
     let state = core.snapshot();
     let (tx, rx) = std::sync::mpsc::sync_channel(1);

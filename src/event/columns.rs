@@ -38,6 +38,7 @@ kinds! {
     RefreshSucceeded => ("refresh_succeeded", 1),
     RefreshFailed => ("refresh_failed", 1),
     StateCleared => ("state_cleared", 1),
+    InstanceStarted => ("instance_started", 1),
 }
 
 impl Event {
@@ -66,7 +67,7 @@ impl Event {
             | Event::RefreshDue { account, .. }
             | Event::StateCleared { account, .. } => *account,
             Event::Selected(e) => e.account,
-            Event::NoAccount(_) => return None,
+            Event::NoAccount(_) | Event::InstanceStarted { .. } => return None,
             Event::RequestSucceeded(e) => e.account,
             Event::RequestFailed(e) => e.account,
             Event::QuotaObserved(e) => e.account,

@@ -85,6 +85,11 @@ pub enum Event {
         expires_at: Option<Timestamp>,
         /// What made it due: the schedule, a 401, or a person.
         why: RefreshWhy,
+        /// The credential generation that is due. Applied after a newer generation (another
+        /// instance of a fleet refreshed first), the event changes nothing. Absent in logs
+        /// written before fleets: then it always applies.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        generation: Option<u64>,
     },
     /// An OAuth token refresh succeeded and new credentials were stored.
     RefreshSucceeded(RefreshSucceeded),
@@ -103,6 +108,14 @@ pub enum Event {
         /// this, where a model's clear lifted that model's own state only.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         account_wide: bool,
+    },
+    /// An instance of a fleet opened the shared log and will write to it as the event's writer
+    /// (PostgreSQL logs only). Changes no projection.
+    InstanceStarted {
+        /// The machine's host name (scrubbed like any text from outside).
+        host: crate::scrub::Scrubbed<256>,
+        /// The writing process's id on that host.
+        pid: u32,
     },
 }
 

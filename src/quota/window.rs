@@ -135,11 +135,15 @@ impl UsageWindow {
     }
 
     /// Counts one request at `at`, opening a new window first when the last one has ended.
-    /// An event older than the window's start (out of order) still counts in the open window.
+    /// An event older than the window's start (out of order: another instance of a fleet made
+    /// it first) counts in the open window, which then starts at it: requests within one
+    /// window's length count the same whatever order they are applied in.
     pub fn record(&mut self, at: Timestamp, tokens: u64) {
         self.roll(at);
-        if self.start.is_none() {
-            self.start = Some(at);
+        match self.start {
+            None => self.start = Some(at),
+            Some(s) if at < s && self.reset_at.is_none() => self.start = Some(at),
+            Some(_) => {}
         }
         self.requests = self.requests.saturating_add(1);
         self.tokens = self.tokens.saturating_add(tokens);

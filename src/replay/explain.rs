@@ -41,6 +41,9 @@ pub struct Explanation {
     pub candidates: Vec<Candidate>,
     /// In words: why the chosen one won (or why none could).
     pub why: String,
+    /// On a fleet log: the instance that made the decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub writer: Option<uuid::Uuid>,
 }
 
 /// One account as the decision saw it.
@@ -198,6 +201,7 @@ pub fn explain_from(
             }
         };
         return Some(Explanation {
+            writer: None,
             request,
             at: rec.at,
             provider,

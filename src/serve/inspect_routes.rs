@@ -69,20 +69,11 @@ async fn add_causes(app: &App, doc: &mut Value) -> Result<(), ApiError> {
     if !missing.is_empty() {
         // The failure that set a block may still be in the writer's queue.
         app.engine.flush().await?;
-        let found = app
-            .log
-            .with(move |c| {
-                missing
-                    .into_iter()
-                    .map(|(a, m, u)| {
-                        Ok((
-                            (a, m.clone(), u),
-                            logread::block_cause(c, a, m.as_deref(), u)?,
-                        ))
-                    })
-                    .collect::<crate::Result<Vec<_>>>()
-            })
-            .await?;
+        let mut found = Vec::with_capacity(missing.len());
+        for (a, m, u) in missing {
+            let cause = app.log.block_cause(a, m.clone(), u).await?;
+            found.push(((a, m, u), cause));
+        }
         let mut cache = app.causes.lock();
         if cache.len() > CAUSES_KEPT {
             cache.clear();
@@ -110,7 +101,7 @@ pub async fn explain(
 ) -> Result<Json<Value>, ApiError> {
     let request: RequestId = request.parse()?;
     app.engine.flush().await?;
-    match app.log.with(move |c| logread::explain(c, request)).await? {
+    match app.log.explain(request).await? {
         Some(ex) => Ok(Json(serde_json::to_value(ex).unwrap_or(Value::Null))),
         None => Err(ApiError::not_found(
             "unknown_request",
@@ -150,10 +141,7 @@ pub async fn events(
             "limit must be 1 to {MAX_PAGE}"
         )));
     }
-    let page = app
-        .log
-        .with(move |c| logread::page(c, q.after, limit, q.kind.as_deref(), q.last))
-        .await?;
+    let page = app.log.page(q.after, limit, q.kind.clone(), q.last).await?;
     let next_after = page.last().map_or(q.after, |r| r.seq);
     let events: Vec<Value> = page.iter().map(logread::to_json).collect();
     Ok(Json(

@@ -20,7 +20,7 @@ use crate::time::{format_ts, Timestamp};
 use crate::{Error, Result};
 
 /// Failures scanned back through an account's events when looking for a block's cause.
-const CAUSE_SCAN: i64 = 5_000;
+pub const CAUSE_SCAN: i64 = 5_000;
 
 /// Read-only connections to one log, reused across requests.
 #[derive(Clone)]
@@ -125,8 +125,16 @@ pub fn find_request(conn: &Connection, request: RequestId) -> Result<Found> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, at, kind, v, data FROM events WHERE request = ?1 ORDER BY seq",
     )?;
+    Ok(found_among(
+        decode_rows(&mut stmt, params![request.to_string()])?,
+        request,
+    ))
+}
+
+/// What the events naming `request` (in seq order) say about it.
+pub fn found_among(records: impl IntoIterator<Item = EventRecord>, request: RequestId) -> Found {
     let mut found = Found::Unknown;
-    for rec in decode_rows(&mut stmt, params![request.to_string()])? {
+    for rec in records {
         match rec.event {
             Event::Selected(e) if e.request == request => {
                 found = Found::Leased(e.account, e.model, rec.at)
@@ -136,12 +144,12 @@ pub fn find_request(conn: &Connection, request: RequestId) -> Result<Found> {
             | Event::RequestCancelled { .. }
                 if found != Found::Unknown =>
             {
-                return Ok(Found::Reported)
+                return Found::Reported
             }
             _ => {}
         }
     }
-    Ok(found)
+    found
 }
 
 /// The seq of the failure that set the block of `account` (on `model`, or account-wide when
@@ -156,7 +164,17 @@ pub fn block_cause(
     let mut stmt = conn.prepare_cached(
         "SELECT seq, at, kind, v, data FROM events WHERE account = ?1 AND kind = 'request_failed' ORDER BY seq DESC LIMIT ?2",
     )?;
-    for rec in decode_rows(&mut stmt, params![account.to_string(), CAUSE_SCAN])? {
+    let newest_first = decode_rows(&mut stmt, params![account.to_string(), CAUSE_SCAN])?;
+    Ok(cause_among(newest_first, model, until))
+}
+
+/// [`block_cause`] among an account's failures, newest first.
+pub fn cause_among(
+    newest_first: impl IntoIterator<Item = EventRecord>,
+    model: Option<&str>,
+    until: Timestamp,
+) -> Option<u64> {
+    for rec in newest_first {
         let Event::RequestFailed(e) = rec.event else {
             continue;
         };
@@ -166,10 +184,10 @@ pub fn block_cause(
             Scope::Model => model == Some(&*e.model),
         };
         if place && b.until == until {
-            return Ok(Some(rec.seq));
+            return Some(rec.seq);
         }
     }
-    Ok(None)
+    None
 }
 
 /// The `replay --explain` document for `request`: the decision's event found by the request

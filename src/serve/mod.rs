@@ -13,6 +13,7 @@ mod inspect_routes;
 mod lease_routes;
 mod leases;
 mod logread;
+mod logsource;
 pub mod prom;
 mod report_routes;
 pub mod shutdown;
@@ -55,7 +56,7 @@ pub(crate) struct Shared {
     engine: Engine,
     token: Token,
     leases: leases::Leases,
-    log: logread::LogReader,
+    log: logsource::LogSource,
     prometheus: Option<PrometheusHandle>,
     causes: inspect_routes::CauseCache,
     /// The log's last committed seq, as the poller last saw it.
@@ -76,14 +77,10 @@ pub struct Bound {
     public_metrics: bool,
 }
 
-/// Binds `listen` for `engine` (which must be on a file: events are read back from it).
+/// Binds `listen` for `engine` (on a file or a fleet's PostgreSQL log: events are read back
+/// from it).
 pub async fn bind(engine: Engine, listen: SocketAddr, opts: ServeOptions) -> Result<Bound> {
-    let path = engine
-        .path()
-        .ok_or_else(|| {
-            Error::InvalidInput("rotor serve needs a log file, not an in-memory engine".into())
-        })?
-        .to_path_buf();
+    let log = logsource::LogSource::of(&engine)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| Error::InvalidInput(format!("cannot listen on {listen}: {e}")))?;
@@ -93,7 +90,7 @@ pub async fn bind(engine: Engine, listen: SocketAddr, opts: ServeOptions) -> Res
         engine,
         token: opts.token,
         leases: Default::default(),
-        log: logread::LogReader::new(path),
+        log,
         prometheus: opts.prometheus,
         causes: Default::default(),
         committed,

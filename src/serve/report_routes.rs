@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::error::{ApiError, JsonBody};
 use super::leases::{Pending, Take};
-use super::logread::{self, Found};
+use super::logread::Found;
 use super::App;
 use crate::event::Usage;
 use crate::ids::RequestId;
@@ -143,11 +143,7 @@ pub async fn report(
 /// ago is in the log and a second report is refused.
 async fn leased_in_log(app: &App, request: RequestId) -> Result<Pending, ApiError> {
     app.engine.flush().await?;
-    match app
-        .log
-        .with(move |c| logread::find_request(c, request))
-        .await?
-    {
+    match app.log.find_request(request).await? {
         Found::Leased(account, model, issued_at) => Ok(Pending {
             account,
             model,

@@ -15,7 +15,8 @@ use futures_util::Stream;
 use serde::Deserialize;
 use tokio::sync::watch;
 
-use super::logread::{self, LogReader};
+use super::logread;
+use super::logsource::LogSource;
 use super::App;
 use crate::event::EventRecord;
 
@@ -26,12 +27,12 @@ const STEP: u32 = 500;
 
 /// Publishes the log's last committed seq until `stop` turns true.
 pub async fn poll_committed(
-    log: LogReader,
+    log: LogSource,
     tx: watch::Sender<u64>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
-        match log.with(logread::last_seq).await {
+        match log.last_seq().await {
             Ok(n) => {
                 tx.send_if_modified(|v| std::mem::replace(v, n) != n);
             }
@@ -101,12 +102,7 @@ async fn next(mut c: Cursor) -> Option<(Result<Sse, Infallible>, Cursor)> {
         let committed = *c.committed.borrow();
         if committed > c.after {
             let after = c.after;
-            match c
-                .app
-                .log
-                .with(move |conn| logread::page(conn, after, STEP, None, false))
-                .await
-            {
+            match c.app.log.page(after, STEP, None, false).await {
                 Ok(page) if !page.is_empty() => c.buf.extend(page),
                 // Only kinds this rotor cannot read: step over them.
                 Ok(_) => c.after = committed,

@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::block::merge::quota_block_open;
-use crate::block::{Block, QuotaStanding, Standing};
+use crate::block::stretches::Stretches;
+use crate::block::{Block, QuotaStanding, Slot, Standing};
 use crate::event::{CredentialKind, DisableReason, Identity};
 use crate::ids::{AccountId, Model, Provider};
 use crate::time::Timestamp;
@@ -43,6 +44,20 @@ pub struct ModelHealth {
     pub quota_level: u32,
     /// Failures of this model in all.
     pub failures: u64,
+    /// Every failure's block not lifted, from which `block` and `quota_level` are set.
+    #[serde(default)]
+    pub stretches: Stretches,
+}
+
+impl ModelHealth {
+    /// The model's block slot, for `block`'s merge and lift.
+    pub fn slot(&mut self) -> Slot<'_> {
+        Slot {
+            block: &mut self.block,
+            quota_level: &mut self.quota_level,
+            stretches: &mut self.stretches,
+        }
+    }
 }
 
 /// Token refresh progress of an OAuth account.
@@ -93,6 +108,10 @@ pub struct Account {
     pub account_block: Option<Block>,
     /// Account-wide quota backoff level n of `base × 2^(n-1)`; 0 after a success.
     pub quota_level: u32,
+    /// Every account-wide failure's block not lifted, from which `account_block` and
+    /// `quota_level` are set.
+    #[serde(default)]
+    pub account_stretches: Stretches,
     /// Per model; read on every `select`, so Fx-hashed like the selector's keys.
     pub health: rustc_hash::FxHashMap<Model, ModelHealth>,
     /// Token refresh progress.

@@ -77,6 +77,33 @@ impl State {
         }
     }
 
+    /// Applies one stored event, as its writer's own (`own`) or as another instance's of a
+    /// fleet. The selector's cursors, weights and session map are each instance's own: another
+    /// writer's `selected` event counts its lease and marks its probe, and moves nothing else.
+    pub fn apply_as(&mut self, rec: &EventRecord, own: bool) {
+        if own {
+            self.apply_event(rec.at, &rec.event);
+        } else {
+            let mut selector = std::mem::take(&mut self.selector);
+            self.apply_foreign_event_with(&mut selector, rec.at, &rec.event);
+            self.selector = selector;
+        }
+        self.last_seq = rec.seq;
+    }
+
+    /// [`State::apply_event_with`] for an event another instance of a fleet made.
+    pub fn apply_foreign_event_with(
+        &mut self,
+        cells: &mut impl SelectorCells,
+        at: Timestamp,
+        event: &Event,
+    ) {
+        match event {
+            Event::Selected(e) => selected::apply_foreign(&mut self.accounts, cells, at, e),
+            _ => self.apply_event_with(cells, at, event),
+        }
+    }
+
     /// The accounts of `provider` in rotation order (priority, then order of addition).
     pub fn provider_accounts(&self, provider: Provider) -> impl Iterator<Item = &Account> {
         self.order
@@ -143,7 +170,7 @@ impl State {
             Event::Selected(e) => {
                 selected::apply(&mut self.accounts, &self.order, &mut self.selector, at, e)
             }
-            Event::NoAccount(_) => {}
+            Event::NoAccount(_) | Event::InstanceStarted { .. } => {}
             Event::RequestSucceeded(e) => {
                 if let Some(a) = self.accounts.get_mut(&e.account) {
                     outcome::succeeded(a, at, e);
@@ -166,8 +193,17 @@ impl State {
                     a.quota.on_observation(at, &e.observation);
                 }
             }
-            Event::RefreshDue { account, why, .. } => {
-                if let Some(a) = self.accounts.get_mut(account) {
+            Event::RefreshDue {
+                account,
+                why,
+                generation,
+                ..
+            } => {
+                if let Some(a) = self
+                    .accounts
+                    .get_mut(account)
+                    .filter(|a| generation.is_none_or(|g| g >= a.generation))
+                {
                     a.refresh.in_flight = true;
                     a.refresh.blocking |= *why == RefreshWhy::On401;
                 }
@@ -188,7 +224,7 @@ impl State {
                 account_wide,
             } => {
                 if let Some(a) = self.accounts.get_mut(account) {
-                    outcome::cleared(a, model, *account_wide);
+                    outcome::cleared(a, at, model, *account_wide);
                 }
             }
         }
@@ -211,6 +247,7 @@ impl State {
             status: AccountStatus::Active,
             added_seq: self.added,
             account_block: None,
+            account_stretches: Default::default(),
             quota_level: 0,
             health: Default::default(),
             refresh: RefreshState::default(),

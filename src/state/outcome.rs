@@ -18,11 +18,9 @@ pub(super) fn succeeded(a: &mut Account, at: Timestamp, e: &RequestSucceeded) {
         Slot {
             block: &mut a.account_block,
             quota_level: &mut a.quota_level,
+            stretches: &mut a.account_stretches,
         },
-        Slot {
-            block: &mut h.block,
-            quota_level: &mut h.quota_level,
-        },
+        h.slot(),
         at,
         e.request,
         e.latency_ms,
@@ -42,13 +40,11 @@ pub(super) fn failed(a: &mut Account, at: Timestamp, e: &RequestFailed) {
     h.failures += 1;
     if let Some(b) = &e.block {
         let slot = match b.scope {
-            Scope::Model => Slot {
-                block: &mut h.block,
-                quota_level: &mut h.quota_level,
-            },
+            Scope::Model => h.slot(),
             Scope::Account => Slot {
                 block: &mut a.account_block,
                 quota_level: &mut a.quota_level,
+                stretches: &mut a.account_stretches,
             },
         };
         merge::put(slot, b, at, e.request);
@@ -79,7 +75,7 @@ pub(super) fn refresh_succeeded(a: &mut Account, e: &RefreshSucceeded) {
         a.identity = e.identity.clone();
         a.identity.project_id = project_id;
     }
-    lift::on_refresh(&mut a.account_block);
+    lift::on_refresh(account_slot(a));
 }
 
 /// `refresh_failed`: backoff bookkeeping; a token a 401 proved dead stays blocked until the
@@ -94,42 +90,41 @@ pub(super) fn refresh_failed(a: &mut Account, at: Timestamp, e: &RefreshFailed) 
     // A 401 proved the token dead: keep it out until the next attempt.
     if was_blocking {
         let b = crate::block::decide::dead_token(e.next_attempt_at, at);
-        merge::merge_block(&mut a.account_block, &b, at, None);
+        merge::put(account_slot(a), &b, at, None);
     }
 }
 
 /// `state_cleared`: a person lifted one model's block and quota state (with `account_wide`,
 /// also the account's block and account-wide quota, which hold that model too), or all of the
 /// account's. Other models' own blocks stay.
-pub(super) fn cleared(a: &mut Account, model: &Option<Model>, account_wide: bool) {
+pub(super) fn cleared(a: &mut Account, at: Timestamp, model: &Option<Model>, account_wide: bool) {
     a.quota.on_cleared(model.as_ref(), account_wide);
-    let account = Slot {
-        block: &mut a.account_block,
-        quota_level: &mut a.quota_level,
-    };
     match model {
         Some(m) => {
             if let Some(h) = a.health.get_mut(&**m) {
-                lift::clear(Slot {
-                    block: &mut h.block,
-                    quota_level: &mut h.quota_level,
-                });
+                lift::clear(h.slot(), at);
                 h.consecutive_failures = 0;
             }
             if account_wide {
-                lift::clear(account);
+                lift::clear(account_slot(a), at);
             }
         }
         None => {
-            lift::clear(account);
+            lift::clear(account_slot(a), at);
             for h in a.health.values_mut() {
-                lift::clear(Slot {
-                    block: &mut h.block,
-                    quota_level: &mut h.quota_level,
-                });
+                lift::clear(h.slot(), at);
                 h.consecutive_failures = 0;
             }
         }
+    }
+}
+
+/// The account-wide block slot.
+fn account_slot(a: &mut Account) -> Slot<'_> {
+    Slot {
+        block: &mut a.account_block,
+        quota_level: &mut a.quota_level,
+        stretches: &mut a.account_stretches,
     }
 }
 

@@ -35,6 +35,25 @@ pub(crate) fn apply(
     }
 }
 
+/// Folds another fleet instance's `selected` event: the (account, model) health exists and the
+/// lease is counted, and a probe marks its block (the fleet sends one probe into a block, not
+/// one per instance); this instance's cursor, weights and sessions stay as they were.
+pub(crate) fn apply_foreign(
+    accounts: &mut HashMap<AccountId, Account>,
+    cells: &mut impl SelectorCells,
+    at: Timestamp,
+    e: &Selected,
+) {
+    if let Some(a) = accounts.get_mut(&e.account) {
+        a.health.entry(e.model.clone()).or_default();
+        if e.probe {
+            mark_probe(a, at, e);
+        }
+    }
+    let (key, _) = cells.cells_mut(e.provider, &e.model, None);
+    *key.leased.entry(e.account).or_insert(0) += 1;
+}
+
 /// What every selection changes once its key exists: the cursor and weights advance (unless a
 /// session stayed on its account), the account's lease count grows, and the session (if any)
 /// moves to the account. `shard` is the session's shard; `weighted` the candidates of a

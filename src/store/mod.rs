@@ -2,7 +2,8 @@
 //! mode 0600) or for reading beside a running writer. Decoding rows is in `read`, committing in
 //! `writer`, the row form both stores bind in `row`, the demo's own log in `demo_log`, a
 //! shareable copy in `export` (identities by `pseudonym`); the PostgreSQL log of a fleet is
-//! `postgres`. Nothing here knows about projections.
+//! `postgres`, and `sink` is the one surface the engine records through on either. Nothing here
+//! knows about projections.
 
 mod decode;
 mod demo_log;
@@ -14,6 +15,7 @@ pub mod postgres;
 mod pseudonym;
 pub mod read;
 mod row;
+mod sink;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +28,7 @@ pub use lock::{lock_path, WriterLock};
 pub use migrate::{schema_sql, SCHEMA_VERSION};
 pub use read::{StoredCredential, Unknown};
 pub use row::EventRow;
+pub use sink::LogSink;
 pub use writer::{CredentialWrite, EncodeCheckpoint, Writer, WriterHold, WriterThread};
 
 use crate::{Error, Result};

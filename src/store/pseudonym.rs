@@ -79,7 +79,8 @@ impl Pseudonyms {
             | Event::RequestCancelled { .. }
             | Event::QuotaObserved(_)
             | Event::RefreshDue { .. }
-            | Event::StateCleared { .. } => {}
+            | Event::StateCleared { .. }
+            | Event::InstanceStarted { .. } => {}
         }
     }
 

@@ -180,7 +180,8 @@ mod tests {
     use super::*;
 
     /// One event of every kind, as version 1, written by the rotor that introduced versions.
-    /// Kept as it is when kinds change: it proves that a log of that day still reads.
+    /// Kept as it is when kinds change (a new kind adds its line): it proves that a log of that
+    /// day still reads.
     const V1_LOG: &str = include_str!("../../tests/fixtures/events/v1.jsonl");
 
     #[test]

@@ -160,6 +160,7 @@ fn one_of_each_kind() -> Vec<Event> {
             account: a,
             expires_at: Some(until),
             why: RefreshWhy::On401,
+            generation: Some(1),
         },
         Event::RefreshSucceeded(RefreshSucceeded {
             account: a,
@@ -181,6 +182,10 @@ fn one_of_each_kind() -> Vec<Event> {
             account_wide: true,
         },
         Event::AccountRemoved { account: a },
+        Event::InstanceStarted {
+            host: "replica-1".into(),
+            pid: 4242,
+        },
     ]
 }
 

@@ -110,6 +110,16 @@ pub struct ServeProcess {
 impl ServeProcess {
     /// Starts `rotor --db DB serve --listen 127.0.0.1:0 ARGS` and waits for its address.
     pub fn start(db: &Path, args: &[&str], env: &[(&str, &str)]) -> ServeProcess {
+        Self::start_in(db.parent().unwrap(), db.as_os_str(), args, env)
+    }
+
+    /// As [`ServeProcess::start`], for any `--db` (a `postgres://` URL too), run in `dir`.
+    pub fn start_in(
+        dir: &Path,
+        db: &std::ffi::OsStr,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> ServeProcess {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_rotor"));
         cmd.arg("--db")
             .arg(db)
@@ -118,7 +128,7 @@ impl ServeProcess {
         cmd.env_remove("ROTOR_DB")
             .env_remove("ROTOR_SERVE_TOKEN")
             .env("ROTOR_LOG", "info");
-        cmd.current_dir(db.parent().unwrap());
+        cmd.current_dir(dir);
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -109,6 +109,16 @@ impl Engine {
             Step::Fail(f, failures) => return self.record_failure(account, f, failures).await,
             Step::Done(outcome) => return Ok(outcome),
         };
+        // In a fleet, one instance refreshes: the claim is held (and released once the result
+        // is committed) across the call, which runs outside any transaction.
+        #[cfg(feature = "postgres")]
+        let _claim = match self.claim_refresh(account, plan.generation).await? {
+            Some(crate::engine::fleet::Claimed::RefreshedElsewhere) => {
+                return Ok(skip(RefreshSkip::AlreadyRefreshed, None));
+            }
+            Some(crate::engine::fleet::Claimed::Go(guard)) => Some(guard),
+            None => None,
+        };
         tracing::debug!(%account, ?why, generation = plan.generation, "refreshing token");
         let result = plan.refresher.refresh(&plan.secrets, self.now()).await;
         match result {
@@ -222,6 +232,7 @@ impl Engine {
                 account,
                 expires_at: a.expires_at,
                 why,
+                generation: Some(a.generation),
             };
             self.record(&mut core, now, ev, None)?;
         }

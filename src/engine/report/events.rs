@@ -114,6 +114,7 @@ pub(super) fn plan(
                     account,
                     expires_at: acct.expires_at,
                     why: RefreshWhy::On401,
+                    generation: Some(acct.generation),
                 });
             }
             (kind, events)

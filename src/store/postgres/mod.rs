@@ -42,10 +42,14 @@ mod claim;
 mod copy;
 mod credentials;
 mod doubt;
+mod follow;
+mod instance;
 mod link;
+mod lookup;
 mod read;
 mod rows;
 mod schema;
+mod snapshot;
 mod tail;
 mod target;
 
@@ -57,10 +61,13 @@ pub use append::{Append, AppendOutcome, Committed};
 pub use baseline::RAW_TABLE;
 pub use claim::Claim;
 pub use copy::CopyReport;
+pub use follow::{ApplyForeign, Follower, Foreign};
+pub use instance::{Opened, PgInstance, MAX_QUEUED};
 pub use read::LogEvent;
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
+pub use snapshot::{read_log, read_log_after};
 pub use tail::{Tail, READ_LIMIT};
-pub use target::is_postgres_url;
+pub use target::{describe_url, is_postgres_url};
 
 use link::{Link, WriteLink};
 use target::Target;
@@ -88,6 +95,8 @@ pub struct PgOptions {
     pub writer: uuid::Uuid,
     /// The poll interval of tails (notifications only shorten it).
     pub poll: Duration,
+    /// Whether tails LISTEN for the notification each batch sends (false: they only poll).
+    pub listen: bool,
 }
 
 impl Default for PgOptions {
@@ -95,6 +104,7 @@ impl Default for PgOptions {
         PgOptions {
             writer: uuid::Uuid::now_v7(),
             poll: DEFAULT_POLL,
+            listen: true,
         }
     }
 }
@@ -204,13 +214,32 @@ impl PgStore {
     /// A follower of the log from `after` on, with its own connections (its listener is a task
     /// of the current tokio runtime).
     pub fn tail(&self, after: u64, unknown: Unknown) -> Tail {
-        Tail::start(self.target.clone(), after, self.options.poll, unknown)
+        Tail::start(
+            self.target.clone(),
+            after,
+            self.options.poll,
+            self.options.listen,
+            unknown,
+        )
     }
 
     /// The newest credential generation of every account.
     pub async fn credentials(&self) -> Result<HashMap<AccountId, StoredCredential>> {
         let client = self.read.client().await?;
         read::credentials(&client, &self.target).await
+    }
+
+    /// The newest credential generation stored for `account` (0: none).
+    pub async fn generation(&self, account: AccountId) -> Result<u64> {
+        let client = self.read.client().await?;
+        let row = client
+            .query_one(
+                "SELECT COALESCE(max(generation), 0) FROM credentials WHERE account = $1",
+                &[&account.0],
+            )
+            .await
+            .map_err(|e| self.target.error(e))?;
+        Ok(row.get::<_, i64>(0) as u64)
     }
 
     /// The newest checkpoint at or below `max_seq`: (seq, bytes).

@@ -27,13 +27,19 @@ pub struct Tail {
     poll: Duration,
     unknown: Unknown,
     wake: Arc<Notify>,
-    listener: JoinHandle<()>,
+    listener: Option<JoinHandle<()>>,
 }
 
 impl Tail {
-    pub(super) fn start(target: Arc<Target>, after: u64, poll: Duration, unknown: Unknown) -> Tail {
+    pub(super) fn start(
+        target: Arc<Target>,
+        after: u64,
+        poll: Duration,
+        notified: bool,
+        unknown: Unknown,
+    ) -> Tail {
         let wake = Arc::new(Notify::new());
-        let listener = tokio::spawn(listen(target.clone(), wake.clone(), poll));
+        let listener = notified.then(|| tokio::spawn(listen(target.clone(), wake.clone(), poll)));
         Tail {
             link: Link::new(target),
             last: after,
@@ -82,7 +88,9 @@ impl Tail {
 
 impl Drop for Tail {
     fn drop(&mut self) {
-        self.listener.abort();
+        if let Some(l) = &self.listener {
+            l.abort();
+        }
     }
 }
 

@@ -27,6 +27,12 @@ impl std::fmt::Debug for Target {
     }
 }
 
+/// `user@host:port/db` for `url`: what errors and messages name instead of the URL, which may
+/// hold a password.
+pub fn describe_url(url: &str) -> String {
+    Target::parse(url).map_or_else(|_| "the PostgreSQL log".into(), |t| t.describe().into())
+}
+
 /// True for the URLs this store opens (`postgres://` or `postgresql://`).
 pub fn is_postgres_url(s: &str) -> bool {
     s.starts_with("postgres://") || s.starts_with("postgresql://")

@@ -1,13 +1,19 @@
-//! The PostgreSQL log store against a real server of the suite's own (`harness`): appends in
-//! seq = commit order under concurrent writers, the tail, refresh claims, credential
-//! generations, migrations, faults, and `rotor migrate`. Skipped loudly without PostgreSQL
-//! outside CI; failed under CI=true.
+//! The PostgreSQL log against a real server of the suite's own (`harness`): the store (appends
+//! in seq = commit order under concurrent writers, the tail, refresh claims, credential
+//! generations, migrations, faults, `rotor migrate`) and fleets of engines or `rotor serve`
+//! processes on it (`fleet*`). Skipped loudly without PostgreSQL outside CI; failed under
+//! CI=true.
 
 pub mod harness;
 
 mod appends;
 mod claims;
 mod faults;
+mod fleet;
+mod fleet_faults;
+mod fleet_refresh;
+mod fleet_replay;
+mod fleet_serve;
 mod migrate_cli;
 mod schema;
 mod tail;

@@ -1,0 +1,392 @@
+//! One engine's connection to a fleet log: a thread of its own running a small tokio runtime
+//! that owns the [`PgStore`], commits the engine's queued events in batches (group commit, one
+//! `append` per batch), keeps them queued and retries while the server is away (up to a bound),
+//! and runs the follower of the other writers' events (`follow.rs`). The engine calls it from
+//! synchronous code; nothing here knows about projections.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Append, AppendOutcome, LogEvent, PgOptions, PgStore, READ_LIMIT};
+use crate::event::Event;
+use crate::store::{CredentialWrite, EventRow, StoredCredential, Unknown};
+use crate::time::Timestamp;
+use crate::{Error, Result};
+
+/// Events queued and not yet committed beyond which new ones are refused: while the server is
+/// away the queue holds what `report` and `select` recorded, and memory must stay bounded.
+pub const MAX_QUEUED: usize = 100_000;
+/// Largest batch committed in one transaction.
+const MAX_BATCH: usize = 4096;
+/// How long a closing instance keeps trying to commit what is queued before it gives up
+/// (nothing it gives up was acknowledged by a flush).
+const CLOSE_GRACE: Duration = Duration::from_secs(10);
+
+/// An event as the engine queues it: serialized into its row on this thread, not under the
+/// engine's lock.
+struct Queued {
+    at: Timestamp,
+    event: Event,
+    seen: u64,
+    credential: Option<CredentialWrite>,
+}
+
+enum Msg {
+    Append(Box<Queued>),
+    Flush(oneshot::Sender<Result<(), String>>),
+    FlushSync(std::sync::mpsc::Sender<Result<(), String>>),
+}
+
+/// The log as it was when the instance opened it: the newest checkpoint, every event after it,
+/// and the newest credential of each account.
+pub struct Opened {
+    /// The newest checkpoint: its seq and its serialized projections.
+    pub checkpoint: Option<(u64, Vec<u8>)>,
+    /// Every event after the checkpoint (after seq 0 without one), in seq order.
+    pub events: Vec<LogEvent>,
+    /// Each account's newest stored credential.
+    pub credentials: std::collections::HashMap<crate::ids::AccountId, StoredCredential>,
+}
+
+/// Whether the last attempt to reach the server worked, shared by the writer and the follower.
+#[derive(Default)]
+pub struct Reachable {
+    down: AtomicBool,
+}
+
+impl Reachable {
+    pub fn is_up(&self) -> bool {
+        !self.down.load(Ordering::Relaxed)
+    }
+
+    /// Records an attempt's result, warning once per change (and setting the gauge).
+    pub fn set(&self, up: bool, what: &dyn std::fmt::Display) {
+        let was_down = self.down.swap(!up, Ordering::Relaxed);
+        if was_down == up {
+            crate::metrics::record_log_reachable(up);
+            if up {
+                tracing::warn!("the PostgreSQL log is reachable again: {what}");
+            } else {
+                tracing::warn!("the PostgreSQL log is unreachable ({what}); selecting from the last known state, reports queue until it is back");
+            }
+        }
+    }
+}
+
+/// Handle to the instance thread. Dropping it commits what is queued (within a grace period)
+/// and stops the thread and its follower.
+pub struct PgInstance {
+    tx: mpsc::UnboundedSender<Msg>,
+    queued: Arc<AtomicUsize>,
+    pub(super) store: Arc<PgStore>,
+    pub(super) runtime: tokio::runtime::Handle,
+    pub(super) reachable: Arc<Reachable>,
+    pub(super) stop: Arc<tokio::sync::Notify>,
+    closing: Arc<AtomicBool>,
+    join: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl PgInstance {
+    /// Opens the log at `url` (migrating it), reads it whole, and starts the commit loop.
+    pub fn open(url: &str, options: PgOptions, unknown: Unknown) -> Result<(PgInstance, Opened)> {
+        let url = url.to_string();
+        let (ready_tx, ready) = std::sync::mpsc::channel();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let reachable = Arc::new(Reachable::default());
+        let closing = Arc::new(AtomicBool::new(false));
+        let (q, r, c) = (queued.clone(), reachable.clone(), closing.clone());
+        let join = std::thread::Builder::new()
+            .name("rotor-postgres".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(Error::Io(e)));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let opened = async {
+                        let store = Arc::new(PgStore::open(&url, options).await?);
+                        let opened = read_all(&store, unknown).await?;
+                        Ok::<_, Error>((store, opened))
+                    }
+                    .await;
+                    let store = match opened {
+                        Ok((store, opened)) => {
+                            let handle = tokio::runtime::Handle::current();
+                            let _ = ready_tx.send(Ok((store.clone(), handle, opened)));
+                            store
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    commit_loop(&store, rx, &q, &r, &c).await;
+                })
+            })?;
+        let (store, runtime, opened) = ready
+            .recv()
+            .map_err(|_| Error::WriterStopped("the PostgreSQL thread ended".into()))??;
+        crate::metrics::record_log_reachable(true);
+        Ok((
+            PgInstance {
+                tx,
+                queued,
+                store,
+                runtime,
+                reachable,
+                stop: Default::default(),
+                closing,
+                join: Mutex::new(Some(join)),
+            },
+            opened,
+        ))
+    }
+
+    /// This instance's writer id.
+    pub fn writer(&self) -> uuid::Uuid {
+        self.store.writer()
+    }
+
+    /// The log's URL without its password.
+    pub fn describe(&self) -> &str {
+        self.store.describe()
+    }
+
+    /// Whether the server answered the last attempt.
+    pub fn reachable(&self) -> bool {
+        self.reachable.is_up()
+    }
+
+    /// Refuses a new event when [`MAX_QUEUED`] are waiting for the server: checked before an
+    /// event is applied, so the projections never hold an event the log will not get.
+    pub fn admit(&self) -> Result<()> {
+        let queued = self.queued.load(Ordering::Relaxed);
+        if queued >= MAX_QUEUED {
+            return Err(Error::WriterStopped(format!(
+                "{}: unreachable with {queued} events waiting to be committed; refusing more until it is back",
+                self.describe()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Queues an event (made after applying foreign events up to `seen`) and its credential
+    /// change for the next batch. Never waits for the server.
+    pub fn append(
+        &self,
+        at: Timestamp,
+        event: Event,
+        seen: u64,
+        credential: Option<CredentialWrite>,
+    ) -> Result<()> {
+        self.queued.fetch_add(1, Ordering::Relaxed);
+        let queued = Queued {
+            at,
+            event,
+            seen,
+            credential,
+        };
+        self.tx.send(Msg::Append(Box::new(queued))).map_err(|_| {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+            Error::WriterStopped("the PostgreSQL writer has stopped".into())
+        })
+    }
+
+    /// Resolves once everything queued before it is committed (it waits while the server is
+    /// away: only a commit acknowledges).
+    pub async fn flush(&self) -> Result<()> {
+        let (done, wait) = oneshot::channel();
+        self.tx
+            .send(Msg::Flush(done))
+            .map_err(|_| Error::WriterStopped("the PostgreSQL writer has stopped".into()))?;
+        match wait.await {
+            Ok(r) => r.map_err(Error::WriterStopped),
+            Err(_) => Err(Error::WriterStopped(
+                "the PostgreSQL writer has stopped".into(),
+            )),
+        }
+    }
+
+    /// [`PgInstance::flush`] for synchronous callers.
+    pub fn flush_blocking(&self) -> Result<()> {
+        let (done, wait) = std::sync::mpsc::channel();
+        self.tx
+            .send(Msg::FlushSync(done))
+            .map_err(|_| Error::WriterStopped("the PostgreSQL writer has stopped".into()))?;
+        match wait.recv() {
+            Ok(r) => r.map_err(Error::WriterStopped),
+            Err(_) => Err(Error::WriterStopped(
+                "the PostgreSQL writer has stopped".into(),
+            )),
+        }
+    }
+
+    /// Runs `f` on the instance's runtime (where its connections live) and waits for it.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> Result<T> {
+        self.runtime
+            .spawn(f)
+            .await
+            .map_err(|e| Error::WriterStopped(format!("the PostgreSQL thread: {e}")))
+    }
+
+    /// Starts `f` on the instance's runtime without waiting for it.
+    pub fn spawn(&self, f: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.runtime.spawn(f);
+    }
+
+    /// The store, for calls made through [`PgInstance::run`].
+    pub fn store(&self) -> Arc<PgStore> {
+        self.store.clone()
+    }
+}
+
+impl Drop for PgInstance {
+    fn drop(&mut self) {
+        self.closing.store(true, Ordering::Relaxed);
+        self.stop.notify_waiters();
+        // Closing the queue ends the commit loop once it has committed what is queued.
+        let (closed, _) = mpsc::unbounded_channel();
+        drop(std::mem::replace(&mut self.tx, closed));
+        if let Some(j) = self.join.lock().take() {
+            let _ = j.join();
+        }
+    }
+}
+
+/// The newest checkpoint, every event after it and the credentials.
+async fn read_all(store: &PgStore, unknown: Unknown) -> Result<Opened> {
+    let checkpoint = store.latest_checkpoint(u64::MAX).await?;
+    let mut after = checkpoint.as_ref().map_or(0, |(seq, _)| *seq);
+    let mut events = Vec::new();
+    loop {
+        let page = store.events_after(after, READ_LIMIT, unknown).await?;
+        match page.last() {
+            Some(last) => after = last.record.seq,
+            None => break,
+        }
+        events.extend(page);
+    }
+    let credentials = store.credentials().await?;
+    Ok(Opened {
+        checkpoint,
+        events,
+        credentials,
+    })
+}
+
+/// Takes batches off the queue and commits them, each until it lands.
+async fn commit_loop(
+    store: &PgStore,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+    queued: &AtomicUsize,
+    reachable: &Reachable,
+    closing: &AtomicBool,
+) {
+    let mut msgs = Vec::with_capacity(256);
+    while rx.recv_many(&mut msgs, MAX_BATCH).await > 0 {
+        let mut batch = Vec::new();
+        let mut waiters = Vec::new();
+        for m in msgs.drain(..) {
+            match m {
+                Msg::Append(q) => {
+                    let Queued {
+                        at,
+                        event,
+                        seen,
+                        credential,
+                    } = *q;
+                    batch.push(Append {
+                        row: EventRow::new(at, &event),
+                        seen: Some(seen),
+                        credential,
+                    });
+                }
+                other => waiters.push(other),
+            }
+        }
+        let started = std::time::Instant::now();
+        let result = commit_until_landed(store, &batch, reachable, closing).await;
+        queued.fetch_sub(batch.len(), Ordering::Relaxed);
+        let committed = if result.is_ok() {
+            batch.len() as u64
+        } else {
+            0
+        };
+        let still = queued.load(Ordering::Relaxed);
+        crate::metrics::record_commit(committed, still, started.elapsed());
+        for w in waiters {
+            match w {
+                Msg::Flush(done) => {
+                    let _ = done.send(result.clone());
+                }
+                Msg::FlushSync(done) => {
+                    let _ = done.send(result.clone());
+                }
+                Msg::Append(_) => {}
+            }
+        }
+    }
+}
+
+/// Appends `batch`, again and again while the server is away (the same batch, so an in-doubt
+/// commit is settled rather than written twice). Gives up only when the instance is closing
+/// and the grace period has passed.
+async fn commit_until_landed(
+    store: &PgStore,
+    batch: &[Append],
+    reachable: &Reachable,
+    closing: &AtomicBool,
+) -> Result<(), String> {
+    let mut wait = Duration::from_millis(50);
+    let mut gave_up_at = None;
+    loop {
+        match store.append(batch).await {
+            Ok(committed) => {
+                reachable.set(
+                    true,
+                    &format_args!("committed {} queued events", batch.len()),
+                );
+                for o in &committed.outcomes {
+                    if let AppendOutcome::GenerationTaken {
+                        account,
+                        generation,
+                        latest,
+                    } = o
+                    {
+                        tracing::error!(%account, generation, latest, "another instance stored this credential generation first; this instance's refresh result was not logged");
+                    }
+                }
+                return Ok(());
+            }
+            Err(e @ Error::CommitInDoubt { .. }) => {
+                tracing::warn!(%e, "appending the same batch again to settle it");
+            }
+            Err(e) => {
+                reachable.set(false, &e);
+                if closing.load(Ordering::Relaxed) {
+                    let since = *gave_up_at.get_or_insert_with(std::time::Instant::now);
+                    if since.elapsed() >= CLOSE_GRACE {
+                        tracing::error!(events = batch.len(), %e, "closing: these events were never committed (no flush acknowledged them)");
+                        return Err(e.to_string());
+                    }
+                }
+            }
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(1));
+    }
+}
