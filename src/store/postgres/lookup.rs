@@ -3,13 +3,11 @@
 //! Kinds this rotor cannot read are skipped with a warning, as the server does on SQLite.
 
 use tokio_postgres::types::ToSql;
-use tokio_postgres::Row;
 
-use super::target::Target;
 use super::{LogEvent, PgStore};
 use crate::ids::{AccountId, RequestId};
-use crate::store::read::decode_row;
-use crate::{Error, Result};
+use crate::store::Unknown;
+use crate::Result;
 
 const COLUMNS: &str = "seq, at, kind, v, data::text, writer, seen";
 
@@ -55,28 +53,6 @@ impl PgStore {
             .query(sql, args)
             .await
             .map_err(|e| self.target.error(e))?;
-        decode(&rows, &self.target)
+        super::read::decode_rows(&rows, &self.target, Unknown::Skip)
     }
-}
-
-fn decode(rows: &[Row], target: &Target) -> Result<Vec<LogEvent>> {
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let seq = row.get::<_, i64>(0) as u64;
-        let (at, kind, v, data): (&str, &str, i32, &str) =
-            (row.get(1), row.get(2), row.get(3), row.get(4));
-        match decode_row(seq, at, kind, v as u32, data) {
-            Ok(Some(record)) => out.push(LogEvent {
-                record,
-                writer: row.get(5),
-                seen: row.get::<_, Option<i64>>(6).map(|s| s as u64),
-            }),
-            Ok(None) => {}
-            Err(e @ Error::UnknownEvent { .. }) => {
-                tracing::warn!(%e, log = target.describe(), "skipping an event this rotor cannot read");
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(out)
 }

@@ -43,6 +43,16 @@ pub async fn events_after(
         )
         .await
         .map_err(|e| target.error(e))?;
+    decode_rows(&rows, target, unknown)
+}
+
+/// Decodes rows selected as `seq, at, kind, v, data::text, writer, seen`. A kind this rotor
+/// cannot read is skipped with a warning under `Unknown::Skip`, and an error otherwise.
+pub(super) fn decode_rows(
+    rows: &[tokio_postgres::Row],
+    target: &Target,
+    unknown: Unknown,
+) -> Result<Vec<LogEvent>> {
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let seq = row.get::<_, i64>(0) as u64;
@@ -56,7 +66,7 @@ pub async fn events_after(
             }),
             Ok(None) => {}
             Err(e @ Error::UnknownEvent { .. }) if unknown == Unknown::Skip => {
-                tracing::warn!(%e, "skipping an event this rotor cannot read");
+                tracing::warn!(%e, log = target.describe(), "skipping an event this rotor cannot read");
             }
             Err(e) => return Err(e),
         }
