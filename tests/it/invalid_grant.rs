@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use rotor::event::{BlockReason, DisableReason, Event};
+use rotor::event::{DisableReason, Event};
 use rotor::parse::{ErrorKind, Headers, Scope};
 use rotor::state::AccountStatus;
 use rotor::time::{add, ManualClock};
@@ -96,12 +96,8 @@ fn invalid_grant_on_an_api_key_account_is_an_authentication_block() {
         .unwrap();
     let b = r.block.unwrap();
     assert_eq!(
-        (b.scope, b.reason, b.until),
-        (
-            Scope::Account,
-            BlockReason::Authentication,
-            t("2026-01-01T00:30:00Z")
-        )
+        (b.scope, b.reason.as_str(), b.until),
+        (Scope::Account, "authentication", t("2026-01-01T00:30:00Z"))
     );
     e.with_state(|s| assert_eq!(s.accounts[&a].status, AccountStatus::Active));
     assert!(e.select(P, "gemini-3-flash", &SelectOpts::default()).is_err());

@@ -3,7 +3,6 @@
 //! a parameter leave the account selectable, through the library and `rotor report`; a 404 about
 //! the model, beside them, still blocks that model.
 
-use rotor::event::BlockReason;
 use rotor::parse::{ErrorKind, Headers};
 use rotor::time::ManualClock;
 use rotor::{Outcome, Provider};
@@ -52,8 +51,8 @@ fn request_scoped_failures_block_nothing_and_a_model_404_still_does() {
     e.report(&l, Outcome::failure(404, Headers::new(), body))
         .unwrap();
     assert_eq!(
-        until_of(&e, openai, "gpt-9", clock.now()),
-        Some((BlockReason::NotFound, t("2026-01-01T12:00:00Z")))
+        until_of(&e, openai, "gpt-9", clock.now()).map(|(r, u)| (r.as_str(), u)),
+        Some(("not_found", t("2026-01-01T12:00:00Z")))
     );
 }
 
