@@ -1,16 +1,21 @@
 //! The event log's vocabulary: one serde enum of past-tense facts, internally tagged by `kind`,
-//! each kind versioned. `EventRecord` is an event with its sequence number and time. Reading and
-//! writing rows lives in `store`; folding lives in `state`.
+//! each kind versioned (`columns`), older versions brought to today's shape in one place
+//! (`upcast`). `EventRecord` is an event with its sequence number and time. Reading and writing
+//! rows lives in `store`; folding lives in `state`.
 
 mod columns;
 mod payload;
+pub mod upcast;
 
+/// The shared words events carry, at the path readers of events know them by.
+pub use crate::vocab::{
+    BlockReason, BlockSet, ErrorKind, ParsedError, QuotaObservation, Scope, Strategy, Usage,
+};
 pub use payload::*;
 
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AccountId, Model, Provider, RequestId};
-use crate::parse::ParsedError;
 use crate::scrub::ScrubbedMessage;
 use crate::time::{serde_ts_opt, Timestamp};
 
@@ -127,7 +132,7 @@ pub struct Selected {
     pub provider: Provider,
     pub model: Model,
     pub account: AccountId,
-    pub strategy: crate::select::Strategy,
+    pub strategy: Strategy,
     pub tier: u32,
     /// Leased to a half-open block as a probe (a stale block is half-open).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use super::Strategy;
-use crate::event::{BlockReason, Skip};
+use crate::event::Skip;
 use crate::ids::{AccountId, Provider};
 use crate::quota::rank::account_quota_key;
 use crate::state::{Account, KeySelector, State, Unavailable};
 use crate::time::{add, Timestamp};
+use crate::vocab::BlockReason;
 
 /// What the caller adds to a selection.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -96,7 +96,7 @@ fn one_of_each_kind() -> Vec<Event> {
             excluded: vec![],
             skipped: vec![Skip {
                 account: id(2),
-                reason: BlockReason::RateLimit,
+                reason: BlockReason::Error(ErrorKind::RateLimit),
                 until: Some(until),
             }],
         }),
@@ -110,7 +110,7 @@ fn one_of_each_kind() -> Vec<Event> {
             skipped: vec![
                 Skip {
                     account: id(2),
-                    reason: BlockReason::QuotaExceeded,
+                    reason: BlockReason::Error(ErrorKind::QuotaExceeded),
                     until: Some(until),
                 },
                 Skip {
@@ -140,7 +140,7 @@ fn one_of_each_kind() -> Vec<Event> {
             error: err,
             block: Some(BlockSet {
                 scope: Scope::Model,
-                reason: BlockReason::RateLimit,
+                reason: BlockReason::Error(ErrorKind::RateLimit),
                 until,
                 level: 0,
             }),
