@@ -16,6 +16,7 @@ impl Default for Config {
             endpoints: BTreeMap::new(),
             antigravity: AntigravitySettings::default(),
             quota: QuotaWindows::default(),
+            rules: Vec::new(),
         }
     }
 }

@@ -13,6 +13,9 @@ use crate::select::Strategy;
 use crate::{Error, Result};
 
 mod defaults;
+pub mod rules;
+
+pub use rules::ErrorRule;
 
 /// A duration written as `30s`, `5m`, `1h30m`, `250ms`, or a number of seconds.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
@@ -54,6 +57,8 @@ pub struct Config {
     pub endpoints: BTreeMap<Provider, EndpointSettings>,
     pub antigravity: AntigravitySettings,
     pub quota: QuotaWindows,
+    /// `[[rules]]`: corrections to the built-in classification, first match applies.
+    pub rules: Vec<ErrorRule>,
 }
 
 /// `quota.window.<provider>`: usage window length per provider (default: Antigravity, Claude,

@@ -135,8 +135,7 @@ impl Engine {
         let latency_ms = latency.map(|d| d.as_millis() as u64);
         let (error, quota, usage, cancelled) = match classified {
             Classified::Succeeded(usage, quota) => (None, quota, usage, false),
-            // Its stated wait clamped here, once, to what the event records and the rules read.
-            Classified::Failed(e, quota) => (Some(e.recorded_at(at)), quota, None, false),
+            Classified::Failed(e, quota) => (Some(e), quota, None, false),
             Classified::Cancelled => (None, vec![], None, true),
         };
 
@@ -145,6 +144,13 @@ impl Engine {
             return Err(Error::UnknownAccount(account.to_string()));
         };
         let provider = acct.provider;
+        // The configuration's `[[rules]]` reshape the failure (the event records which did);
+        // then its stated wait is clamped, once, to what the event records and the block reads.
+        let mut rule = None;
+        let error = error.map(|mut e| {
+            rule = crate::config::rules::apply(&self.inner.config.rules, provider, &mut e);
+            e.recorded_at(at)
+        });
         let kind = match (cancelled, &error) {
             (true, _) => "cancelled",
             (_, None) => "success",
@@ -178,7 +184,11 @@ impl Engine {
                         .get(&account)
                         .is_some_and(|c| c.secrets.refresh_token.is_some());
                 let auth = err.kind == parse::ErrorKind::Authentication;
-                let block = if stale && auth {
+                // `invalid_grant` from the API: the grant is dead, a refresh would meet the same
+                // answer, so an OAuth account waits for a new sign-in (disabled, not blocked).
+                let reauth =
+                    !stale && err.is_dead_grant() && acct.credential == CredentialKind::Oauth;
+                let block = if (stale && auth) || reauth {
                     None
                 } else {
                     crate::block::decide(
@@ -189,7 +199,8 @@ impl Engine {
                         &self.inner.config.block_settings(provider),
                     )
                 };
-                reported.refresh_due = auth && !stale && can_refresh && !acct.refresh.in_flight;
+                reported.refresh_due =
+                    auth && !stale && !reauth && can_refresh && !acct.refresh.in_flight;
                 reported.block = block.clone();
                 tracing::debug!(%account, model = &*model, kind = err.kind.as_str(), status = ?err.status,
                     block_until = ?block.as_ref().map(|b| b.until), "request failed");
@@ -204,13 +215,16 @@ impl Engine {
                     block,
                     generation,
                     quota,
+                    rule,
                 });
                 self.record(&mut core, at, ev, None)?;
-                if disables {
-                    let ev = Event::AccountDisabled {
-                        account,
-                        reason: DisableReason::Permission,
-                    };
+                let disabled = match (disables, reauth) {
+                    (true, _) => Some(DisableReason::Permission),
+                    (_, true) => Some(DisableReason::NeedsReauth),
+                    _ => None,
+                };
+                if let Some(reason) = disabled {
+                    let ev = Event::AccountDisabled { account, reason };
                     self.record(&mut core, at, ev, None)?;
                 }
                 if reported.refresh_due {

@@ -9,7 +9,8 @@ pub mod upcast;
 
 /// The shared words events carry, at the path readers of events know them by.
 pub use crate::vocab::{
-    BlockReason, BlockSet, ErrorKind, ParsedError, QuotaObservation, Scope, Strategy, Usage,
+    AppliedRule, BlockReason, BlockSet, ErrorKind, ParsedError, QuotaObservation, Scope, Strategy,
+    Usage,
 };
 pub use payload::*;
 
@@ -193,6 +194,10 @@ pub struct RequestFailed {
     pub generation: Option<u64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quota: Vec<QuotaObservation>,
+    /// The configuration's `[[rules]]` entry that reshaped `error` (which is recorded as the rule
+    /// left it), so a replay needs no configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<AppliedRule>,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]

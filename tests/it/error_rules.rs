@@ -5,7 +5,7 @@
 
 use rotor::event::Event;
 use rotor::parse::{ErrorKind, Headers, Scope};
-use rotor::time::ManualClock;
+use rotor::time::{Clock, ManualClock};
 use rotor::{Config, Outcome, Provider};
 
 use super::common::*;
@@ -73,7 +73,10 @@ fn a_rule_makes_a_gateways_capacity_400_a_ten_second_rate_limit_that_replays_wit
     let rule = recorded_rule(&db);
     assert_eq!(
         (&rule["index"], &rule["name"]),
-        (&serde_json::json!(0), &serde_json::json!("gateway capacity")),
+        (
+            &serde_json::json!(0),
+            &serde_json::json!("gateway capacity")
+        ),
         "{rule}"
     );
     // And the log, reopened with no rules at all, has the same block
@@ -85,7 +88,10 @@ fn a_rule_makes_a_gateways_capacity_400_a_ten_second_rate_limit_that_replays_wit
     assert_eq!(until_of(&e, b, "gpt-4o", clock.now()), None);
     // Without the rule the same answer is the caller's fault and blocks nothing.
     let r = e
-        .report(&lease(&e, Provider::Openai, "gpt-4o"), failure(400, CAPACITY_400))
+        .report(
+            &lease(&e, Provider::Openai, "gpt-4o"),
+            failure(400, CAPACITY_400),
+        )
         .unwrap();
     assert_eq!(
         (r.error.map(|e| e.kind), r.block),
@@ -247,4 +253,31 @@ fn cli_report_applies_the_rules_of_its_config_and_replay_verify_needs_none() {
     }
     let o = rotor(&db, &["replay", "--verify"]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
+    // `classify` shows what a report would record, rule included.
+    let v = json(&rotor(
+        &db,
+        &[
+            "--config",
+            conf,
+            "--json",
+            "classify",
+            "--provider",
+            "openai",
+            "--status",
+            "400",
+            "--body",
+            body.to_str().unwrap(),
+            "--at",
+            T0,
+        ],
+    ));
+    assert_eq!(
+        (&v["kind"], &v["retry_after_s"], &v["rule"]["parsed_kind"]),
+        (
+            &serde_json::json!("rate_limit"),
+            &serde_json::json!(10),
+            &serde_json::json!("invalid_request")
+        ),
+        "{v}"
+    );
 }

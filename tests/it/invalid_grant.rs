@@ -16,8 +16,7 @@ use super::common::*;
 const P: Provider = Provider::Antigravity;
 const M: &str = "gemini-3-pro-preview";
 /// As CLIProxyAPI's Antigravity executor reports it (its conductor tests).
-const INVALID_GRANT: &str =
-    r#"{"type":"error","error":{"type":"invalid_request_error","message":"{\"error\":\"invalid_grant\"}"}}"#;
+const INVALID_GRANT: &str = r#"{"type":"error","error":{"type":"invalid_request_error","message":"{\"error\":\"invalid_grant\"}"}}"#;
 
 fn oauth(label: &str) -> NewAccount {
     let refresh = format!("1//refresh-{label}-0123456789abcdef");
@@ -100,7 +99,9 @@ fn invalid_grant_on_an_api_key_account_is_an_authentication_block() {
         (Scope::Account, "authentication", t("2026-01-01T00:30:00Z"))
     );
     e.with_state(|s| assert_eq!(s.accounts[&a].status, AccountStatus::Active));
-    assert!(e.select(P, "gemini-3-flash", &SelectOpts::default()).is_err());
+    assert!(e
+        .select(P, "gemini-3-flash", &SelectOpts::default())
+        .is_err());
 }
 
 #[test]
@@ -142,7 +143,10 @@ fn rotor_report_of_invalid_grant_lists_the_account_as_needs_reauth() {
     let v = json(&o);
     assert_eq!(
         (&v["error"], &v["refresh_due"]),
-        (&serde_json::json!("authentication"), &serde_json::json!(false))
+        (
+            &serde_json::json!("authentication"),
+            &serde_json::json!(false)
+        )
     );
     let list = json(&rotor(&db, &["--json", "account", "list"]));
     assert_eq!(list[0]["status"], "needs_reauth", "{list}");

@@ -98,7 +98,10 @@ fn a_burst_on_an_account_window_keeps_the_first_failures_until_and_a_stated_wait
     // first failure (not after the second)
     let until = t("2026-01-01T00:00:01Z");
     assert_eq!(first.as_ref().map(|b| (b.level, b.until)), Some((1, until)));
-    assert_eq!(second.as_ref().map(|b| (b.level, b.until)), Some((1, until)));
+    assert_eq!(
+        second.as_ref().map(|b| (b.level, b.until)),
+        Some((1, until))
+    );
     e.with_state(|s| assert_eq!(s.accounts[&a].quota_level, 1));
     // And a wait the provider states still applies inside the window, without escalating
     let mut stated = quota;

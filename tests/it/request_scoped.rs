@@ -4,7 +4,7 @@
 //! the model, beside them, still blocks that model.
 
 use rotor::parse::{ErrorKind, Headers};
-use rotor::time::ManualClock;
+use rotor::time::{Clock, ManualClock};
 use rotor::{Outcome, Provider};
 
 use super::common::*;
@@ -25,7 +25,13 @@ fn request_scoped_failures_block_nothing_and_a_model_404_still_does() {
         unreachable!()
     };
     let cases = [
-        (Provider::Codex, codex, "gpt-5-codex", 404, ITEM_NOT_PERSISTED),
+        (
+            Provider::Codex,
+            codex,
+            "gpt-5-codex",
+            404,
+            ITEM_NOT_PERSISTED,
+        ),
         (Provider::Codex, codex, "gpt-5-codex", 502, CYBER_POLICY_502),
         (Provider::Openai, openai, "gpt-4o", 401, PARAMETER_401),
     ];
@@ -83,7 +89,10 @@ fn rotor_report_of_a_wrapped_policy_refusal_blocks_nothing() {
     let v = json(&o);
     assert_eq!(
         (&v["error"], &v["block"]),
-        (&serde_json::json!("invalid_request"), &serde_json::Value::Null)
+        (
+            &serde_json::json!("invalid_request"),
+            &serde_json::Value::Null
+        )
     );
     let st = json(&rotor(&db, &["status", "--json", "--at", T0]));
     assert_eq!(st["accounts"][0]["blocks"], serde_json::json!([]));
