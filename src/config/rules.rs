@@ -19,7 +19,9 @@ use crate::vocab::{ErrorKind, ParsedError, Scope};
 pub struct ErrorRule {
     /// Recorded with the rule's index on the events it shapes.
     pub name: Option<String>,
+    /// Matches failures from this provider only.
     pub provider: Option<Provider>,
+    /// Matches this HTTP status only.
     pub status: Option<u16>,
     /// The provider's error code or type (`1302`, `cyber_policy`, `invalid_request_error`),
     /// compared without regard to case.
@@ -27,7 +29,9 @@ pub struct ErrorRule {
     /// Words the error message contains, without regard to case (the message as rotor keeps it:
     /// scrubbed, at most 512 characters).
     pub message: Option<String>,
+    /// The kind a matching failure gets.
     pub kind: Option<ErrorKind>,
+    /// The scope a matching failure gets.
     pub scope: Option<Scope>,
     /// A wait that replaces any the payload stated.
     pub wait: Option<Dur>,

@@ -14,8 +14,11 @@ use crate::scrub::ScrubbedCode;
 pub struct AppliedRule {
     /// Position in the configuration's `[[rules]]`, from 0.
     pub index: u32,
+    /// The rule's `name`, if it had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<ScrubbedCode>,
+    /// The kind the parser had given.
     pub parsed_kind: ErrorKind,
+    /// The scope the parser had given.
     pub parsed_scope: Scope,
 }
