@@ -17,6 +17,7 @@ impl Default for Config {
             antigravity: AntigravitySettings::default(),
             quota: QuotaWindows::default(),
             postgres: PostgresSettings::default(),
+            rules: Vec::new(),
         }
     }
 }
