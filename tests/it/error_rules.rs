@@ -10,7 +10,7 @@ use rotor::{Config, Outcome, Provider};
 
 use super::common::*;
 
-const CAPACITY_RULE: &str = r#"
+pub const CAPACITY_RULE: &str = r#"
 [[rules]]
 name = "gateway capacity"
 provider = "openai"
@@ -20,7 +20,7 @@ kind = "rate_limit"
 wait = "10s"
 "#;
 /// A gateway's 400 that the built-in parser calls the caller's fault.
-const CAPACITY_400: &str = r#"{"error":{"message":"The model gpt-4o is at capacity right now, try later.","type":"invalid_request_error","param":null,"code":null}}"#;
+pub const CAPACITY_400: &str = r#"{"error":{"message":"The model gpt-4o is at capacity right now, try later.","type":"invalid_request_error","param":null,"code":null}}"#;
 
 fn failure(status: u16, body: &str) -> Outcome {
     Outcome::failure(status, Headers::new(), body.to_string())

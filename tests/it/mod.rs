@@ -82,4 +82,5 @@ mod simday;
 mod strategies;
 mod sync;
 mod token_shapes;
+mod tos_suspension;
 mod transitions;
