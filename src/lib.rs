@@ -31,7 +31,7 @@ pub mod time;
 
 pub use config::Config;
 pub use engine::{
-    Attempt, Engine, EngineBuilder, ExecuteError, Lease, NewAccount, NoAccount, Outcome,
+    AccountChanges, Attempt, Engine, EngineBuilder, ExecuteError, Lease, NewAccount, NoAccount, Outcome,
     RefreshOutcome,
 };
 pub use error::{Error, Result};

@@ -16,6 +16,8 @@ impl Default for Config {
             endpoints: BTreeMap::new(),
             antigravity: AntigravitySettings::default(),
             quota: QuotaWindows::default(),
+            model_alias: BTreeMap::new(),
+            model_variants: ModelVariants::default(),
         }
     }
 }
@@ -40,6 +42,7 @@ impl Default for Cooldowns {
             not_found: secs(12 * 3600),
             billing: secs(24 * 3600),
             min: secs(1),
+            disabled: false,
         }
     }
 }

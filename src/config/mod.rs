@@ -13,6 +13,9 @@ use crate::select::Strategy;
 use crate::{Error, Result};
 
 mod defaults;
+mod models;
+
+pub use models::{ModelAliases, ModelVariants};
 
 /// A duration written as `30s`, `5m`, `1h30m`, `250ms`, or a number of seconds.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
@@ -54,6 +57,10 @@ pub struct Config {
     pub endpoints: BTreeMap<Provider, EndpointSettings>,
     pub antigravity: AntigravitySettings,
     pub quota: QuotaWindows,
+    /// `model_alias.<name> = "<canonical>"`: names served, blocked and counted as another model.
+    pub model_alias: ModelAliases,
+    /// Reasoning-effort suffixes: a variant shares its model's state.
+    pub model_variants: ModelVariants,
 }
 
 /// `quota.window.<provider>`: usage window length per provider (default: Antigravity, Claude,
@@ -84,6 +91,9 @@ pub struct Cooldowns {
     pub billing: Dur,
     /// Floor for every wait: sub-second hints cause retry storms.
     pub min: Dur,
+    /// Cooldowns off for every account: failures are still classified and logged with the
+    /// block they would cause, but `select` looks past those blocks (and says so).
+    pub disabled: bool,
 }
 
 #[derive(Clone, PartialEq, Debug, Deserialize)]
@@ -135,7 +145,7 @@ impl std::fmt::Debug for AntigravitySettings {
 impl Config {
     /// Parses TOML text; errors name the offending key.
     pub fn from_toml(text: &str) -> Result<Config> {
-        toml::from_str(text).map_err(|e| {
+        let config: Config = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| {
                 text.as_bytes()[..s.start.min(text.len())]
                     .iter()
@@ -150,7 +160,9 @@ impl Config {
                 (None, Some(n)) => format!("line {n}: {msg}"),
                 _ => msg.to_string(),
             })
-        })
+        })?;
+        config.check_model_names()?;
+        Ok(config)
     }
 
     /// Reads `path`; a missing file is an error (use [`Config::load_default`] for the optional

@@ -17,7 +17,10 @@ pub struct Lease {
     pub request: RequestId,
     pub account: AccountId,
     pub provider: Provider,
+    /// The model the lease is rotated, blocked and counted as (a variant's or an alias's
+    /// canonical model); `asked_model` is the name the caller asked for.
     pub model: Model,
+    pub asked_model: Model,
     /// The credential to call the provider with.
     pub credential: Arc<Secrets>,
     /// Credential generation the lease carries; a 401 against an older one is stale.

@@ -80,6 +80,8 @@ impl Engine {
     ) -> Result<Reported> {
         // A caller's time (`--at`) is kept as the log can hold it, like every other time.
         let at = crate::time::clamp(at);
+        // Blocked and counted as `select` rotates it: a variant's or an alias's model.
+        let model = self.inner.config.canonical_model(model);
         let provider = self
             .with_state(|s| s.accounts.get(&account).map(|a| a.provider))
             .ok_or_else(|| Error::UnknownAccount(account.to_string()))?;
@@ -241,7 +243,7 @@ impl Engine {
     /// Hook for the refresh runner: an on-401 `refresh_due` was recorded for `account`.
     fn refresh_requested(&self, account: AccountId) {
         tracing::debug!(%account, "refresh requested after a 401");
-        self.spawn_refresh(account);
+        self.spawn_refresh(account, RefreshWhy::On401);
     }
 }
 

@@ -32,7 +32,7 @@ impl Event {
         ("account_removed", 1),
         ("account_disabled", 1),
         ("account_enabled", 1),
-        ("selected", 1),
+        ("selected", 2),
         ("no_account", 1),
         ("request_succeeded", 1),
         ("request_failed", 1),

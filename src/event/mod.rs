@@ -4,8 +4,10 @@
 
 mod columns;
 mod payload;
+mod upcast;
 
 pub use payload::*;
+pub use upcast::upcast;
 
 use serde::{Deserialize, Serialize};
 
@@ -119,14 +121,43 @@ pub struct AccountUpdated {
     pub expires_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<u64>,
+    /// `Some(false)`: a person switched the account's cooldowns off; `Some(true)`: back on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown: Option<bool>,
 }
 
+impl AccountUpdated {
+    /// An update of `account` that changes nothing yet.
+    pub fn new(account: AccountId) -> Self {
+        AccountUpdated {
+            account,
+            label: None,
+            priority: None,
+            weight: None,
+            models: None,
+            fingerprint: None,
+            expires_at: None,
+            generation: None,
+            cooldown: None,
+        }
+    }
+}
+
+/// Version 2 records the credential generation leased (`generation`); version 1 events are
+/// upcast with `generation: null` (not recorded).
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct Selected {
     pub request: RequestId,
     pub provider: Provider,
+    /// The model the request is rotated, blocked and counted as.
     pub model: Model,
+    /// The name asked for when it differs from `model` (a variant or an alias of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked_model: Option<Model>,
     pub account: AccountId,
+    /// The credential generation leased: a 401 reported for an older one refreshes nothing.
+    /// `None` only in version 1 events, which did not record it.
+    pub generation: Option<u64>,
     pub strategy: crate::select::Strategy,
     pub tier: u32,
     /// Leased to a half-open block as a probe (a stale block is half-open).
@@ -139,6 +170,12 @@ pub struct Selected {
     /// Candidates of the tiers considered that were passed over, with reason and until.
     #[serde(default)]
     pub skipped: Vec<Skip>,
+    /// Cooldowns were off for every account (`cooldown.disabled`), so blocks were looked past.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cooldown_disabled: bool,
+    /// The block the chosen account would have been skipped for, had cooldowns been on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown_ignored: Option<IgnoredBlock>,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
@@ -146,6 +183,14 @@ pub struct NoAccount {
     pub request: RequestId,
     pub provider: Provider,
     pub model: Model,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked_model: Option<Model>,
+    /// The strategy in force (absent in logs written before it was recorded: round robin,
+    /// which decides availability the same way as every strategy but `weighted`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<crate::select::Strategy>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cooldown_disabled: bool,
     /// Earliest time any candidate becomes available; `None` if none ever will by itself.
     #[serde(with = "serde_ts_opt")]
     pub earliest_at: Option<Timestamp>,

@@ -25,6 +25,8 @@ pub enum BlockReason {
     Disabled,
     NeedsReauth,
     Excluded,
+    /// An OAuth access token past its expiry, until a refresh succeeds.
+    Expired,
 }
 
 impl BlockReason {
@@ -43,6 +45,7 @@ impl BlockReason {
             BlockReason::Disabled => "disabled",
             BlockReason::NeedsReauth => "needs_reauth",
             BlockReason::Excluded => "excluded",
+            BlockReason::Expired => "expired",
         }
     }
 }
@@ -62,6 +65,25 @@ pub struct BlockSet {
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
+}
+
+/// Whose switch turned cooldowns off.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CooldownOff {
+    /// `cooldown.disabled` in the configuration: every account.
+    Config,
+    /// `account update --no-cooldown`: this account.
+    Account,
+}
+
+/// A block a selection looked past because cooldowns were off, and whose switch that was.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct IgnoredBlock {
+    pub reason: BlockReason,
+    #[serde(with = "serde_ts_opt")]
+    pub until: Option<Timestamp>,
+    pub by: CooldownOff,
 }
 
 /// One candidate that a decision passed over.
@@ -170,6 +192,8 @@ pub enum RefreshWhy {
     Scheduled,
     On401,
     Manual,
+    /// A selection passed the account over because its access token had expired.
+    Expired,
 }
 
 /// How a refresh failed: a network error, a dead grant, another rejection, a server error.

@@ -36,8 +36,9 @@ pub enum Found {
     Unknown,
     /// Leased, and an outcome is already recorded.
     Reported,
-    /// Leased and not reported: (account, model, when it was leased).
-    Leased(AccountId, Model, Timestamp),
+    /// Leased and not reported: (account, model, when it was leased, the credential
+    /// generation leased when the log recorded it).
+    Leased(AccountId, Model, Timestamp, Option<u64>),
 }
 
 impl LogReader {
@@ -129,7 +130,7 @@ pub fn find_request(conn: &Connection, request: RequestId) -> Result<Found> {
     for rec in decode_rows(&mut stmt, params![request.to_string()])? {
         match rec.event {
             Event::Selected(e) if e.request == request => {
-                found = Found::Leased(e.account, e.model, rec.at)
+                found = Found::Leased(e.account, e.model, rec.at, e.generation)
             }
             Event::RequestSucceeded(_)
             | Event::RequestFailed(_)

@@ -150,10 +150,10 @@ async fn leased_in_log(app: &App, request: RequestId) -> Result<Pending, ApiErro
         .with(move |c| logread::find_request(c, request))
         .await?
     {
-        Found::Leased(account, model, issued_at) => Ok(Pending {
+        Found::Leased(account, model, issued_at, generation) => Ok(Pending {
             account,
             model,
-            generation: None,
+            generation,
             issued_at,
         }),
         Found::Reported => Err(already_reported(request)),

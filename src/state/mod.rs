@@ -79,6 +79,9 @@ impl State {
                 if let Some(w) = e.weight {
                     a.weight = w;
                 }
+                if let Some(on) = e.cooldown {
+                    a.cooldown_off = !on;
+                }
                 if let Some(m) = &e.models {
                     a.models = m.clone();
                 }
@@ -96,6 +99,11 @@ impl State {
                 if let Some(p) = e.priority {
                     a.priority = p;
                     self.reorder(provider);
+                }
+                // A new weight starts the account's smooth weighted round robin afresh: credit
+                // earned (or owed) under the old weight would skew the new split.
+                if e.weight.is_some() {
+                    self.selector.forget_weights(e.account);
                 }
             }
             Event::AccountRemoved { account } => {
@@ -193,6 +201,7 @@ impl State {
             refresh: RefreshState::default(),
             // Window lengths are a fold input: the defaults, so every replay agrees.
             quota: crate::quota::AccountQuota::new(e.provider, &quota_settings(e)),
+            cooldown_off: false,
         };
         self.accounts.insert(e.account, account);
         self.order.entry(e.provider).or_default().push(e.account);

@@ -149,6 +149,7 @@ mod tests {
             let policy = Policy {
                 strategy,
                 probe_after: std::time::Duration::from_secs(30),
+                cooldown_disabled: false,
             };
             let opts = SelectOpts::default();
             let at = Timestamp::default();
@@ -159,13 +160,17 @@ mod tests {
                     request: RequestId::new_v7(),
                     provider: Provider::Openai,
                     model: model.clone(),
+                    asked_model: None,
                     account: c.account,
+                    generation: Some(1),
                     strategy,
                     tier: c.tier,
                     probe: false,
                     session: None,
                     excluded: vec![],
                     skipped: c.skipped,
+                    cooldown_disabled: false,
+                    cooldown_ignored: None,
                 }
             };
             for _ in 0..3 {

@@ -76,6 +76,11 @@ impl SelectorState {
 
     pub fn forget_account(&mut self, account: AccountId) {
         self.sessions.forget(account);
+        self.forget_weights(account);
+    }
+
+    /// Drops `account`'s weighted-round-robin credit on every key.
+    pub fn forget_weights(&mut self, account: AccountId) {
         for models in self.keys.values_mut() {
             for key in models.values_mut() {
                 key.get_mut().weights.remove(&account);

@@ -44,7 +44,8 @@ pub fn decode_row(
         kind: kind.to_string(),
         why: e.to_string(),
     })?;
-    let event: Event = super::decode::event(kind, data).map_err(|e| Error::CorruptEvent {
+    let data = crate::event::upcast(kind, v, data);
+    let event: Event = super::decode::event(kind, &data).map_err(|e| Error::CorruptEvent {
         seq,
         kind: kind.to_string(),
         why: e.to_string(),

@@ -45,7 +45,7 @@ async fn an_expired_token_is_skipped_refreshed_and_then_serves_again() {
     let l = e.select(C, "opus", &SelectOpts::default()).unwrap();
     // Then "later" serves, and the decision records "soon" skipped as expired
     assert_eq!(l.account, later);
-    e.flush_blocking().unwrap();
+    e.flush().await.unwrap();
     let selected = logged(&db, "selected");
     let skipped = &selected.last().unwrap()["skipped"];
     assert_eq!(skipped[0]["account"], soon.to_string(), "{skipped}");
@@ -150,7 +150,7 @@ fn status_and_account_list_name_accounts_that_can_never_be_refreshed() {
     assert!(line.contains("cannot refresh"), "{list}");
     let table = stdout(&rotor(&db, &["--config", &conf, "status"]));
     assert!(table.contains("cannot refresh"), "{table}");
-    // And selecting Claude passes over the expired one with that reason
+    // And selecting Claude passes over the expired one
     let o = rotor(&db, &["--json", "select", "--provider", "claude", "--model", "opus"]);
     assert_eq!(json(&o)["label"], "fine");
 }
