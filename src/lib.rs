@@ -6,6 +6,7 @@
 //! [`Engine::execute`] does select / call / report / retry in one call.
 
 pub mod bench;
+pub mod block;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -28,6 +29,7 @@ pub mod state;
 pub mod status;
 pub mod store;
 pub mod time;
+pub mod vocab;
 
 pub use config::Config;
 pub use engine::{

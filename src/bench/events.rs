@@ -193,7 +193,7 @@ pub fn generate_each(cfg: &MixConfig, requests: usize, mut sink: impl FnMut(Even
             ));
             vec![Skip {
                 account: other,
-                reason: BlockReason::RateLimit,
+                reason: BlockReason::Error(ErrorKind::RateLimit),
                 until,
             }]
         } else {
@@ -275,8 +275,11 @@ pub fn generate_each(cfg: &MixConfig, requests: usize, mut sink: impl FnMut(Even
 
 /// The block a generated failure records, as the engine would with default settings.
 fn rotor_block(error: &crate::parse::ParsedError, at: Timestamp) -> Option<crate::event::BlockSet> {
-    let reason = crate::state::rules::reason_for(error.kind)?;
-    let until = crate::state::rules::stated_until(error, at)
+    if error.kind == crate::vocab::ErrorKind::InvalidRequest {
+        return None;
+    }
+    let reason = crate::vocab::BlockReason::Error(error.kind);
+    let until = crate::block::until::stated_ahead(error, at)
         .unwrap_or_else(|| add(at, std::time::Duration::from_secs(5)));
     Some(crate::event::BlockSet {
         scope: error.scope,

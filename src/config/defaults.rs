@@ -42,6 +42,7 @@ impl Default for Cooldowns {
             not_found: secs(12 * 3600),
             billing: secs(24 * 3600),
             min: secs(1),
+            google_quota: secs(3600),
             disabled: false,
         }
     }

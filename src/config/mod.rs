@@ -91,6 +91,9 @@ pub struct Cooldowns {
     pub billing: Dur,
     /// Floor for every wait: sub-second hints cause retry storms.
     pub min: Dur,
+    /// Google's (Antigravity, Gemini) wait for a quota error that states none, instead of the
+    /// backoff: their daily quotas do not come back after a minute.
+    pub google_quota: Dur,
     /// Cooldowns off for every account: failures are still classified and logged with the
     /// block they would cause, but `select` looks past those blocks (and says so).
     pub disabled: bool,
@@ -143,6 +146,26 @@ impl std::fmt::Debug for AntigravitySettings {
 }
 
 impl Config {
+    /// The block rules' durations for one provider's failures, from `cooldown` and
+    /// `quota_backoff`.
+    pub fn block_settings(&self, provider: Provider) -> crate::block::BlockSettings {
+        let cd = &self.cooldown;
+        let google = matches!(provider, Provider::Antigravity | Provider::Gemini);
+        crate::block::BlockSettings {
+            rate_limit: cd.rate_limit.0,
+            overloaded: cd.overloaded.0,
+            transient: cd.transient.0,
+            auth: cd.auth.0,
+            permission: cd.permission.0,
+            not_found: cd.not_found.0,
+            billing: cd.billing.0,
+            min: cd.min.0,
+            quota_base: self.quota_backoff.base.0,
+            quota_max: self.quota_backoff.max.0,
+            quota_default: google.then_some(cd.google_quota.0),
+        }
+    }
+
     /// Parses TOML text; errors name the offending key.
     pub fn from_toml(text: &str) -> Result<Config> {
         let config: Config = toml::from_str(text).map_err(|e| {

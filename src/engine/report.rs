@@ -1,5 +1,5 @@
 //! Reporting outcomes: classify outside the lock (parsers, usage, header quota observations),
-//! decide the block (`state::rules`), record the outcome and what follows from it (account
+//! decide the block (`block::decide`), record the outcome and what follows from it (account
 //! disabled, refresh due), and start an on-401 refresh. Selection is in `hot.rs`.
 
 use std::time::Duration;
@@ -10,7 +10,6 @@ use crate::event::{
 };
 use crate::ids::{AccountId, Model, Provider, RequestId};
 use crate::parse::{self, ParsedError};
-use crate::state::rules;
 use crate::time::Timestamp;
 use crate::{Error, Result};
 
@@ -184,14 +183,12 @@ impl Engine {
                 let block = if stale && auth {
                     None
                 } else {
-                    rules::block_for_failure(
-                        &core.state,
-                        account,
-                        &model,
+                    crate::block::decide(
                         &err,
                         at,
+                        acct.standing(&model, at),
                         can_refresh,
-                        &self.inner.config,
+                        &self.inner.config.block_settings(provider),
                     )
                 };
                 reported.refresh_due = auth && !stale && can_refresh && !acct.refresh.in_flight;

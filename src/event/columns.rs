@@ -1,49 +1,46 @@
-//! How an event maps onto the `events` table's columns: its `kind`, the version `v` of that kind,
-//! and the indexed `account`, `model` and `request`. The JSON `data` is serde's business.
+//! How an event maps onto the `events` table's columns: its `kind` and the version `v` of that
+//! kind (each kind named once, in `kinds!`), and the indexed `account`, `model` and `request`.
+//! The JSON `data` is serde's business; older versions are brought up to date in `upcast`.
 
 use super::*;
 
-impl Event {
-    /// The `kind` column.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Event::AccountAdded(_) => "account_added",
-            Event::AccountUpdated(_) => "account_updated",
-            Event::AccountRemoved { .. } => "account_removed",
-            Event::AccountDisabled { .. } => "account_disabled",
-            Event::AccountEnabled { .. } => "account_enabled",
-            Event::Selected(_) => "selected",
-            Event::NoAccount(_) => "no_account",
-            Event::RequestSucceeded(_) => "request_succeeded",
-            Event::RequestFailed(_) => "request_failed",
-            Event::RequestCancelled { .. } => "request_cancelled",
-            Event::QuotaObserved(_) => "quota_observed",
-            Event::RefreshDue { .. } => "refresh_due",
-            Event::RefreshSucceeded(_) => "refresh_succeeded",
-            Event::RefreshFailed(_) => "refresh_failed",
-            Event::StateCleared { .. } => "state_cleared",
+/// Every kind, named once: its `kind` column (serde's tag, derived from the variant name in
+/// snake_case; reading a row checks the two agree) and its newest version.
+macro_rules! kinds {
+    ($($variant:ident => ($name:literal, $version:literal),)*) => {
+        impl Event {
+            /// The `kind` column.
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(Event::$variant { .. } => $name,)*
+                }
+            }
+
+            /// Every kind this binary can read, with the newest version it knows.
+            pub const KINDS: [(&'static str, u32); [$($name),*].len()] = [$(($name, $version)),*];
         }
-    }
+    };
+}
 
-    /// Every kind this binary can read, with the newest version it knows.
-    pub const KINDS: [(&'static str, u32); 15] = [
-        ("account_added", 1),
-        ("account_updated", 1),
-        ("account_removed", 1),
-        ("account_disabled", 1),
-        ("account_enabled", 1),
-        ("selected", 2),
-        ("no_account", 1),
-        ("request_succeeded", 1),
-        ("request_failed", 1),
-        ("request_cancelled", 1),
-        ("quota_observed", 1),
-        ("refresh_due", 1),
-        ("refresh_succeeded", 1),
-        ("refresh_failed", 1),
-        ("state_cleared", 1),
-    ];
+kinds! {
+    AccountAdded => ("account_added", 1),
+    AccountUpdated => ("account_updated", 1),
+    AccountRemoved => ("account_removed", 1),
+    AccountDisabled => ("account_disabled", 1),
+    AccountEnabled => ("account_enabled", 1),
+    Selected => ("selected", 2),
+    NoAccount => ("no_account", 1),
+    RequestSucceeded => ("request_succeeded", 1),
+    RequestFailed => ("request_failed", 1),
+    RequestCancelled => ("request_cancelled", 1),
+    QuotaObserved => ("quota_observed", 1),
+    RefreshDue => ("refresh_due", 1),
+    RefreshSucceeded => ("refresh_succeeded", 1),
+    RefreshFailed => ("refresh_failed", 1),
+    StateCleared => ("state_cleared", 1),
+}
 
+impl Event {
     /// Newest schema version of a kind this binary knows, or `None` for an unknown kind.
     pub fn known_version(kind: &str) -> Option<u32> {
         Self::KINDS

@@ -1,18 +1,21 @@
 //! The event log's vocabulary: one serde enum of past-tense facts, internally tagged by `kind`,
-//! each kind versioned. `EventRecord` is an event with its sequence number and time. Reading and
-//! writing rows lives in `store`; folding lives in `state`.
+//! each kind versioned (`columns`), older versions brought to today's shape in one place
+//! (`upcast`). `EventRecord` is an event with its sequence number and time. Reading and writing
+//! rows lives in `store`; folding lives in `state`.
 
 mod columns;
 mod payload;
-mod upcast;
+pub mod upcast;
 
+/// The shared words events carry, at the path readers of events know them by.
+pub use crate::vocab::{
+    BlockReason, BlockSet, ErrorKind, ParsedError, QuotaObservation, Scope, Strategy, Usage,
+};
 pub use payload::*;
-pub use upcast::upcast;
 
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AccountId, Model, Provider, RequestId};
-use crate::parse::ParsedError;
 use crate::scrub::ScrubbedMessage;
 use crate::time::{serde_ts_opt, Timestamp};
 
@@ -158,7 +161,7 @@ pub struct Selected {
     /// The credential generation leased: a 401 reported for an older one refreshes nothing.
     /// `None` only in version 1 events, which did not record it.
     pub generation: Option<u64>,
-    pub strategy: crate::select::Strategy,
+    pub strategy: Strategy,
     pub tier: u32,
     /// Leased to a half-open block as a probe (a stale block is half-open).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -188,7 +191,7 @@ pub struct NoAccount {
     /// The strategy in force (absent in logs written before it was recorded: round robin,
     /// which decides availability the same way as every strategy but `weighted`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub strategy: Option<crate::select::Strategy>,
+    pub strategy: Option<Strategy>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cooldown_disabled: bool,
     /// Earliest time any candidate becomes available; `None` if none ever will by itself.

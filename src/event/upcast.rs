@@ -1,46 +1,109 @@
-//! Older versions of an event kind brought to today's shape, as JSON, before typed decoding:
-//! the one place that knows what each version bump changed. A row already at today's version
-//! passes through untouched (no parsing).
+//! Event versions: the one place a row written by an older version of its kind is brought to
+//! today's shape, as JSON, before typed decoding. Each change to a kind's shape bumps its
+//! version in `columns.rs` and adds a step here; a row at the current version passes untouched
+//! (and takes the fast decode). Reading rows lives in `store`.
 
-use std::borrow::Cow;
+use serde_json::Value;
 
-/// `data` of a `kind` row written as version `v`, in today's shape.
-pub fn upcast<'a>(kind: &str, v: u32, data: &'a str) -> Cow<'a, str> {
-    match (kind, v) {
-        // Version 2 of `selected` records the credential generation leased; a version 1
-        // event did not know it: unknown, so a 401 against it counts as against today's.
-        ("selected", 1) => add_field(data, "generation", serde_json::Value::Null),
-        _ => Cow::Borrowed(data),
+use super::Event;
+
+/// One upcasting step: `data` of `kind` written at version `from` becomes version `from + 1`.
+pub struct Step {
+    pub kind: &'static str,
+    pub from: u32,
+    pub apply: fn(&mut Value),
+}
+
+/// Every step this binary knows. A version without a step (a field added with a default)
+/// needs none, serde fills it in.
+pub const STEPS: &[Step] = &[Step {
+    kind: "selected",
+    from: 1,
+    apply: selected_v1_generation_unknown,
+}];
+
+/// `selected` version 2 records the credential generation leased; a version 1 event did not
+/// know it: `null`, so a 401 reported against it counts as against the current credential.
+fn selected_v1_generation_unknown(v: &mut Value) {
+    if let Some(o) = v.as_object_mut() {
+        o.entry("generation").or_insert(Value::Null);
     }
 }
 
-/// `data` with `field` set to `value` where absent; `data` as it is when it is not a JSON
-/// object (the typed decode then reports it).
-fn add_field<'a>(data: &'a str, field: &str, value: serde_json::Value) -> Cow<'a, str> {
-    let Ok(serde_json::Value::Object(mut map)) = serde_json::from_str(data) else {
-        return Cow::Borrowed(data);
-    };
-    map.entry(field).or_insert(value);
-    serde_json::to_string(&map).map_or(Cow::Borrowed(data), Cow::Owned)
+/// `data` of a row written as version `v` of `kind`, in today's shape: `None` when it is
+/// already current (decode it as it is), else the upcast JSON. Unknown kinds and newer
+/// versions are refused before this, where the row is read.
+pub fn upcast(kind: &str, v: u32, data: &str) -> serde_json::Result<Option<Value>> {
+    let current = Event::known_version(kind).unwrap_or(v);
+    upcast_with(STEPS, kind, v, current, data)
+}
+
+fn upcast_with(
+    steps: &[Step],
+    kind: &str,
+    v: u32,
+    current: u32,
+    data: &str,
+) -> serde_json::Result<Option<Value>> {
+    if v >= current {
+        return Ok(None);
+    }
+    let mut value: Value = serde_json::from_str(data)?;
+    for version in v..current {
+        if let Some(step) = steps.iter().find(|s| s.kind == kind && s.from == version) {
+            (step.apply)(&mut value);
+        }
+    }
+    Ok(Some(value))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Event;
 
-    /// A `selected` event as version 1 wrote it (kept verbatim: never regenerate it).
-    const SELECTED_V1: &str = r#"{"kind":"selected","request":"01936f3e-0000-7000-8000-000000000001","provider":"openai","model":"gpt-4o","account":"00000000-0000-0000-0000-000000000001","strategy":"round_robin","tier":0,"skipped":[]}"#;
+    fn rename_tier_to_rank(v: &mut Value) {
+        if let Some(tier) = v.as_object_mut().and_then(|o| o.remove("tier")) {
+            v["rank"] = tier;
+        }
+    }
+
+    fn add_writer(v: &mut Value) {
+        v["writer"] = Value::from("unknown");
+    }
+
+    const STEPS_OF_A_LATER_ROTOR: &[Step] = &[
+        Step {
+            kind: "selected",
+            from: 2,
+            apply: add_writer,
+        },
+        Step {
+            kind: "selected",
+            from: 1,
+            apply: rename_tier_to_rank,
+        },
+    ];
 
     #[test]
-    fn a_version_1_selected_event_decodes_with_no_generation() {
-        let up = upcast("selected", 1, SELECTED_V1);
-        assert!(up.contains(r#""generation":null"#), "{up}");
-        let Event::Selected(e) = serde_json::from_str(&up).unwrap() else {
-            panic!("not a selection")
-        };
-        assert_eq!((e.generation, &*e.model), (None, "gpt-4o"));
-        // Today's version passes through as it is.
-        assert!(matches!(upcast("selected", 2, SELECTED_V1), Cow::Borrowed(_)));
+    fn an_old_row_takes_every_step_in_version_order_and_a_current_one_none() {
+        let v1 = r#"{"kind":"selected","tier":2}"#;
+        let up = upcast_with(STEPS_OF_A_LATER_ROTOR, "selected", 1, 3, v1).unwrap();
+        assert_eq!(
+            up,
+            Some(serde_json::json!({"kind":"selected","rank":2,"writer":"unknown"}))
+        );
+        let v2 = r#"{"kind":"selected","rank":2}"#;
+        let up = upcast_with(STEPS_OF_A_LATER_ROTOR, "selected", 2, 3, v2).unwrap();
+        assert_eq!(
+            up,
+            Some(serde_json::json!({"kind":"selected","rank":2,"writer":"unknown"}))
+        );
+        assert_eq!(
+            upcast_with(STEPS_OF_A_LATER_ROTOR, "selected", 3, 3, "not even json").unwrap(),
+            None
+        );
+        // Another kind's steps never apply.
+        let other = upcast_with(STEPS_OF_A_LATER_ROTOR, "no_account", 1, 3, v1).unwrap();
+        assert_eq!(other, Some(serde_json::json!({"kind":"selected","tier":2})));
     }
 }

@@ -5,81 +5,24 @@
 
 use super::headers;
 use super::input::Input;
+use super::rules::{anthropic, first_match, glm, google, openai, Rule};
 use super::waits::{self, finish};
-use super::{glm, google, openai};
 use super::{ErrorKind, Headers, ParsedError, Scope};
+
+/// Claude's rule order: its own `error.type` first, then the codes of the other envelopes a
+/// relay may pass through, then the generic `invalid_request_error`.
+const RULES: &[Rule] = &[
+    anthropic::by_type,
+    glm::by_code,
+    openai::by_code,
+    google::by_status,
+    anthropic::by_generic_type,
+];
 
 pub fn parse(status: u16, headers: &Headers, body: &[u8]) -> ParsedError {
     let input = Input::read(status, headers, body);
-    let e = by_type(&input)
-        .or_else(|| glm::by_code(&input))
-        .or_else(|| openai::by_code(&input))
-        .or_else(|| google::by_status(&input))
-        .or_else(|| by_generic_type(&input))
-        .unwrap_or_else(|| input.fallback());
+    let e = first_match(&input, RULES);
     finish(&input, unified_window(&input, e))
-}
-
-/// The specific Anthropic error types. `error.type` wins over the message text: a 500
-/// `api_error` saying "Overloaded" is transient. `invalid_request_error` is generic and left to
-/// [`by_generic_type`], after provider codes had their say.
-pub(super) fn by_type(input: &Input<'_>) -> Option<ParsedError> {
-    let kind = match input.error_type()? {
-        "rate_limit_error" => ErrorKind::RateLimit,
-        "overloaded_error" => ErrorKind::Overloaded,
-        "api_error" | "timeout_error" => ErrorKind::Transient,
-        "authentication_error" => ErrorKind::Authentication,
-        "permission_error" => ErrorKind::Permission,
-        "not_found_error" => ErrorKind::NotFound,
-        "request_too_large" => ErrorKind::InvalidRequest,
-        "billing_error" => ErrorKind::Billing,
-        _ => return None,
-    };
-    Some(input.error(kind))
-}
-
-/// `invalid_request_error` (any envelope) and a bare type that only says "error": the caller's
-/// fault, except the 400s that name the account (Claude-Code-only credential, no credit).
-pub(super) fn by_generic_type(input: &Input<'_>) -> Option<ParsedError> {
-    let ty = input.error_type()?;
-    if ty != "invalid_request_error" && ty != "invalid_request" {
-        return None;
-    }
-    let lower = input.message_lower();
-    if let Some(kind) = account_fault_in_message(&lower) {
-        return Some(input.error(kind));
-    }
-    if super::input::model_unavailable(input.status, &lower) {
-        return Some(input.error(ErrorKind::NotFound));
-    }
-    // Generic type on an auth / permission / throttle status: the status is the better signal.
-    let kind = match input.status {
-        401 => ErrorKind::Authentication,
-        403 => ErrorKind::Permission,
-        404 => ErrorKind::NotFound,
-        429 => ErrorKind::RateLimit,
-        s if s >= 500 => ErrorKind::Transient,
-        _ => ErrorKind::InvalidRequest,
-    };
-    Some(input.error(kind))
-}
-
-/// 400 messages that are about the account, not the request.
-pub(super) fn account_fault_in_message(lower: &str) -> Option<ErrorKind> {
-    if lower.contains("only authorized for use with claude code")
-        || lower.contains("only authorized for claude code")
-    {
-        return Some(ErrorKind::Permission);
-    }
-    if lower.contains("credit balance is too low") || lower.contains("credit balance too low") {
-        return Some(ErrorKind::Billing);
-    }
-    if lower.contains("organization has been disabled")
-        || lower.contains("account has been disabled")
-    {
-        return Some(ErrorKind::Permission);
-    }
-    None
 }
 
 /// A 429 while the subscription's unified window (or its 5h / 7d window) is `rejected` is the
@@ -95,7 +38,7 @@ fn unified_window(input: &Input<'_>, mut e: ParsedError) -> ParsedError {
         e.kind = ErrorKind::QuotaExceeded;
         e.scope = Scope::Account;
         if let Some(t) = reset {
-            waits::set_wait(&mut e, headers::Wait::At(t));
+            waits::set_wait(&mut e, crate::block::Wait::At(t));
         }
     }
     e

@@ -3,31 +3,40 @@
 //! (epoch s) or `resets_in_seconds`; a 429 whose `x-codex-*-used-percent` says 100 is the same.
 //! Shared OpenAI codes are in `openai`; `response.failed` streams are read by `sse`/`envelope`.
 
-use super::headers::{self, Wait};
+use super::headers;
 use super::input::Input;
+use super::rules::{anthropic, first_match, glm, google, openai, Rule};
 use super::waits::{finish, set_wait};
-use super::{claude, glm, google, openai};
 use super::{ErrorKind, Headers, ParsedError, Scope};
+use crate::block::Wait;
+
+/// Codex's rule order: any 401 first, then the OpenAI codes it shares, the other envelopes,
+/// and last a bare 429 whose window headers say exhausted.
+const RULES: &[Rule] = &[
+    any_401,
+    openai::by_code,
+    anthropic::by_type,
+    google::by_status,
+    glm::by_code,
+    openai::by_server_type,
+    anthropic::by_generic_type,
+    exhausted_window,
+];
 
 pub fn parse(status: u16, headers: &Headers, body: &[u8]) -> ParsedError {
     let input = Input::read(status, headers, body);
-    let e = if input.status == 401 {
+    finish(&input, with_plan_reset(&input, first_match(&input, RULES)))
+}
+
+/// The ChatGPT backend's 401 is the credential's, whatever the body says.
+fn any_401(input: &Input<'_>) -> Option<ParsedError> {
+    (input.status == 401).then(|| {
         let mut e = input.fallback();
         e.kind = ErrorKind::Authentication;
         e.scope = Scope::Account;
         e.retryable = true;
         e
-    } else {
-        openai::by_code(&input)
-            .or_else(|| claude::by_type(&input))
-            .or_else(|| google::by_status(&input))
-            .or_else(|| glm::by_code(&input))
-            .or_else(|| openai::by_server_type(&input))
-            .or_else(|| claude::by_generic_type(&input))
-            .or_else(|| exhausted_window(&input))
-            .unwrap_or_else(|| input.fallback())
-    };
-    finish(&input, with_plan_reset(&input, e))
+    })
 }
 
 /// A 429 with no usable body while a Codex window header reads 100 %: the plan window.

@@ -2,6 +2,7 @@
 //! legacy reasons, Terms-of-Service suspensions.
 
 use super::*;
+use crate::parse::{ErrorKind, Scope};
 
 fn p(status: u16, body: &str) -> ParsedError {
     parse(status, &Headers::new(), body.as_bytes())

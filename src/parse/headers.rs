@@ -8,14 +8,8 @@ use std::time::SystemTime;
 use chrono::{DateTime, Utc};
 
 use super::Headers;
+use crate::block::Wait;
 use crate::time::{clamp, from_millis, parse_duration, parse_ts_clamped, Timestamp};
-
-/// A wait as the payload states it: relative or absolute.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Wait {
-    AfterMs(u64),
-    At(Timestamp),
-}
 
 /// `retry-after-ms`, else `Retry-After` as seconds or an HTTP-date.
 pub fn retry_after(h: &Headers) -> Option<Wait> {

@@ -1,6 +1,7 @@
-//! Error classification: the `ParsedError` every failure becomes, its `ErrorKind` and `Scope`,
-//! response `Headers`, and the one entry point `parse(provider, status, headers, body)`.
-//! The per-provider rules live in `claude`, `codex`, `openai`, `google`, `glm`; shared reading in
+//! Error classification: how a failed response becomes the `ParsedError` of the shared words
+//! (`vocab`), response `Headers`, and the one entry point `parse(provider, status, headers, body)`.
+//! Each provider parser (`claude`, `codex`, `openai`, `google`, `glm`) states its rule order as
+//! one table of the rules in `rules/` (one file per envelope); shared reading in
 //! `envelope`, `sse`, `headers`, `text`, `waits`; `observe_headers` in `observe`. This file holds
 //! the shared types and the dispatch. Everything is pure and total: any bytes in, a verdict out.
 
@@ -14,136 +15,23 @@ mod headers;
 mod input;
 mod observe;
 pub mod openai;
+mod rules;
 mod sse;
 mod summary;
 mod text;
 mod waits;
 
+pub use crate::block::MAX_WAIT_MS;
 pub use observe::observe_headers;
-pub use waits::MAX_WAIT_MS;
 
 use serde::{Deserialize, Serialize};
 
 use crate::ids::Provider;
-use crate::scrub::{ScrubbedCode, ScrubbedMessage};
-use crate::time::{serde_ts_opt, Timestamp};
+pub use crate::vocab::{ErrorKind, ParsedError, Scope};
 
 /// At most this much of a body is ever read: bounded time and memory for any input.
 pub const MAX_BODY: usize = 64 * 1024;
 pub use crate::scrub::{MAX_CODE, MAX_MESSAGE};
-
-/// What went wrong, as far as rotation is concerned.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    RateLimit,
-    QuotaExceeded,
-    Authentication,
-    Permission,
-    NotFound,
-    Overloaded,
-    Transient,
-    InvalidRequest,
-    Billing,
-}
-
-impl ErrorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::RateLimit => "rate_limit",
-            ErrorKind::QuotaExceeded => "quota_exceeded",
-            ErrorKind::Authentication => "authentication",
-            ErrorKind::Permission => "permission",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::Overloaded => "overloaded",
-            ErrorKind::Transient => "transient",
-            ErrorKind::InvalidRequest => "invalid_request",
-            ErrorKind::Billing => "billing",
-        }
-    }
-
-    /// The scope a kind has when the payload says nothing more specific.
-    pub fn default_scope(self) -> Scope {
-        match self {
-            ErrorKind::Authentication | ErrorKind::Permission | ErrorKind::Billing => {
-                Scope::Account
-            }
-            _ => Scope::Model,
-        }
-    }
-
-    /// Whether another account may succeed where this one failed.
-    pub fn retryable(self) -> bool {
-        !matches!(self, ErrorKind::InvalidRequest)
-    }
-}
-
-/// Whether a block applies to one model of the account or to the whole account.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    Account,
-    Model,
-}
-
-/// One classified failure. Carried whole by `request_failed` events, so it holds no secret:
-/// every text field is [`crate::scrub::Scrubbed`] (tokens redacted, length bounded), however
-/// the error was built: by a parser, by hand, or decoded from a log.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
-pub struct ParsedError {
-    pub kind: ErrorKind,
-    pub scope: Scope,
-    /// HTTP status; `None` for network errors that never got a response.
-    pub status: Option<u16>,
-    /// Provider error code (`insufficient_quota`, `1113`, `RATE_LIMIT_EXCEEDED`, ...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<ScrubbedCode>,
-    /// Provider error type / status (`rate_limit_error`, `RESOURCE_EXHAUSTED`, ...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_type: Option<ScrubbedCode>,
-    pub message: ScrubbedMessage,
-    /// A wait the payload states, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry_after_ms: Option<u64>,
-    /// An absolute reset time the payload states.
-    #[serde(
-        default,
-        with = "serde_ts_opt",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub reset_at: Option<Timestamp>,
-    /// Whether another account may succeed.
-    pub retryable: bool,
-    /// The provider disabled the account for good (e.g. a Terms of Service suspension): the
-    /// account is disabled rather than retried on a timer.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub disables_account: bool,
-}
-
-impl ParsedError {
-    /// A classification with the kind's default scope and retryability and no stated wait.
-    pub fn new(kind: ErrorKind, status: Option<u16>, message: impl AsRef<str>) -> Self {
-        ParsedError {
-            kind,
-            scope: kind.default_scope(),
-            status,
-            code: None,
-            error_type: None,
-            message: ScrubbedMessage::new(message.as_ref()),
-            retry_after_ms: None,
-            reset_at: None,
-            retryable: kind.retryable(),
-            disables_account: false,
-        }
-    }
-
-    /// A network failure with no HTTP response (connect refused, reset, timeout).
-    pub fn network(message: impl AsRef<str>) -> Self {
-        let mut e = ParsedError::new(ErrorKind::Transient, None, message);
-        e.code = Some("network".into());
-        e
-    }
-}
 
 /// Response headers, names lower-cased, looked up case-insensitively.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,9 +59,11 @@ impl Headers {
         self.0.is_empty()
     }
     /// Parses `"name: value"` lines as given on the command line.
-    pub fn parse_line(&mut self, line: &str) -> Result<(), crate::Error> {
+    pub fn parse_line(&mut self, line: &str) -> Result<(), crate::error::Error> {
         let (k, v) = line.split_once(':').ok_or_else(|| {
-            crate::Error::InvalidInput(format!("header must look like 'name: value', got {line:?}"))
+            crate::error::Error::InvalidInput(format!(
+                "header must look like 'name: value', got {line:?}"
+            ))
         })?;
         self.insert(k, v.trim());
         Ok(())
@@ -203,7 +93,7 @@ impl std::fmt::Debug for Headers {
 /// Classifies one failed response. Pure and total: reads at most [`MAX_BODY`] bytes of `body`.
 ///
 /// Decisions taken here:
-/// - each provider parser tries its own rules first, then the other envelopes' (Anthropic
+/// - each provider parser's table tries its own rules first, then the other envelopes' (Anthropic
 ///   `error.type`, OpenAI `code`, Google `status`/`details`, GLM numeric codes), then the
 ///   generic `invalid_request_error`, then the status code;
 /// - stated waits, first found wins: a structured body field (Google details, Codex

@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use super::headers::{epoch_or_rfc3339, non_negative};
 use super::Headers;
-use crate::event::QuotaObservation;
 use crate::ids::{Model, Provider};
 use crate::time::{add, parse_duration, parse_ts, Timestamp};
+use crate::vocab::QuotaObservation;
 
 /// Every quota window the headers of a response to a request for `model` describe. Header
 /// families are distinct, so all are read whatever the provider (compatible endpoints forward

@@ -1,32 +1,15 @@
 //! The shared last step of every provider parser: fill in the wait the payload states, in
 //! precedence order (a structured body field set by the provider parser > headers > message
 //! prose > a non-exhausted limit's reset), clamp it to 8 days, and mark Terms-of-Service
-//! suspensions; and [`wait_until`], the one place a stated wait becomes a time. Default waits
-//! are not here: the state machine applies them.
+//! suspensions. Turning a stated wait into a time (`block::until`) and default waits
+//! (`block::decide`) are not here.
 
-use std::time::Duration;
-
-use super::headers::{self, Wait};
+use super::headers;
 use super::input::Input;
 use super::text;
 use super::{ErrorKind, ParsedError};
-use crate::time::{add, clamp, Timestamp};
-
-/// A stated wait is clamped to at most this: a provider cannot park an account for longer.
-pub const MAX_WAIT_MS: u64 = 8 * 24 * 3600 * 1000;
-
-/// When a wait stated in a response received at `at` ends: `at` plus the stated duration, or
-/// the stated reset time; never later than `at` + 8 days, and always a time an event can hold
-/// (years 0000-9999, whole milliseconds). The block, the quota window's reset and the
-/// `request_failed` event's `reset_at` are all computed here, so they agree.
-pub fn wait_until(at: Timestamp, wait: Wait) -> Timestamp {
-    let latest = add(at, Duration::from_millis(MAX_WAIT_MS));
-    let until = match wait {
-        Wait::AfterMs(ms) => add(at, Duration::from_millis(ms.min(MAX_WAIT_MS))),
-        Wait::At(t) => clamp(t),
-    };
-    until.min(latest)
-}
+use crate::block::{Wait, MAX_WAIT_MS};
+use crate::time::clamp;
 
 /// Completes a classification with the stated wait and the account-disabling flag.
 pub fn finish(input: &Input<'_>, mut e: ParsedError) -> ParsedError {

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{QuotaObservation, Usage};
 use crate::ids::{Model, Provider};
-use crate::parse::Scope;
 use crate::quota::tracker::{QuotaTracker, QuotaView};
 use crate::quota::window::QuotaSettings;
 use crate::time::Timestamp;
+use crate::vocab::Scope;
+use crate::vocab::{QuotaObservation, Usage};
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct AccountQuota {

@@ -28,8 +28,8 @@ pub use tracker::{QuotaTracker, QuotaView};
 pub use usage::extract_usage;
 pub use window::{QuotaSettings, UsageWindow};
 
-use crate::parse::ParsedError;
 use crate::time::Timestamp;
+use crate::vocab::ParsedError;
 
 /// When the window a quota error refers to resets: the end of the wait the error states, the
 /// same time (8-day clamp included) the block it caused lasts until; `None` when the payload

@@ -65,9 +65,9 @@ pub fn least_used_key<T: Ord>(requests_in_window: u64, tie: T) -> LeastUsedKey<T
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::QuotaObservation;
     use crate::ids::Model;
     use crate::time::parse_ts;
+    use crate::vocab::QuotaObservation;
     use std::time::Duration;
 
     fn t(s: &str) -> Timestamp {

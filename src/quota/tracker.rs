@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{QuotaObservation, Usage};
 use crate::ids::Model;
 use crate::quota::learn::{LearnedLimit, LimitDimension, Sample};
 use crate::quota::window::UsageWindow;
 use crate::time::{add, serde_ts_opt, Timestamp};
+use crate::vocab::{QuotaObservation, Usage};
 
 /// Provider windows remembered per tracker (e.g. Claude 5h + 7d, Codex primary + secondary,
 /// Anthropic requests + tokens); the oldest is forgotten beyond this, keeping memory bounded.

@@ -6,8 +6,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::event::Usage;
 use crate::ids::Provider;
+use crate::vocab::Usage;
 
 /// Bytes read from each end of a body: the final stream chunk (with the usage) is at the end.
 const HALF: usize = 64 * 1024;

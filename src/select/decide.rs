@@ -7,11 +7,12 @@
 use std::time::Duration;
 
 use super::Strategy;
-use crate::event::{BlockReason, CooldownOff, IgnoredBlock, Skip};
+use crate::event::{CooldownOff, IgnoredBlock, Skip};
 use crate::ids::{AccountId, Provider};
 use crate::quota::rank::account_quota_key;
 use crate::state::{Account, KeySelector, State, Unavailable};
 use crate::time::{add, Timestamp};
+use crate::vocab::BlockReason;
 
 /// What the caller adds to a selection.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

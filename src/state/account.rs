@@ -4,9 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{BlockReason, CredentialKind, DisableReason, Identity};
-use crate::ids::{AccountId, Model, Provider, RequestId};
+use crate::block::merge::quota_block_open;
+use crate::block::{Block, QuotaStanding, Standing};
+use crate::event::{CredentialKind, DisableReason, Identity};
+use crate::ids::{AccountId, Model, Provider};
 use crate::time::Timestamp;
+use crate::vocab::BlockReason;
 
 /// Whether an account takes part in selection at all.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -24,22 +27,6 @@ impl AccountStatus {
             AccountStatus::Disabled(DisableReason::NeedsReauth) => "needs_reauth",
             AccountStatus::Disabled(_) => "disabled",
         }
-    }
-}
-
-/// A block in force (or expired, until someone clears or overwrites it).
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-pub struct Block {
-    pub reason: BlockReason,
-    pub since: Timestamp,
-    pub until: Timestamp,
-    /// The request currently leased to this block as a half-open probe, and when.
-    pub probe: Option<(RequestId, Timestamp)>,
-}
-
-impl Block {
-    pub fn in_force(&self, now: Timestamp) -> bool {
-        self.until > now
     }
 }
 
@@ -113,6 +100,22 @@ impl Account {
         self.models
             .as_ref()
             .is_none_or(|m| m.iter().any(|x| &**x == model))
+    }
+
+    /// Where this account stands on quota backoff for `model` at `at`: what the block rules
+    /// read when a quota error comes in.
+    pub fn standing(&self, model: &str, at: Timestamp) -> Standing {
+        let h = self.health.get(model);
+        Standing {
+            account: QuotaStanding {
+                level: self.quota_level,
+                open: quota_block_open(&self.account_block, at),
+            },
+            model: QuotaStanding {
+                level: h.map_or(0, |h| h.quota_level),
+                open: h.is_some_and(|h| quota_block_open(&h.block, at)),
+            },
+        }
     }
 
     /// The reason this account cannot serve `model` at `now`, if any: what holds the whole

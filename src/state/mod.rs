@@ -1,11 +1,11 @@
 //! Projections: the state every decision reads, rebuilt by folding events with the pure
 //! [`State::apply`]. No clock, IO or randomness here: time comes from each event's `at`.
-//! Block durations are decided at report time (`rules`) and arrive on the events.
+//! Blocks are decided at report time (`block::decide`) and arrive on the events; the fold puts
+//! them in force and lifts them with `block`'s merge and lift.
 
 mod account;
 mod cell;
 mod outcome;
-pub mod rules;
 mod selected;
 mod selector;
 mod sessions;
@@ -15,7 +15,8 @@ use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use account::{Account, AccountStatus, Block, ModelHealth, RefreshState, Unavailable};
+pub use crate::block::Block;
+pub use account::{Account, AccountStatus, ModelHealth, RefreshState, Unavailable};
 pub use cell::{Counter, Locked};
 pub use selector::{KeySelector, SelectorState};
 pub use sessions::{Affinity, SessionShard, Sessions, SESSION_IDLE};

@@ -50,7 +50,7 @@ impl State {
         sticky: bool,
     ) {
         if !sticky {
-            if e.strategy == crate::select::Strategy::Weighted && !e.probe {
+            if e.strategy == crate::vocab::Strategy::Weighted && !e.probe {
                 // The candidates were the tier's accounts allowing the model, less those skipped.
                 let candidates: Vec<(AccountId, u32)> = self
                     .provider_accounts(e.provider)

@@ -16,6 +16,7 @@ pub const MIGRATIONS: [(&str, &str); 4] = [
         "0001_events.sql",
         include_str!("../../schema/0001_events.sql"),
     ),
+    // Also what a writer runs on an exported log, which has no credentials table.
     (
         "0002_credentials.sql",
         include_str!("../../schema/0002_credentials.sql"),
@@ -188,11 +189,16 @@ pub fn migrate(conn: &mut Connection, from: i64) -> Result<()> {
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
     }
-    // An exported log has no credentials table; a writer needs one (empty).
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS credentials (account TEXT PRIMARY KEY, generation INTEGER NOT NULL, \
-         secrets TEXT NOT NULL, expires_at TEXT NULL)",
+    // An exported log has no credentials table; a writer needs one (empty), made by the same
+    // migration file as every other log's.
+    let has_credentials: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'credentials')",
+        [],
+        |r| r.get(0),
     )?;
+    if !has_credentials {
+        conn.execute_batch(MIGRATIONS[1].1)?;
+    }
     Ok(())
 }
 

@@ -99,12 +99,12 @@ fn one_of_each_kind() -> Vec<Event> {
             excluded: vec![],
             skipped: vec![Skip {
                 account: id(2),
-                reason: BlockReason::RateLimit,
+                reason: BlockReason::Error(ErrorKind::RateLimit),
                 until: Some(until),
             }],
             cooldown_disabled: false,
             cooldown_ignored: Some(IgnoredBlock {
-                reason: BlockReason::RateLimit,
+                reason: BlockReason::Error(ErrorKind::RateLimit),
                 until: Some(until),
                 by: CooldownOff::Account,
             }),
@@ -122,7 +122,7 @@ fn one_of_each_kind() -> Vec<Event> {
             skipped: vec![
                 Skip {
                     account: id(2),
-                    reason: BlockReason::QuotaExceeded,
+                    reason: BlockReason::Error(ErrorKind::QuotaExceeded),
                     until: Some(until),
                 },
                 Skip {
@@ -152,7 +152,7 @@ fn one_of_each_kind() -> Vec<Event> {
             error: err,
             block: Some(BlockSet {
                 scope: Scope::Model,
-                reason: BlockReason::RateLimit,
+                reason: BlockReason::Error(ErrorKind::RateLimit),
                 until,
                 level: 0,
             }),

@@ -91,7 +91,10 @@ fn an_account_quota_block_survives_a_success_on_another_model() {
     for m in ["gpt-5", "gpt-5-codex-mini"] {
         assert_eq!(
             until_of(&e, a, m, clock.now()),
-            Some((BlockReason::QuotaExceeded, t("2026-01-01T02:00:00Z")))
+            Some((
+                BlockReason::Error(ErrorKind::QuotaExceeded),
+                t("2026-01-01T02:00:00Z")
+            ))
         );
     }
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use rotor::event::BlockReason;
+use rotor::event::{BlockReason, ErrorKind};
 use rotor::parse::Headers;
 use rotor::time::ManualClock;
 use rotor::{Engine, NewAccount, Outcome, Provider, SelectOpts, Strategy};
@@ -201,7 +201,7 @@ fn no_account_names_the_earliest_time_and_every_skip_reason() {
     assert!(no
         .skipped
         .iter()
-        .all(|s| s.reason == BlockReason::RateLimit));
+        .all(|s| s.reason == BlockReason::Error(ErrorKind::RateLimit)));
     // Excluded accounts say why, but never make up an earliest time.
     clock.advance(Duration::from_secs(10));
     let ex = SelectOpts {

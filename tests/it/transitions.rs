@@ -56,7 +56,10 @@ fn a_success_of_a_request_leased_before_the_block_leaves_it_in_force() {
     // Then the block stands (only the failure streak is reset)
     assert_eq!(
         until_of(&e, a, M, clock.now()),
-        Some((BlockReason::RateLimit, t("2026-01-01T00:01:01Z")))
+        Some((
+            BlockReason::Error(ErrorKind::RateLimit),
+            t("2026-01-01T00:01:01Z")
+        ))
     );
     e.with_state(|s| assert_eq!(s.accounts[&a].health[M].consecutive_failures, 0));
 }
@@ -73,7 +76,10 @@ fn a_model_scope_failure_blocks_one_model_and_an_account_scope_one_every_model()
         .unwrap();
     assert_eq!(
         until_of(&e, a, M, clock.now()),
-        Some((BlockReason::RateLimit, t("2026-01-01T00:00:05Z")))
+        Some((
+            BlockReason::Error(ErrorKind::RateLimit),
+            t("2026-01-01T00:00:05Z")
+        ))
     );
     assert_eq!(until_of(&e, a, "gpt-4o-mini", clock.now()), None);
     // 401 on an API key: authentication, account scope, 30 min
@@ -85,7 +91,10 @@ fn a_model_scope_failure_blocks_one_model_and_an_account_scope_one_every_model()
     for m in [M, "gpt-4o-mini", "o3"] {
         assert_eq!(
             until_of(&e, a, m, clock.now()),
-            Some((BlockReason::Authentication, t("2026-01-01T00:30:00Z"))),
+            Some((
+                BlockReason::Error(ErrorKind::Authentication),
+                t("2026-01-01T00:30:00Z")
+            )),
             "{m}"
         );
     }
@@ -147,7 +156,10 @@ fn a_cancelled_request_blocks_nothing_and_a_network_error_is_transient_for_the_m
     assert_eq!(r.error.unwrap().kind, ErrorKind::Transient);
     assert_eq!(
         until_of(&e, a, M, clock.now()),
-        Some((BlockReason::Transient, t("2026-01-01T00:01:00Z")))
+        Some((
+            BlockReason::Error(ErrorKind::Transient),
+            t("2026-01-01T00:01:00Z")
+        ))
     );
     assert_eq!(until_of(&e, a, "o3", clock.now()), None);
 }
@@ -190,7 +202,7 @@ fn clear_lifts_a_block_at_once() {
         .unwrap();
     assert_eq!(
         until_of(&e, a, M, clock.now()).unwrap().0,
-        BlockReason::Billing
+        BlockReason::Error(ErrorKind::Billing)
     );
     e.clear(a, None).unwrap();
     assert_eq!(lease(&e, P, M).account, a);
