@@ -33,8 +33,8 @@ pub mod vocab;
 
 pub use config::Config;
 pub use engine::{
-    AccountChanges, Attempt, Engine, EngineBuilder, ExecuteError, Lease, NewAccount, NoAccount, Outcome,
-    RefreshOutcome,
+    AccountChanges, Attempt, Engine, EngineBuilder, ExecuteError, Lease, NewAccount, NoAccount,
+    Outcome, RefreshOutcome, ReportFor,
 };
 pub use error::{Error, Result};
 pub use ids::{AccountId, Model, Provider, RequestId};

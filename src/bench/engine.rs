@@ -54,7 +54,7 @@ pub fn engine_with_accounts(
             x ^= x << 17;
             if x.is_multiple_of(block_every as u64) {
                 let outcome = Outcome::failure(429, headers.clone(), body.to_vec());
-                engine.report_for(account, model, None, None, outcome, at, None)?;
+                engine.report_for(crate::ReportFor::new(account, model, at), outcome)?;
             }
         }
     }
@@ -201,7 +201,7 @@ pub fn select_scaling(
 /// the events are durable when the clock stops. Returns events appended.
 pub fn append(engine: &Engine, names: &[String], requests: usize) -> Result<Throughput> {
     let opts = SelectOpts::default();
-    let before = engine.with_state(|s| s.last_seq.get());
+    let before = engine.last_seq();
     let start = Instant::now();
     for i in 0..requests {
         if let Ok(lease) = engine.select(PROVIDER, &names[i % names.len()], &opts) {
@@ -210,7 +210,7 @@ pub fn append(engine: &Engine, names: &[String], requests: usize) -> Result<Thro
     }
     engine.flush_blocking()?;
     let elapsed = start.elapsed();
-    let rows = engine.with_state(|s| s.last_seq.get()) - before;
+    let rows = engine.last_seq() - before;
     Ok(Throughput { rows, elapsed })
 }
 
@@ -241,7 +241,7 @@ pub fn write_checkpoint_at(path: &Path, seq: u64) -> Result<usize> {
     let bytes = checkpoint::encode(&state).unwrap_or_default();
     conn.execute(
         "INSERT OR REPLACE INTO checkpoints (seq, data) VALUES (?1, ?2)",
-        params![state.last_seq.get() as i64, bytes],
+        params![state.last_seq as i64, bytes],
     )?;
     Ok(bytes.len())
 }

@@ -230,7 +230,12 @@ pub fn report(ctx: &Ctx, a: ReportArgs) -> Result<i32> {
         Some(status) => Outcome::failure(status, headers, body),
     };
     let at = a.at.unwrap_or_else(|| engine.now());
-    let r = engine.report_for(account, &model, a.request, generation, outcome, at, None)?;
+    let target = crate::ReportFor {
+        request: a.request,
+        generation,
+        ..crate::ReportFor::new(account, &model, at)
+    };
+    let r = engine.report_for(target, outcome)?;
     engine.flush_blocking()?;
     if ctx.json {
         ctx.print_json(

@@ -61,7 +61,7 @@ impl EngineBuilder {
     /// Opens the log for writing (exclusively), folds it, and starts the writer thread.
     pub fn open(self) -> Result<Engine> {
         // Bad token URLs fail here, before the log is touched.
-        let refresh = refreshers::Refreshers::build(&self.config, self.endpoints, self.refreshers)?;
+        let refresh = refresh::Refreshers::build(&self.config, self.endpoints, self.refreshers)?;
         let log = match &self.path {
             Some(p) => store::open_writable(p)?,
             None => store::open_in_memory()?,
@@ -79,11 +79,7 @@ impl EngineBuilder {
         let thread = Writer::spawn(log.conn)?;
         Ok(Engine {
             inner: Arc::new(Inner {
-                core: RwLock::new(Core {
-                    state,
-                    creds,
-                    checkpoint_seq: loaded.checkpoint_seq,
-                }),
+                core: RwLock::new(Core::new(state, creds, loaded.checkpoint_seq)),
                 checkpoint_due: Default::default(),
                 writer: thread.handle,
                 join: Mutex::new(Some(thread.join)),

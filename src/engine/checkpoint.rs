@@ -50,7 +50,7 @@ pub fn decode(seq: u64, bytes: &[u8]) -> Option<State> {
         return None;
     }
     let state: State = serde_json::from_str(head.state.get()).ok()?;
-    (state.last_seq.get() == seq).then_some(state)
+    (state.last_seq == seq).then_some(state)
 }
 
 /// How a log was opened: from which checkpoint (0 = none) and how many events were folded.
@@ -81,7 +81,7 @@ pub fn load_state(conn: &Connection, unknown: Unknown) -> Result<(State, Loaded)
     };
     let mut state = start.unwrap_or_default();
     let loaded = Loaded {
-        checkpoint_seq: state.last_seq.get(),
+        checkpoint_seq: state.last_seq,
         folded: fold_onto(conn, &mut state, unknown)?,
     };
     Ok((state, loaded))
@@ -90,7 +90,7 @@ pub fn load_state(conn: &Connection, unknown: Unknown) -> Result<(State, Loaded)
 /// Folds every event after `state.last_seq` onto `state`; returns how many were applied.
 pub fn fold_onto(conn: &Connection, state: &mut State, unknown: Unknown) -> Result<u64> {
     let mut n = 0u64;
-    store::read::for_each_event(conn, state.last_seq.get(), None, unknown, |rec| {
+    store::read::for_each_event(conn, state.last_seq, None, unknown, |rec| {
         state.apply(&rec);
         n += 1;
         Ok(())

@@ -3,9 +3,9 @@
 //! events go to the writer's queue. Reporting outcomes is in `report.rs`.
 //!
 //! Two paths. The common one holds the projection lock *shared* plus the one (provider, model)
-//! key's own lock (and its session's shard, if any), so selections of different models run side
-//! by side on different cores: it decides, advances the key's cursor, bumps a lease counter
-//! (`State::commit_selected`, the fold's own code), moves the session and queues the event
+//! key's own lock (and its session's shard, if any; both in `live.rs`), so selections of
+//! different models run side by side on different cores: it decides, commits the selection's
+//! effect with `state::selected::commit` (the function the fold calls) and queues the event
 //! before letting go. A selection that changes structure (a half-open probe, a key or an
 //! (account, model) seen for the first time) takes the lock exclusively and goes through the
 //! fold like every other event.
@@ -15,7 +15,8 @@ use std::sync::Arc;
 use super::{Core, Engine, Lease, NoAccount};
 use crate::event::{self, BlockReason, Event};
 use crate::ids::{AccountId, Model, Provider, RequestId};
-use crate::select::{decide, decide_with, Choice, Policy, Recall, Refusal, SelectOpts};
+use crate::select::{decide_with, Choice, Policy, Recall, Refusal, SelectOpts};
+use crate::state::selected;
 use crate::time::Timestamp;
 
 /// What a selection returns, and the accounts it passed over because their tokens expired.
@@ -86,10 +87,10 @@ impl Engine {
     /// The shared-lock path; `None` when this selection must take the exclusive one.
     fn select_shared(&self, ask: &Ask<'_>, model: &str) -> Option<Decided> {
         let core = self.inner.core.read();
-        let (model, cell) = core.state.selector.key(ask.provider, model)?;
-        // Lock order: the session's shard, then the key (the exclusive path takes neither).
+        let (model, cell) = core.selector.key(ask.provider, model)?;
+        // Lock order: the session's shard, then the key (as the exclusive path).
         let session = ask.opts.session.as_deref();
-        let mut shard = session.map(|s| core.state.selector.sessions.shard(s).lock());
+        let mut shard = session.map(|s| core.selector.shard(s).lock());
         let mut key = cell.lock();
         let previous = session
             .zip(shard.as_deref())
@@ -100,12 +101,11 @@ impl Engine {
         };
         let p = ask.provider;
         let decision = decide_with(&core.state, recall, p, model, ask.opts, ask.at, ask.policy);
-        let mut health = None;
         if let Ok(c) = &decision {
             // A probe marks a block, a first lease creates the (account, model) health: both
             // change structure, which only the exclusive path may.
-            health = core
-                .state
+            let state = &core.state;
+            let health = state
                 .accounts
                 .get(&c.account)
                 .and_then(|a| a.health.get(model));
@@ -115,13 +115,15 @@ impl Engine {
         }
         let (event, out, expired) = self.decided(&core, ask, model.clone(), decision);
         if let Event::Selected(e) = &event {
-            // As the fold: a session kept on its account leaves the cursor alone, and every
-            // request of a session keeps it alive.
-            let sticky = previous == Some(e.account);
-            core.state.commit_selected(&mut key, health, e, sticky);
-            if let (Some(m), Some(s)) = (shard.as_deref_mut(), session) {
-                m.remember(s, e.account, ask.at);
-            }
+            let weighted =
+                selected::weighted_candidates(&core.state.accounts, &core.state.order, e);
+            selected::commit(
+                &mut key,
+                shard.as_deref_mut(),
+                ask.at,
+                e,
+                weighted.as_deref(),
+            );
         }
         if let Err(e) = self.record_shared(&core, ask.at, event) {
             tracing::error!(%e, "recording a selection failed");
@@ -132,18 +134,25 @@ impl Engine {
     fn select_exclusive(&self, ask: &Ask<'_>, model: &str) -> Decided {
         let mut core = self.inner.core.write();
         // Reuse the interned model name when this (provider, model) was seen before.
-        let model: Model = match core.state.selector.key(ask.provider, model) {
+        let model: Model = match core.selector.key(ask.provider, model) {
             Some((m, _)) => m.clone(),
             None => Model::from(model),
         };
-        let decision = decide(
-            &core.state,
-            ask.provider,
-            &model,
-            ask.opts,
-            ask.at,
-            ask.policy,
-        );
+        let decision = {
+            // Uncontended under the exclusive lock; let go before the fold writes through them.
+            let session = ask.opts.session.as_deref();
+            let previous = session.and_then(|s| core.selector.shard(s).lock().get(s, ask.at));
+            let key = core
+                .selector
+                .key(ask.provider, &model)
+                .map(|(_, k)| k.lock());
+            let recall = Recall {
+                key: key.as_deref(),
+                session: previous,
+            };
+            let (p, opts) = (ask.provider, ask.opts);
+            decide_with(&core.state, recall, p, &model, opts, ask.at, ask.policy)
+        };
         let (event, out, expired) = self.decided(&core, ask, model, decision);
         if let Err(e) = self.record(&mut core, ask.at, event, None) {
             tracing::error!(%e, "recording a selection failed");

@@ -1,7 +1,8 @@
-//! The `Engine` handle services embed: open a log (newest checkpoint + folded tail), manage
-//! accounts, `select` and `report` (in `hot.rs`), `execute` (in `execute.rs`), `flush` and
-//! `close`. Cheap to clone; all clones share one state and one writer. Decisions live in
-//! `select`, rules in `state::rules`.
+//! The `Engine` handle services embed, a façade: open (`builder.rs`: newest checkpoint + folded
+//! tail), accounts, `select` (`hot.rs`), `report` (`report/`), `execute`, refresh (`refresh/`),
+//! `flush` and `close`. Every event goes through the recorder (`recorder.rs`: apply, queue,
+//! checkpoint) into the live projections (`live.rs`). Cheap to clone; all clones share one
+//! state and one writer. Decisions live in `select`, rules in `state::rules`.
 
 mod accounts;
 mod builder;
@@ -11,18 +12,16 @@ mod gauges;
 mod hot;
 mod import;
 mod lease;
+mod live;
+mod recorder;
 mod refresh;
-mod refresh_outcome;
-mod refresh_skips;
-mod refreshers;
 mod report;
-mod scheduler;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use parking_lot::{Mutex, RwLock};
 
@@ -31,17 +30,14 @@ pub use builder::EngineBuilder;
 pub use execute::{Attempt, ExecuteError};
 pub use import::{ImportAction, ImportOptions};
 pub use lease::{Lease, NewAccount, NoAccount, Outcome};
-pub use refresh::{RefreshOutcome, RefreshSkip};
-pub use refresh_skips::SkippedRefresh;
-pub use report::Reported;
-pub use scheduler::DueScan;
+pub use refresh::{DueScan, RefreshOutcome, RefreshSkip, SkippedRefresh};
+pub use report::{ReportFor, Reported};
 
 use crate::config::Config;
-use crate::event::Event;
 use crate::ids::AccountId;
 use crate::secret::Secrets;
 use crate::state::State;
-use crate::store::{self, CredentialWrite, StoredCredential, Unknown, Writer, WriterLock};
+use crate::store::{self, Unknown, Writer, WriterLock};
 use crate::time::{Clock, SystemClock, Timestamp};
 use crate::Result;
 
@@ -64,23 +60,13 @@ struct Inner {
     config: Config,
     /// Jitter for `execute`'s waits; seedable so tests and demos are reproducible.
     jitter: Mutex<rand::rngs::StdRng>,
-    refresh: refreshers::Refreshers,
+    refresh: refresh::Refreshers,
     gauges_seen: Mutex<gauges::GaugesSeen>,
     path: Option<PathBuf>,
     _lock: Option<WriterLock>,
 }
 
-/// Projections and the live credentials, behind one read-write lock. Every event is applied
-/// and queued for the writer while the lock is held, so the log's order is an order in which
-/// the events could have been applied one by one: exclusive holders are totally ordered, and
-/// the selections that share the lock touch disjoint state (one key's cell each) or are
-/// ordered by that cell's lock. Replaying the log therefore reproduces every decision.
-pub(crate) struct Core {
-    pub state: State,
-    pub creds: rustc_hash::FxHashMap<AccountId, Arc<StoredCredential>>,
-    /// Seq of the newest checkpoint written or loaded (0: none), to checkpoint on close.
-    pub checkpoint_seq: u64,
-}
+pub(crate) use live::Core;
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -122,14 +108,28 @@ impl Engine {
     /// A consistent copy of the projections (for status, tests, and explanations): taken
     /// with the lock exclusive, so no selection is half committed in it.
     pub fn state(&self) -> State {
-        self.inner.core.write().state.clone()
+        self.inner.core.write().snapshot()
     }
 
-    /// Runs `f` on the projections without copying them. Selections on other threads may
-    /// commit to the per-key cells and lease counters while `f` runs; use [`Engine::state`]
-    /// for a snapshot that must add up.
+    /// Runs `f` on the projections without copying them, less the selector's memory (cursors,
+    /// weights, lease counts, sessions: the engine keeps those behind locks of their own; read
+    /// them from [`Engine::state`]). `last_seq` there may trail [`Engine::last_seq`].
     pub fn with_state<R>(&self, f: impl FnOnce(&State) -> R) -> R {
         f(&self.inner.core.read().state)
+    }
+
+    /// [`Engine::with_state`], with lease counts: `leased(provider, model, account)`.
+    pub(crate) fn with_leases<R>(
+        &self,
+        f: impl FnOnce(&State, &dyn Fn(crate::ids::Provider, &str, AccountId) -> u64) -> R,
+    ) -> R {
+        let core = self.inner.core.read();
+        f(&core.state, &|p, m, a| core.selector.leased(p, m, a))
+    }
+
+    /// The seq of the last event recorded.
+    pub fn last_seq(&self) -> u64 {
+        self.inner.core.read().last_seq()
     }
 
     /// Resolves an account by id or label.
@@ -155,65 +155,12 @@ impl Engine {
         self.inner.writer.flush_blocking()
     }
 
-    /// Flushes and stops the writer. Other clones can no longer record events.
+    /// Flushes everything recorded so far, then drops this handle. Other clones keep working;
+    /// the writer stops (after committing its queue and, after a long tail, a checkpoint) when
+    /// the last clone is dropped.
     pub async fn close(self) -> Result<()> {
         self.flush().await?;
         Ok(())
-    }
-
-    /// Applies `event` to the projections and queues it for the log, under the exclusive lock.
-    pub(crate) fn record(
-        &self,
-        core: &mut Core,
-        at: Timestamp,
-        event: Event,
-        cred: Option<CredentialWrite>,
-    ) -> Result<()> {
-        core.state.apply_event(at, &event);
-        let seq = core.state.last_seq.bump();
-        if let Some(CredentialWrite::Put {
-            account,
-            generation,
-            secrets,
-            expires_at,
-        }) = &cred
-        {
-            core.creds.insert(
-                *account,
-                Arc::new(StoredCredential {
-                    generation: *generation,
-                    secrets: Arc::new(secrets.clone()),
-                    expires_at: *expires_at,
-                }),
-            );
-        }
-        self.inner.writer.append(at, event, cred)?;
-        let due = self.inner.checkpoint_due.swap(false, Ordering::Relaxed);
-        if seq.is_multiple_of(checkpoint::CHECKPOINT_EVERY) || due {
-            write_checkpoint(&self.inner.writer, core);
-        }
-        Ok(())
-    }
-
-    /// Queues an event whose effects the caller already committed under the shared lock
-    /// (`select`'s fast path). A checkpoint boundary crossed here is left to
-    /// [`Engine::checkpoint_if_due`].
-    pub(crate) fn record_shared(&self, core: &Core, at: Timestamp, event: Event) -> Result<()> {
-        let seq = core.state.last_seq.bump();
-        if seq.is_multiple_of(checkpoint::CHECKPOINT_EVERY) {
-            self.inner.checkpoint_due.store(true, Ordering::Relaxed);
-        }
-        self.inner.writer.append(at, event, None)
-    }
-
-    /// Writes the checkpoint a shared-lock selection asked for, if no one has yet.
-    pub(crate) fn checkpoint_if_due(&self) {
-        if self.inner.checkpoint_due.load(Ordering::Relaxed) {
-            let mut core = self.inner.core.write();
-            if self.inner.checkpoint_due.swap(false, Ordering::Relaxed) {
-                write_checkpoint(&self.inner.writer, &mut core);
-            }
-        }
     }
 
     /// The current secrets of an account (for refreshers and leases).
@@ -229,8 +176,8 @@ impl Drop for Inner {
     fn drop(&mut self) {
         // A long tail since the last checkpoint is saved now, so the next open folds little.
         let core = self.core.get_mut();
-        if core.state.last_seq.get() >= core.checkpoint_seq + checkpoint::CLOSE_MIN_TAIL {
-            write_checkpoint(&self.writer, core);
+        if core.last_seq() >= core.checkpoint_seq + checkpoint::CLOSE_MIN_TAIL {
+            recorder::write_checkpoint(&self.writer, core);
         }
         // Close the queue and wait for the thread: it commits what is queued, then exits, so
         // the log is complete before the writer lock is released.
@@ -238,32 +185,5 @@ impl Drop for Inner {
         if let Some(j) = self.join.lock().take() {
             let _ = j.join();
         }
-    }
-}
-
-/// Queues a checkpoint of the projections as they are after `core.state.last_seq`: copied
-/// under the lock, serialized on a thread of its own (the writer, often the busiest thread,
-/// only waits for the bytes when it reaches the checkpoint in its queue). A failure only costs
-/// the next open some folding, so it is logged, not returned.
-fn write_checkpoint(writer: &Writer, core: &mut Core) {
-    let seq = core.state.last_seq.get();
-    let state = core.state.clone();
-    let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    let encode = move || {
-        let _ = tx.send(checkpoint::encode(&state));
-    };
-    let encoded: store::EncodeCheckpoint = match std::thread::Builder::new()
-        .name("rotor-checkpoint".into())
-        .spawn(encode)
-    {
-        Ok(_) => Box::new(move || rx.recv().ok().flatten()),
-        Err(e) => {
-            tracing::warn!(%e, seq, "no thread for a checkpoint: skipping it");
-            return;
-        }
-    };
-    match writer.checkpoint(seq, encoded) {
-        Ok(()) => core.checkpoint_seq = seq,
-        Err(e) => tracing::warn!(%e, seq, "queueing a checkpoint failed"),
     }
 }

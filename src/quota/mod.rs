@@ -11,8 +11,9 @@
 //!   observations; `quota_observed`: `on_observation`; `state_cleared`:
 //!   `on_cleared(model, account_wide)`.
 //! - selector: `predicted_block(now, &model)` → skip as `quota_predicted` until the time;
-//!   `quota_aware` sorts by [`rank::account_quota_key`], `least_used` by
-//!   [`least_used_key`]`(requests_in_window(now, &model), tie)`; `status`: `views(now)`.
+//!   `quota_aware` sorts by [`rank::account_quota_key`]; `least_used` scores by
+//!   `requests_in_window(now, &model)` (then leases so far, in `select::decide`); `status`:
+//!   `views(now)`.
 
 pub mod account;
 pub mod learn;
@@ -23,7 +24,7 @@ pub mod window;
 
 pub use account::AccountQuota;
 pub use learn::{Estimate, LearnedLimit, LimitDimension};
-pub use rank::{least_used_key, quota_aware_key, LeastUsedKey, QuotaKey};
+pub use rank::{quota_aware_key, QuotaKey};
 pub use tracker::{QuotaTracker, QuotaView};
 pub use usage::extract_usage;
 pub use window::{QuotaSettings, UsageWindow};

@@ -1,4 +1,4 @@
-//! Pure ranking keys for the `quota_aware` and `least_used` strategies: the selector takes the
+//! Pure ranking keys for the `quota_aware` strategy: the selector takes the
 //! candidate with the smallest key. Which candidates are eligible (blocks, tiers) is the
 //! selector's business, not this file's.
 
@@ -53,13 +53,6 @@ pub fn account_quota_key<T: Ord>(
 ) -> QuotaKey<T> {
     let (remaining, reset) = quota.standing(now, model);
     quota_key(remaining, reset, tie)
-}
-
-/// `least_used` order: fewest requests in the current window, then the stable tiebreak.
-pub type LeastUsedKey<T> = (u64, T);
-
-pub fn least_used_key<T: Ord>(requests_in_window: u64, tie: T) -> LeastUsedKey<T> {
-    (requests_in_window, tie)
 }
 
 #[cfg(test)]
@@ -168,16 +161,5 @@ mod tests {
         // while for another model A's account window (70 % left) beats B
         let other: Model = "gemini-3-flash".into();
         assert!(account_quota_key(&a, &other, now, 0) < account_quota_key(&b, &other, now, 1));
-    }
-
-    #[test]
-    fn least_used_prefers_fewer_requests() {
-        let mut ks = [
-            least_used_key(5, 0),
-            least_used_key(2, 2),
-            least_used_key(2, 1),
-        ];
-        ks.sort();
-        assert_eq!(ks, [(2, 1), (2, 2), (5, 0)]);
     }
 }

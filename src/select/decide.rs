@@ -70,9 +70,8 @@ pub fn decide(
     now: Timestamp,
     policy: Policy,
 ) -> Result<Choice, Refusal> {
-    let key = state.selector.key(provider, model).map(|(_, k)| k.lock());
     let recall = Recall {
-        key: key.as_deref(),
+        key: state.selector.key(provider, model),
         session: opts
             .session
             .as_deref()
@@ -209,11 +208,7 @@ pub fn decide_with(
                             // Requests served in the quota window first, then every lease so
                             // far, so concurrent picks spread before any report comes back.
                             let served = a.quota.requests_in_window(now, model).min(1 << 30) as i64;
-                            let leased = a
-                                .health
-                                .get(model)
-                                .map_or(0, |h| h.requests.get())
-                                .min(1 << 30) as i64;
+                            let leased = key.map_or(0, |k| k.leased(a.id)).min(1 << 30) as i64;
                             -((served << 31) + leased)
                         }
                     };

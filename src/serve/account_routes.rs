@@ -22,7 +22,8 @@ use crate::NewAccount;
 
 /// One account as `GET /v1/accounts` shows it: settings, status, token expiry, refresh state
 /// and per-model counters, with the credential's fingerprint only.
-pub fn account_json(a: &Account) -> Value {
+/// `leased(provider, model, account)` counts the leases so far.
+pub fn account_json(a: &Account, leased: &dyn Fn(Provider, &str, AccountId) -> u64) -> Value {
     let mut health: Vec<_> = a.health.iter().collect();
     health.sort_unstable_by(|x, y| x.0.cmp(y.0));
     json!({
@@ -38,7 +39,7 @@ pub fn account_json(a: &Account) -> Value {
             "last_error": a.refresh.last_error,
         },
         "health": health.iter().map(|(m, h)| json!({
-            "model": m, "requests": h.requests.get(), "failures": h.failures,
+            "model": m, "requests": leased(a.provider, m, a.id), "failures": h.failures,
             "consecutive_failures": h.consecutive_failures,
         })).collect::<Vec<_>>(),
     })
@@ -55,7 +56,7 @@ fn ordered(s: &Projections) -> Vec<&Account> {
 pub async fn list(State(app): State<App>) -> Json<Value> {
     Json(
         app.engine
-            .with_state(|s| ordered(s).into_iter().map(account_json).collect()),
+            .with_leases(|s, l| ordered(s).into_iter().map(|a| account_json(a, l)).collect()),
     )
 }
 
@@ -65,7 +66,7 @@ fn resolve(app: &App, id: &str) -> Result<AccountId, ApiError> {
 
 fn one(app: &App, id: AccountId) -> Result<Json<Value>, ApiError> {
     app.engine
-        .with_state(|s| s.accounts.get(&id).map(account_json))
+        .with_leases(|s, l| s.accounts.get(&id).map(|a| account_json(a, l)))
         .map(Json)
         .ok_or_else(|| ApiError::not_found("unknown_account", format!("no account {id}")))
 }

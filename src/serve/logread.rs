@@ -189,16 +189,10 @@ pub fn explain(conn: &Connection, request: RequestId) -> Result<Option<Explanati
         }
         _ => State::default(),
     };
-    store::read::for_each_event(
-        conn,
-        state.last_seq.get(),
-        Some(before),
-        Unknown::Skip,
-        |rec| {
-            state.apply(&rec);
-            Ok(())
-        },
-    )?;
+    store::read::for_each_event(conn, state.last_seq, Some(before), Unknown::Skip, |rec| {
+        state.apply(&rec);
+        Ok(())
+    })?;
     Ok(crate::replay::explain_from(
         state,
         std::slice::from_ref(&decision),

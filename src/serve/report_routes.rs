@@ -113,15 +113,13 @@ pub async fn report(
     };
     let at = app.engine.now();
     let latency = (at - pending.issued_at).to_std().ok();
-    let r = app.engine.report_for(
-        pending.account,
-        &pending.model,
-        Some(request),
-        pending.generation,
-        outcome,
-        at,
+    let target = crate::ReportFor {
+        request: Some(request),
+        generation: pending.generation,
         latency,
-    );
+        ..crate::ReportFor::new(pending.account, &pending.model, at)
+    };
+    let r = app.engine.report_for(target, outcome);
     // The outcome is queued (or refused): from now on the log answers for this request.
     app.leases.reported(request);
     let r = r?;

@@ -37,8 +37,6 @@ pub struct ModelHealth {
     pub consecutive_failures: u32,
     /// Quota backoff level n of `base × 2^(n-1)`; 0 after a success.
     pub quota_level: u32,
-    /// Leases so far (bumped by `select` from `&self`).
-    pub requests: super::Counter,
     pub failures: u64,
 }
 

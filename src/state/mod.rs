@@ -1,12 +1,13 @@
 //! Projections: the state every decision reads, rebuilt by folding events with the pure
-//! [`State::apply`]. No clock, IO or randomness here: time comes from each event's `at`.
-//! Blocks are decided at report time (`block::decide`) and arrive on the events; the fold puts
-//! them in force and lifts them with `block`'s merge and lift.
+//! [`State::apply`]. Plain data (no locks): the live engine keeps the selector's memory behind
+//! its own locks and folds into it with [`State::apply_event_with`]. No clock, IO or randomness
+//! here: time comes from each event's `at`. Blocks are decided at report time (`block::decide`)
+//! and arrive on the events; the fold puts them in force and lifts them with `block`'s merge
+//! and lift.
 
 mod account;
-mod cell;
 mod outcome;
-mod selected;
+pub mod selected;
 mod selector;
 mod sessions;
 
@@ -17,9 +18,8 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::block::Block;
 pub use account::{Account, AccountStatus, ModelHealth, RefreshState, Unavailable};
-pub use cell::{Counter, Locked};
-pub use selector::{KeySelector, SelectorState};
-pub use sessions::{Affinity, SessionShard, Sessions, SESSION_IDLE};
+pub use selector::{KeySelector, SelectorCells, SelectorState};
+pub use sessions::{Affinity, SessionShard, Sessions, SESSION_IDLE, SHARDS as SESSION_SHARDS};
 
 use crate::event::*;
 use crate::ids::{AccountId, Provider};
@@ -36,8 +36,8 @@ pub struct State {
     /// Each account's index in its provider's `order`.
     pub position: HashMap<AccountId, usize>,
     pub selector: SelectorState,
-    /// The seq of the last event applied (bumped from `&self` by `select`'s fast path).
-    pub last_seq: Counter,
+    /// The seq of the last event applied.
+    pub last_seq: u64,
     added: u64,
 }
 
@@ -54,7 +54,31 @@ impl State {
     /// Applies one stored event.
     pub fn apply(&mut self, rec: &EventRecord) {
         self.apply_event(rec.at, &rec.event);
-        self.last_seq.set(rec.seq);
+        self.last_seq = rec.seq;
+    }
+
+    /// [`State::apply_event`] with the selector's memory kept in `cells` rather than in
+    /// `self.selector` (the live engine keeps it behind per-key locks): the same fold code.
+    pub fn apply_event_with(
+        &mut self,
+        cells: &mut impl SelectorCells,
+        at: Timestamp,
+        event: &Event,
+    ) {
+        match event {
+            Event::Selected(e) => selected::apply(&mut self.accounts, &self.order, cells, at, e),
+            Event::AccountRemoved { account } => {
+                self.apply_event(at, event);
+                cells.forget_account(*account);
+            }
+            // A new weight starts the account's smooth weighted round robin afresh: credit
+            // earned (or owed) under the old weight would skew the new split.
+            Event::AccountUpdated(e) if e.weight.is_some() => {
+                self.apply_event(at, event);
+                cells.forget_credit(e.account);
+            }
+            _ => self.apply_event(at, event),
+        }
     }
 
     /// The accounts of `provider` in rotation order (priority, then order of addition).
@@ -101,10 +125,8 @@ impl State {
                     a.priority = p;
                     self.reorder(provider);
                 }
-                // A new weight starts the account's smooth weighted round robin afresh: credit
-                // earned (or owed) under the old weight would skew the new split.
                 if e.weight.is_some() {
-                    self.selector.forget_weights(e.account);
+                    SelectorCells::forget_credit(&mut self.selector, e.account);
                 }
             }
             Event::AccountRemoved { account } => {
@@ -114,7 +136,7 @@ impl State {
                     }
                     self.position.remove(account);
                     self.reorder(a.provider);
-                    self.selector.forget_account(*account);
+                    SelectorCells::forget_account(&mut self.selector, *account);
                 }
             }
             Event::AccountDisabled { account, reason } => {
@@ -128,7 +150,9 @@ impl State {
                     a.refresh = RefreshState::default();
                 }
             }
-            Event::Selected(e) => self.apply_selected(at, e),
+            Event::Selected(e) => {
+                selected::apply(&mut self.accounts, &self.order, &mut self.selector, at, e)
+            }
             Event::NoAccount(_) => {}
             Event::RequestSucceeded(e) => {
                 if let Some(a) = self.accounts.get_mut(&e.account) {

@@ -1,77 +1,90 @@
-//! The fold of `selected` events: the (provider, model) key's cursor and weights, the lease
-//! count, session affinity and half-open probes. `commit_selected` is the part `select` also
-//! commits on its own under the shared lock (`engine/hot.rs`); the fold calls it too, so the
-//! live projections and a replay can never disagree. Other events fold in `mod.rs`.
+//! The fold of `selected` events, in one place: [`commit`] is what every selection changes in
+//! the selector's memory (the key's cursor and weights, its lease count, the session's account),
+//! the one function both the fold and the live engine's shared-lock path (`engine/select.rs`)
+//! call; [`apply`] adds what only an exclusive holder may change (a key or an (account, model)
+//! seen for the first time, a half-open probe's mark). Other events fold in `mod.rs`.
 
-use super::{Account, KeySelector, ModelHealth, State};
+use super::selector::{KeySelector, SelectorCells};
+use super::sessions::SessionShard;
+use super::Account;
 use crate::event::Selected;
-use crate::ids::AccountId;
+use crate::ids::{AccountId, Provider};
 use crate::time::Timestamp;
 
-impl State {
-    pub(super) fn apply_selected(&mut self, at: Timestamp, e: &Selected) {
-        // A session that stays on its account is affinity, not a strategy decision: it leaves
-        // the round-robin cursor and the weights alone, so sessions do not skew the split of
-        // the other traffic. (The decision kept it exactly when the session's previous account
-        // is the chosen one: a strategy can never pick it otherwise, as it was unavailable.)
-        let sticky = !e.probe
-            && e.session
-                .as_ref()
-                .is_some_and(|s| self.selector.sessions.get(s, at) == Some(e.account));
-        // The structure first (the key's cell, the (account, model) health), then the shared
-        // step that `select` also commits on its own from `&self`.
-        self.selector.key_mut(e.provider, &e.model);
-        if let Some(a) = self.accounts.get_mut(&e.account) {
-            a.health.entry(e.model.clone()).or_default();
-        }
-        if let Some((_, key)) = self.selector.key(e.provider, &e.model) {
-            let health = self.health(e);
-            self.commit_selected(&mut key.lock(), health, e, sticky);
-        }
-        if let Some(s) = &e.session {
-            self.selector.sessions.remember(s, e.account, at);
-        }
-        if e.probe {
-            if let Some(a) = self.accounts.get_mut(&e.account) {
-                mark_probe(a, at, e);
-            }
-        }
-    }
+// Fx hashing, as in `State`.
+use rustc_hash::FxHashMap as HashMap;
 
-    /// What every selection changes once its key's cell and (account, model) `health` exist:
-    /// the cursor and weights advance (unless a session kept its account) and the lease count
-    /// grows. Needs only `&self` and the key's lock, so `select` commits it while other
-    /// threads read; the fold comes here too, so both always agree.
-    pub(crate) fn commit_selected(
-        &self,
-        key: &mut KeySelector,
-        health: Option<&ModelHealth>,
-        e: &Selected,
-        sticky: bool,
-    ) {
-        if !sticky {
-            if e.strategy == crate::vocab::Strategy::Weighted && !e.probe {
-                // The candidates were the tier's accounts allowing the model, less those skipped.
-                let candidates: Vec<(AccountId, u32)> = self
-                    .provider_accounts(e.provider)
-                    .filter(|a| a.priority == e.tier && a.allows(&e.model))
-                    .filter(|a| !e.skipped.iter().any(|s| s.account == a.id))
-                    .map(|a| (a.id, a.weight))
-                    .collect();
-                key.advance(e.account, Some(&candidates));
-            } else {
-                key.advance(e.account, None);
-            }
-        }
-        if let Some(h) = health {
-            h.requests.bump();
+/// Folds one `selected` event into the accounts and the selector memory `cells`.
+pub(crate) fn apply(
+    accounts: &mut HashMap<AccountId, Account>,
+    order: &HashMap<Provider, Vec<AccountId>>,
+    cells: &mut impl SelectorCells,
+    at: Timestamp,
+    e: &Selected,
+) {
+    let weighted = weighted_candidates(accounts, order, e);
+    if let Some(a) = accounts.get_mut(&e.account) {
+        a.health.entry(e.model.clone()).or_default();
+    }
+    let (key, shard) = cells.cells_mut(e.provider, &e.model, e.session.as_deref());
+    commit(key, shard, at, e, weighted.as_deref());
+    if e.probe {
+        if let Some(a) = accounts.get_mut(&e.account) {
+            mark_probe(a, at, e);
         }
     }
+}
 
-    /// The (account, model) health a selection leases.
-    pub(crate) fn health(&self, e: &Selected) -> Option<&ModelHealth> {
-        self.accounts.get(&e.account)?.health.get(&*e.model)
+/// What every selection changes once its key exists: the cursor and weights advance (unless a
+/// session stayed on its account), the account's lease count grows, and the session (if any)
+/// moves to the account. `shard` is the session's shard; `weighted` the candidates of a
+/// weighted choice ([`weighted_candidates`]).
+pub fn commit(
+    key: &mut KeySelector,
+    shard: Option<&mut SessionShard>,
+    at: Timestamp,
+    e: &Selected,
+    weighted: Option<&[(AccountId, u32)]>,
+) {
+    let session = e.session.as_deref().zip(shard);
+    // A session that stays on its account is affinity, not a strategy decision: it leaves the
+    // round-robin cursor and the weights alone, so sessions do not skew the split of the other
+    // traffic. (The decision kept it exactly when the session's previous account is the chosen
+    // one: a strategy can never pick it otherwise, as it was unavailable.)
+    let sticky = !e.probe
+        && session
+            .as_ref()
+            .is_some_and(|(s, shard)| shard.get(s, at) == Some(e.account));
+    if !sticky {
+        key.advance(e.account, weighted);
     }
+    *key.leased.entry(e.account).or_insert(0) += 1;
+    // Every request of a session keeps it alive.
+    if let Some((s, shard)) = session {
+        shard.remember(s, e.account, at);
+    }
+}
+
+/// The candidates a weighted (non-probe) choice was made among: the tier's accounts allowing
+/// the model, less those skipped. `None` for any other selection.
+pub fn weighted_candidates(
+    accounts: &HashMap<AccountId, Account>,
+    order: &HashMap<Provider, Vec<AccountId>>,
+    e: &Selected,
+) -> Option<Vec<(AccountId, u32)>> {
+    if e.strategy != crate::vocab::Strategy::Weighted || e.probe {
+        return None;
+    }
+    let candidates = order
+        .get(&e.provider)
+        .into_iter()
+        .flatten()
+        .filter_map(|id| accounts.get(id))
+        .filter(|a| a.priority == e.tier && a.allows(&e.model))
+        .filter(|a| !e.skipped.iter().any(|s| s.account == a.id))
+        .map(|a| (a.id, a.weight))
+        .collect();
+    Some(candidates)
 }
 
 /// The probe belongs to the block `Account::unavailable` reported (the longer one when both
@@ -106,8 +119,9 @@ fn mark_probe(a: &mut Account, at: Timestamp, e: &Selected) {
 mod tests {
     use super::*;
     use crate::event::{AccountAdded, CredentialKind, Event};
-    use crate::ids::{Model, Provider, RequestId};
+    use crate::ids::{Model, RequestId};
     use crate::select::{decide, Policy, SelectOpts, Strategy};
+    use crate::state::{SelectorState, State};
 
     fn with_accounts(weights: &[u32]) -> State {
         let mut s = State::default();
@@ -130,33 +144,36 @@ mod tests {
         s
     }
 
-    /// What `select` does under the shared lock, on a state whose structure exists.
-    fn commit_shared(s: &State, e: &Selected) {
-        let (_, key) = s.selector.key(e.provider, &e.model).expect("key exists");
-        s.commit_selected(&mut key.lock(), s.health(e), e, false);
-    }
-
     #[test]
-    fn a_selection_committed_from_a_shared_reference_equals_the_fold() {
+    fn a_selection_folded_with_the_selector_kept_elsewhere_equals_the_fold() {
         for strategy in [
             Strategy::RoundRobin,
             Strategy::Weighted,
             Strategy::LeastUsed,
         ] {
-            // Given three accounts, every (account, model) already leased once by the fold
+            // Given three accounts, and a second copy whose selector memory is kept apart (as
+            // the live engine keeps it behind its locks)
             let mut folded = with_accounts(&[1, 2, 3]);
+            let mut apart = folded.clone();
+            let mut cells = SelectorState::default();
             let model: Model = "gpt-4o".into();
             let policy = Policy {
                 strategy,
                 probe_after: std::time::Duration::from_secs(30),
                 cooldown_disabled: false,
             };
-            let opts = SelectOpts::default();
             let at = Timestamp::default();
-            let selected = |s: &State| {
-                let c = decide(s, Provider::Openai, &model, &opts, at, policy)
+            // When nine selections of one session and of none are decided on the fold and
+            // applied to both copies
+            let mut picks = Vec::new();
+            for i in 0..9 {
+                let opts = SelectOpts {
+                    session: (i % 3 == 0).then(|| "conv".to_string()),
+                    ..Default::default()
+                };
+                let c = decide(&folded, Provider::Openai, &model, &opts, at, policy)
                     .expect("an account is free");
-                Selected {
+                let e = Event::Selected(Selected {
                     request: RequestId::new_v7(),
                     provider: Provider::Openai,
                     model: model.clone(),
@@ -166,30 +183,22 @@ mod tests {
                     strategy,
                     tier: c.tier,
                     probe: false,
-                    session: None,
+                    session: opts.session.clone(),
                     excluded: vec![],
                     skipped: c.skipped,
                     cooldown_disabled: false,
                     cooldown_ignored: None,
-                }
-            };
-            for _ in 0..3 {
-                let e = selected(&folded);
-                folded.apply_event(at, &Event::Selected(e));
+                });
+                picks.push(c.account);
+                folded.apply_event(at, &e);
+                apart.apply_event_with(&mut cells, at, &e);
             }
-            let shared = folded.clone();
-            // When six more selections are folded on one copy and committed from `&State` on
-            // the other
-            let mut picks = Vec::new();
-            for _ in 0..6 {
-                let e = selected(&folded);
-                commit_shared(&shared, &e);
-                picks.push(e.account);
-                folded.apply_event(at, &Event::Selected(e));
-            }
-            // Then both hold the same cursor, weights and lease counts, and the strategy spread
-            // the picks over more than one account
-            assert!(shared == folded, "{strategy:?}");
+            // Then the memory kept apart is the fold's, and the strategy spread the picks over
+            // more than one account, each lease counted
+            apart.selector = cells;
+            assert!(apart == folded, "{strategy:?}");
+            let key = folded.selector.key(Provider::Openai, "gpt-4o").unwrap();
+            assert_eq!(key.leased.values().sum::<u64>(), 9, "{strategy:?}");
             picks.sort();
             picks.dedup();
             assert!(picks.len() > 1, "{strategy:?}: {picks:?}");

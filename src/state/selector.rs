@@ -1,14 +1,15 @@
-//! The selector's own projection: per (provider, model) key the round-robin cursor and the
-//! smooth-weighted-round-robin weights, each key behind its own small lock so selections of
-//! different models commit side by side; and the session-affinity map (`sessions.rs`). Folded from `selected`
-//! events only, so a replay reproduces every decision.
+//! The selector's own projection, plain data: per (provider, model) key the round-robin cursor,
+//! the smooth-weighted-round-robin weights and each account's lease count; and the
+//! session-affinity map (`sessions.rs`). Folded from `selected` events only (`selected.rs`), so
+//! a replay reproduces every decision. The live engine keeps the same values behind per-key
+//! locks on its side (`engine/live.rs`); `SelectorCells` lets one fold write to either.
 
 // Fx hashing: these maps are keyed by ids and names rotor itself issues, read on every `select`.
 use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::cell::Locked;
+use super::sessions::{SessionShard, Sessions};
 use crate::ids::{AccountId, Model, Provider};
 
 /// What the strategies remember about one (provider, model).
@@ -18,11 +19,17 @@ pub struct KeySelector {
     pub cursor: Option<AccountId>,
     /// Smooth weighted round robin: current weight per candidate.
     pub weights: HashMap<AccountId, i64>,
+    /// Leases so far per account (`least_used` spreads concurrent picks by it).
+    pub leased: HashMap<AccountId, u64>,
 }
 
 impl KeySelector {
     pub fn weight(&self, account: AccountId) -> i64 {
         self.weights.get(&account).copied().unwrap_or(0)
+    }
+
+    pub fn leased(&self, account: AccountId) -> u64 {
+        self.leased.get(&account).copied().unwrap_or(0)
     }
 
     /// Moves the cursor to `chosen`; with `weighted` candidates, also takes one smooth
@@ -38,53 +45,91 @@ impl KeySelector {
             *self.weights.entry(chosen).or_insert(0) -= total;
         }
     }
+
+    /// Drops what the key remembers about a removed account.
+    pub fn forget(&mut self, account: AccountId) {
+        self.weights.remove(&account);
+        self.leased.remove(&account);
+    }
+
+    /// Drops `account`'s weighted-round-robin credit: a new weight starts afresh.
+    pub fn forget_credit(&mut self, account: AccountId) {
+        self.weights.remove(&account);
+    }
+}
+
+/// Where the selector's memory is written by the fold of a `selected` or `account_removed`
+/// event: in [`State`](super::State) itself, or on the live engine's side behind its locks
+/// (written through `&mut`, so without locking). Both go through the same fold code.
+pub trait SelectorCells {
+    /// The key's memory (created on first use) and, for a session, its shard.
+    fn cells_mut(
+        &mut self,
+        provider: Provider,
+        model: &Model,
+        session: Option<&str>,
+    ) -> (&mut KeySelector, Option<&mut SessionShard>);
+
+    /// Forgets a removed account everywhere.
+    fn forget_account(&mut self, account: AccountId);
+
+    /// Forgets an account's weighted-round-robin credit on every key (its weight changed).
+    fn forget_credit(&mut self, account: AccountId);
 }
 
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 pub struct SelectorState {
     /// Per provider and model, what the strategies remember.
-    pub keys: HashMap<Provider, HashMap<Model, Locked<KeySelector>>>,
+    pub keys: HashMap<Provider, HashMap<Model, KeySelector>>,
     /// Session key → the account that served it last.
-    pub sessions: super::sessions::Sessions,
+    pub sessions: Sessions,
 }
 
 impl SelectorState {
-    /// The key's cell, with the interned model name.
-    pub fn key(&self, provider: Provider, model: &str) -> Option<(&Model, &Locked<KeySelector>)> {
-        self.keys.get(&provider)?.get_key_value(model)
-    }
-
-    /// The key's cell, created on first use.
-    pub fn key_mut(&mut self, provider: Provider, model: &Model) -> &mut KeySelector {
-        // A refcount bump on the interned name; only the fold and the slow path come here.
-        self.keys
-            .entry(provider)
-            .or_default()
-            .entry(model.clone())
-            .or_default()
-            .get_mut()
+    pub fn key(&self, provider: Provider, model: &str) -> Option<&KeySelector> {
+        self.keys.get(&provider)?.get(model)
     }
 
     pub fn cursor(&self, provider: Provider, model: &str) -> Option<AccountId> {
-        self.key(provider, model)?.1.lock().cursor
+        self.key(provider, model)?.cursor
     }
 
     pub fn current_weight(&self, provider: Provider, model: &str, account: AccountId) -> i64 {
-        self.key(provider, model)
-            .map_or(0, |(_, k)| k.lock().weight(account))
+        self.key(provider, model).map_or(0, |k| k.weight(account))
     }
 
-    pub fn forget_account(&mut self, account: AccountId) {
+    /// Leases of `account` for (provider, model) so far.
+    pub fn leased(&self, provider: Provider, model: &str, account: AccountId) -> u64 {
+        self.key(provider, model).map_or(0, |k| k.leased(account))
+    }
+}
+
+impl SelectorCells for SelectorState {
+    fn cells_mut(
+        &mut self,
+        provider: Provider,
+        model: &Model,
+        session: Option<&str>,
+    ) -> (&mut KeySelector, Option<&mut SessionShard>) {
+        let key = self
+            .keys
+            .entry(provider)
+            .or_default()
+            .entry(model.clone())
+            .or_default();
+        (key, session.map(|s| self.sessions.shard_mut(s)))
+    }
+
+    fn forget_account(&mut self, account: AccountId) {
         self.sessions.forget(account);
-        self.forget_weights(account);
+        for key in self.keys.values_mut().flat_map(|m| m.values_mut()) {
+            key.forget(account);
+        }
     }
 
-    /// Drops `account`'s weighted-round-robin credit on every key.
-    pub fn forget_weights(&mut self, account: AccountId) {
-        for models in self.keys.values_mut() {
-            for key in models.values_mut() {
-                key.get_mut().weights.remove(&account);
-            }
+    fn forget_credit(&mut self, account: AccountId) {
+        for key in self.keys.values_mut().flat_map(|m| m.values_mut()) {
+            key.forget_credit(account);
         }
     }
 }

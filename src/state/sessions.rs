@@ -1,7 +1,7 @@
-//! Session affinity: session key → the account that served it last, split over shards that
-//! each have their own lock, so selections of different sessions commit side by side (see
-//! `engine/hot.rs`). A session idle for [`SESSION_IDLE`] is forgotten, so the map does not
-//! grow with traffic. The fold writes through `&mut` without locking.
+//! Session affinity: session key → the account that served it last, split over shards so the
+//! live engine can give each shard its own lock and commit selections of different sessions
+//! side by side (`engine/live.rs`); here the shards are plain data. A session idle for
+//! [`SESSION_IDLE`] is forgotten, so the map does not grow with traffic.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -9,11 +9,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::cell::Locked;
 use crate::ids::AccountId;
 use crate::time::{add, Timestamp};
 
-const SHARDS: usize = 16;
+pub const SHARDS: usize = 16;
 
 /// Affinity outlives no provider's prompt cache (Anthropic's longest lasts an hour): after
 /// this long without a request, a session is placed afresh. A constant, not configuration,
@@ -61,49 +60,70 @@ impl SessionShard {
             self.sweep_at = (2 * self.map.len()).max(64);
         }
     }
+
+    /// Forgets every session served by `account`.
+    pub fn forget(&mut self, account: AccountId) {
+        self.map.retain(|_, a| a.account != account);
+    }
+
+    /// Sessions held, idle ones not yet swept included.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
 }
 
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 pub struct Sessions {
-    shards: [Locked<SessionShard>; SHARDS],
+    shards: [SessionShard; SHARDS],
 }
 
 impl Sessions {
-    /// The shard that holds `session`. Chosen by SipHash with fixed keys, so a session lands in
-    /// the same shard in the live projections and in every fold (crafted keys could crowd one
-    /// shard: that costs parallelism, never correctness).
-    pub fn shard(&self, session: &str) -> &Locked<SessionShard> {
-        &self.shards[Self::index(session)]
-    }
-
-    fn index(session: &str) -> usize {
+    /// The index of the shard that holds `session`. Chosen by SipHash with fixed keys, so a
+    /// session lands in the same shard in the live engine and in every fold (crafted keys could
+    /// crowd one shard: that costs parallelism, never correctness).
+    pub fn shard_index(session: &str) -> usize {
         #[allow(deprecated)] // SipHasher is the fixed-key SipHash this needs; it is not going away.
         let mut h = std::hash::SipHasher::new();
         session.hash(&mut h);
         (h.finish() % SHARDS as u64) as usize
     }
 
+    pub fn shard_mut(&mut self, session: &str) -> &mut SessionShard {
+        &mut self.shards[Self::shard_index(session)]
+    }
+
+    /// The shards in order, and back: the live engine puts each behind its own lock.
+    pub fn into_shards(self) -> [SessionShard; SHARDS] {
+        self.shards
+    }
+
+    pub fn from_shards(shards: [SessionShard; SHARDS]) -> Self {
+        Sessions { shards }
+    }
+
     /// The account `session` was last served by, if it has not been idle too long at `now`.
     pub fn get(&self, session: &str, now: Timestamp) -> Option<AccountId> {
-        self.shard(session).lock().get(session, now)
+        self.shards[Self::shard_index(session)].get(session, now)
     }
 
     pub fn remember(&mut self, session: &str, account: AccountId, at: Timestamp) {
-        self.shards[Self::index(session)]
-            .get_mut()
-            .remember(session, account, at);
+        self.shard_mut(session).remember(session, account, at);
     }
 
     /// Forgets every session served by `account`.
     pub fn forget(&mut self, account: AccountId) {
         for shard in &mut self.shards {
-            shard.get_mut().map.retain(|_, a| a.account != account);
+            shard.forget(account);
         }
     }
 
     /// Sessions held, idle ones not yet swept included.
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().map.len()).sum()
+        self.shards.iter().map(SessionShard::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -134,7 +154,7 @@ mod tests {
                 t("00:00:00"),
             );
         }
-        let used = s.shards.iter().filter(|x| !x.lock().map.is_empty()).count();
+        let used = s.shards.iter().filter(|x| !x.is_empty()).count();
         assert!(used > SHARDS / 2, "{used} shards used");
         let back: Sessions = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
         assert_eq!(back, s);

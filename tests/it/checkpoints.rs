@@ -58,7 +58,7 @@ proptest! {
         let (state, loaded) = load(&path);
         prop_assert_eq!(loaded.checkpoint_seq, seq);
         prop_assert_eq!(loaded.folded, total - seq);
-        prop_assert_eq!(state.last_seq.get(), total);
+        prop_assert_eq!(state.last_seq, total);
         prop_assert!(state == full, "checkpoint + tail differs from the fold from seq 1");
     }
 }
@@ -103,7 +103,7 @@ fn an_untrusted_checkpoint_is_ignored_and_the_log_folds_from_seq1() {
         );
         // The engine opens such a log too.
         let e = Engine::open(&path).unwrap();
-        assert_eq!(e.with_state(|s| s.last_seq.get()), total, "{why}");
+        assert_eq!(e.last_seq(), total, "{why}");
     }
 }
 
@@ -113,7 +113,7 @@ fn a_checkpoint_past_the_end_of_the_log_is_not_used() {
     let total = generated_log(&path, 5, 100, 1);
     let full = fold_from_seq1(&path);
     let mut ahead = full.clone();
-    ahead.last_seq.set(total + 50);
+    ahead.last_seq = total + 50;
     put_checkpoint(&path, total + 50, &checkpoint::encode(&ahead).unwrap());
     let (state, loaded) = load(&path);
     assert_eq!(loaded.checkpoint_seq, 0);
@@ -126,11 +126,11 @@ fn the_engine_checkpoints_on_close_and_keeps_numbering_events_after_reopening() 
     let e = Engine::open(&path).unwrap();
     add_keys(&e, Provider::Openai, &["a", "b", "c"]);
     let opts = SelectOpts::default();
-    while e.with_state(|s| s.last_seq.get()) < CLOSE_MIN_TAIL {
+    while e.last_seq() < CLOSE_MIN_TAIL {
         let lease = e.select(Provider::Openai, "gpt-5", &opts).unwrap();
         e.report(&lease, Outcome::success()).unwrap();
     }
-    let last = e.with_state(|s| s.last_seq.get());
+    let last = e.last_seq();
     drop(e);
 
     let conn = store::open_read_only(&path).unwrap();
@@ -147,7 +147,7 @@ fn the_engine_checkpoints_on_close_and_keeps_numbering_events_after_reopening() 
     e.report(&lease, Outcome::success()).unwrap();
     e.flush_blocking().unwrap();
     let live = e.state();
-    assert_eq!(live.last_seq.get(), last + 2);
+    assert_eq!(live.last_seq, last + 2);
     let conn = store::open_read_only(&path).unwrap();
     assert_eq!(store::read::last_seq(&conn).unwrap(), last + 2);
     drop(conn);
@@ -157,11 +157,11 @@ fn the_engine_checkpoints_on_close_and_keeps_numbering_events_after_reopening() 
     );
 
     // Closing again after a long tail replaces the checkpoint: only the newest is kept.
-    while e.with_state(|s| s.last_seq.get()) < last + 2 + CLOSE_MIN_TAIL {
+    while e.last_seq() < last + 2 + CLOSE_MIN_TAIL {
         let lease = e.select(Provider::Openai, "gpt-5", &opts).unwrap();
         e.report(&lease, Outcome::success()).unwrap();
     }
-    let end = e.with_state(|s| s.last_seq.get());
+    let end = e.last_seq();
     drop(e);
     let conn = store::open_read_only(&path).unwrap();
     let seqs: Vec<i64> = conn
@@ -174,7 +174,7 @@ fn the_engine_checkpoints_on_close_and_keeps_numbering_events_after_reopening() 
     assert_eq!(seqs, vec![end as i64]);
     drop(conn);
     let e = Engine::open(&path).unwrap();
-    assert_eq!(e.with_state(|s| s.last_seq.get()), end);
+    assert_eq!(e.last_seq(), end);
     assert!(e.state() == fold_from_seq1(&path));
 }
 
@@ -190,9 +190,7 @@ fn selections_on_the_shared_path_checkpoint_every_hundred_thousand_events() {
         for model in ["gpt-5", "o3"] {
             let (e, opts) = (&e, &opts);
             s.spawn(move || {
-                while e.with_state(|s| s.last_seq.get())
-                    < rotor::engine::checkpoint::CHECKPOINT_EVERY + 10
-                {
+                while e.last_seq() < rotor::engine::checkpoint::CHECKPOINT_EVERY + 10 {
                     for _ in 0..100 {
                         e.select(Provider::Openai, model, opts).unwrap();
                     }

@@ -103,8 +103,8 @@ async fn eight_tasks_ten_thousand_calls_each_one_event_per_call() {
     // The live projections equal a fresh fold of what was written.
     let mut live = e.state();
     let mut folded = rotor::state::State::fold(&log);
-    live.last_seq.set(0);
-    folded.last_seq.set(0);
+    live.last_seq = 0;
+    folded.last_seq = 0;
     assert!(
         live == folded,
         "live state differs from the fold of the log"

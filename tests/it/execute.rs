@@ -195,12 +195,12 @@ async fn a_dropped_execute_reports_its_request_cancelled() {
     let st = e.state();
     let h = &st.accounts[&ids[0]].health[M];
     assert_eq!(
-        (h.requests.get(), h.failures, h.block.clone()),
+        (
+            st.selector.leased(P, M, ids[0]),
+            h.failures,
+            h.block.clone()
+        ),
         (1, 0, None)
     );
-    assert_eq!(
-        st.last_seq.get(),
-        3,
-        "account_added, selected, request_cancelled"
-    );
+    assert_eq!(st.last_seq, 3, "account_added, selected, request_cancelled");
 }

@@ -9,7 +9,7 @@ use rotor::event::Event;
 use rotor::parse::Headers;
 use rotor::state::State;
 use rotor::time::{format_ts, ManualClock, Timestamp};
-use rotor::{Outcome, Provider, SelectOpts};
+use rotor::{Outcome, Provider, ReportFor, SelectOpts};
 use serde_json::{json, Value};
 
 use super::common::*;
@@ -196,10 +196,10 @@ proptest! {
         let e = engine_at(&db, &clock);
         let ids = add_keys(&e, p, &["a", "b"]);
         let failed = e
-            .report_for(ids[0], "m", None, None, Outcome::failure(status, h.clone(), body), at, None)
+            .report_for(ReportFor::new(ids[0], "m", at), Outcome::failure(status, h.clone(), body))
             .unwrap();
         let ok = Outcome::Success { usage: None, headers: h, body: None };
-        e.report_for(ids[1], "m", None, None, ok, at, None).unwrap();
+        e.report_for(ReportFor::new(ids[1], "m", at), ok).unwrap();
         let _ = e.select(p, "m", &SelectOpts::default());
         e.flush_blocking().unwrap();
         let live = e.state();

@@ -90,8 +90,8 @@ fn a_block_on_a_variant_holds_the_canonical_model_and_every_other_variant() {
     let models: Vec<_> = row.blocks.iter().map(|b| b.model.clone()).collect();
     assert_eq!(models, vec![Some("gpt-5-codex".into())]);
     // And a report by account and model name (no lease) resolves the name the same way
-    let at = t(T0);
-    e.report_for(b, "codex", None, None, Outcome::failure(429, Headers::new(), ""), at, None)
+    let target = rotor::ReportFor::new(b, "codex", t(T0));
+    e.report_for(target, Outcome::failure(429, Headers::new(), ""))
         .unwrap();
     assert!(e.select(P, "gpt-5-codex-medium", &SelectOpts::default()).is_err());
 }

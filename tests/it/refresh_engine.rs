@@ -132,13 +132,13 @@ async fn a_401_against_a_replaced_token_triggers_nothing() {
         .select(Provider::Claude, "opus", &SelectOpts::default())
         .unwrap();
     e.refresh_now(id, RefreshWhy::Manual).await.unwrap();
-    let before = e.state().last_seq.get();
+    let before = e.state().last_seq;
     let r = e.report(&old, expired_401()).unwrap();
     assert!(!r.refresh_due && r.block.is_none(), "{r:?}");
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(fake.requests(Provider::Claude), 1);
     assert_eq!(
-        e.state().last_seq.get(),
+        e.state().last_seq,
         before + 1,
         "only request_failed was recorded"
     );

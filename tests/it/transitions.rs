@@ -32,7 +32,7 @@ fn a_success_clears_the_model_block_and_resets_the_counters() {
     assert!(until_of(&e, a, M, clock.now()).is_some());
     // When a success is reported for (a, model) with no lease (a proxy, `rotor report`)
     clock.advance(Duration::from_secs(5));
-    e.report_for(a, M, None, None, Outcome::success(), clock.now(), None)
+    e.report_for(rotor::ReportFor::new(a, M, clock.now()), Outcome::success())
         .unwrap();
     // Then the block and the consecutive failures are gone
     assert_eq!(until_of(&e, a, M, clock.now()), None);

@@ -5,11 +5,11 @@
 
 use std::future::Future;
 
-use super::Engine;
-use crate::event::{CredentialKind, RefreshWhy};
+use super::skips::{standing, Standing};
+use crate::engine::Engine;
+use crate::event::RefreshWhy;
 use crate::ids::AccountId;
 use crate::refresh::due;
-use crate::state::AccountStatus;
 use crate::time::Timestamp;
 use crate::Result;
 
@@ -33,28 +33,8 @@ impl Engine {
         let mut scan = DueScan::default();
         let mut states = Vec::new();
         for a in core.state.accounts.values() {
-            if a.credential != CredentialKind::Oauth || a.status != AccountStatus::Active {
+            let Standing::Refreshable(state) = standing(a, &core, refreshers) else {
                 continue;
-            }
-            let Some(lead) = refreshers.lead(a.provider) else {
-                continue;
-            };
-            let refreshable = core
-                .creds
-                .get(&a.id)
-                .is_some_and(|c| c.secrets.refresh_token.is_some());
-            if !refreshable {
-                continue;
-            }
-            let state = due::RefreshState {
-                // An unanswered `refresh_due` is due as soon as the backoff allows.
-                expires_at: if a.refresh.in_flight {
-                    Some(Timestamp::MIN_UTC)
-                } else {
-                    a.expires_at
-                },
-                lead,
-                next_attempt_at: a.refresh.next_attempt_at,
             };
             if due::is_due(&state, now) {
                 if !refreshers.flight.in_flight(&a.id) {

@@ -1,13 +1,13 @@
-//! Token refresh on the engine: the refreshers built from config (or injected by the
-//! builder), the per-account single-flight gate, and [`Engine::refresh_now`], which records
+//! One refresh run: [`Engine::refresh_now`] (through the per-account single-flight gate of
+//! `refreshers.rs`) and the on-401 spawn. A run records
 //! `refresh_due`, calls the token endpoint with the current generation's secrets, and records
 //! `refresh_succeeded` (new secrets in the same transaction, durable before returning) or
 //! `refresh_failed` (backoff; a dead grant also disables the account as `needs_reauth`).
 
 use std::sync::Arc;
 
-pub use super::refresh_outcome::{RefreshOutcome, RefreshSkip};
-use super::Engine;
+use super::{RefreshOutcome, RefreshSkip};
+use crate::engine::{Core, Engine};
 use crate::event::{
     CredentialKind, DisableReason, Event, RefreshErrorClass, RefreshFailed, RefreshSucceeded,
     RefreshWhy,
@@ -71,33 +71,31 @@ impl Engine {
     /// `refresh_due{expired}` and runs it as [`Engine::spawn_refresh`] does, unless a refresh is
     /// already asked for, none could run (no refresh token, no refresher: `status` says so), or
     /// the failure backoff holds it (the scheduler retries then: the token is due).
-    pub(super) fn refresh_expired(&self, account: AccountId, at: Timestamp) {
+    pub(in crate::engine) fn refresh_expired(&self, account: AccountId, at: Timestamp) {
         // The `refresh_due` to record, if one is wanted: read under the shared lock first, so
         // selections passing over a token that cannot be refreshed never queue for the
         // exclusive one.
-        let wanted = |core: &super::Core| {
+        let wanted = |core: &Core| {
             let a = core.state.accounts.get(&account)?;
-            let refreshable = self.inner.refresh.lead(a.provider).is_some()
-                && core
-                    .creds
-                    .get(&account)
-                    .is_some_and(|c| c.secrets.refresh_token.is_some());
+            let refreshable = matches!(
+                super::skips::standing(a, core, &self.inner.refresh),
+                super::skips::Standing::Refreshable(_)
+            );
             let backing_off = a.refresh.next_attempt_at.is_some_and(|t| t > at);
-            let idle = !a.refresh.in_flight && a.status == AccountStatus::Active;
-            (refreshable && !backing_off && idle && a.token_expired(at)).then(|| {
-                Event::RefreshDue {
+            (refreshable && !backing_off && !a.refresh.in_flight && a.token_expired(at)).then(
+                || Event::RefreshDue {
                     account,
                     expires_at: a.expires_at,
                     why: RefreshWhy::Expired,
-                }
-            })
+                },
+            )
         };
-        if wanted(&*self.inner.core.read()).is_none() {
+        if wanted(&self.inner.core.read()).is_none() {
             return;
         }
         {
             let mut core = self.inner.core.write();
-            let Some(ev) = wanted(&*core) else {
+            let Some(ev) = wanted(&core) else {
                 return;
             };
             if let Err(e) = self.record(&mut core, at, ev, None) {
@@ -112,7 +110,7 @@ impl Engine {
     /// Called after a 401 (or a selection that met an expired token) recorded `refresh_due`:
     /// runs the refresh on the current tokio runtime, or leaves it to the scheduler (which picks
     /// up unanswered `refresh_due`s).
-    pub(super) fn spawn_refresh(&self, account: AccountId, why: RefreshWhy) {
+    pub(in crate::engine) fn spawn_refresh(&self, account: AccountId, why: RefreshWhy) {
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
             tracing::debug!(%account, "no tokio runtime: the scheduler will run the refresh");
             return;

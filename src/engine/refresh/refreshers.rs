@@ -73,9 +73,4 @@ impl Refreshers {
                 .unwrap_or_else(|| format!("no token refresher for {p}"))
         })
     }
-
-    /// The refresh lead of `p`; `None` when it cannot be refreshed here.
-    pub(crate) fn lead(&self, p: Provider) -> Option<Duration> {
-        self.by_provider.get(&p).map(|r| r.refresh_lead())
-    }
 }
