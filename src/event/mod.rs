@@ -110,8 +110,12 @@ pub struct AccountUpdated {
     pub priority: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<u32>,
-    /// `Some(None)` clears the allow-list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `Some(None)` clears the allow-list (written `"models": null`, which reads back as such).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub models: Option<Option<Vec<Model>>>,
     /// Set when new credentials were imported (stored in the same transaction).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,6 +131,14 @@ pub struct AccountUpdated {
     /// `Some(false)`: a person switched the account's cooldowns off; `Some(true)`: back on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cooldown: Option<bool>,
+}
+
+/// A field that is present decodes as `Some`, `null` included (serde's default would read a
+/// `null` as absent).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 impl AccountUpdated {

@@ -86,7 +86,8 @@ async fn report_401(db: &Path, conf: &Path, request: &str) -> Value {
 fn on_401_refreshes(db: &Path) -> usize {
     logged(db, "refresh_due")
         .iter()
-        .filter(|r| r["why"] == "on_401")
+        // (serde's snake_case writes `On401` as `on401`)
+        .filter(|r| r["why"] == "on401")
         .count()
 }
 
