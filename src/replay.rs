@@ -55,7 +55,16 @@ pub fn verify(
             )),
             _ => None,
         };
-        if let Some((provider, model, (strategy, cooldown_disabled), session, excluded, request, logged)) = check {
+        if let Some((
+            provider,
+            model,
+            (strategy, cooldown_disabled),
+            session,
+            excluded,
+            request,
+            logged,
+        )) = check
+        {
             let opts = SelectOpts {
                 session: session.clone(),
                 exclude: excluded.clone(),

@@ -119,7 +119,10 @@ mod tests {
             ("[model_alias]\nloop = \"loop\"\n", "alias itself"),
         ] {
             let e = Config::from_toml(toml).unwrap_err().to_string();
-            assert!(e.contains("model_alias.") && e.contains(words), "{toml}: {e}");
+            assert!(
+                e.contains("model_alias.") && e.contains(words),
+                "{toml}: {e}"
+            );
         }
     }
 }

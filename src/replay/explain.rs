@@ -92,8 +92,7 @@ pub fn explain_from(
             )),
             _ => None,
         };
-        let Some((provider, model, chosen, session, excluded, cooldown_disabled)) = decision
-        else {
+        let Some((provider, model, chosen, session, excluded, cooldown_disabled)) = decision else {
             state.apply(rec);
             continue;
         };

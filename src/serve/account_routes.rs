@@ -155,11 +155,9 @@ pub async fn import(
         stem.filter(|s| !s.is_empty()).unwrap_or("imported"),
     )
     .map_err(|why| ApiError::bad_request(format!("import: {why}")))?;
-    let (id, action) = app.engine.import_credential(
-        &cred,
-        q.priority.unwrap_or(0),
-        q.weight.unwrap_or(1),
-    )?;
+    let (id, action) =
+        app.engine
+            .import_credential(&cred, q.priority.unwrap_or(0), q.weight.unwrap_or(1))?;
     let summary = cred.summary();
     let status = if action == crate::engine::ImportAction::Added {
         StatusCode::CREATED

@@ -114,9 +114,9 @@ pub fn status(state: &State, at: Timestamp) -> StatusView {
             let mut blocks = Vec::new();
             // A refresh or an expired token holds the whole account (a disabled one says so
             // in `status`).
-            let held = a.held(at).filter(|u| {
-                matches!(u.reason, BlockReason::Refreshing | BlockReason::Expired)
-            });
+            let held = a
+                .held(at)
+                .filter(|u| matches!(u.reason, BlockReason::Refreshing | BlockReason::Expired));
             if let Some(u) = held {
                 blocks.push(BlockView {
                     model: None,

@@ -28,7 +28,10 @@ fn logged(db: &Path, kind: &str) -> Vec<Value> {
 }
 
 fn select_label(db: &Path, model: &str) -> String {
-    let o = rotor(db, &["--json", "select", "--provider", "openai", "--model", model]);
+    let o = rotor(
+        db,
+        &["--json", "select", "--provider", "openai", "--model", model],
+    );
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     json(&o)["label"].as_str().unwrap().to_string()
 }
@@ -42,20 +45,48 @@ fn account_update_changes_settings_effective_on_the_next_select() {
     // When b is renamed and moved to tier 1 with weight 3 and an allow-list
     let o = rotor(
         &db,
-        &["--json", "account", "update", "b", "--label", "bee", "--priority", "1", "--weight", "3", "--models", "gpt-4o,gpt-4o-mini"],
+        &[
+            "--json",
+            "account",
+            "update",
+            "b",
+            "--label",
+            "bee",
+            "--priority",
+            "1",
+            "--weight",
+            "3",
+            "--models",
+            "gpt-4o,gpt-4o-mini",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     // Then the answer is the account as it is now
     let row = json(&o);
     assert_eq!(
-        (&row["label"], &row["priority"], &row["weight"], &row["models"], &row["cooldown"]),
-        (&json!("bee"), &json!(1), &json!(3), &json!(["gpt-4o", "gpt-4o-mini"]), &json!(true))
+        (
+            &row["label"],
+            &row["priority"],
+            &row["weight"],
+            &row["models"],
+            &row["cooldown"]
+        ),
+        (
+            &json!("bee"),
+            &json!(1),
+            &json!(3),
+            &json!(["gpt-4o", "gpt-4o-mini"]),
+            &json!(true)
+        )
     );
     // And the log records the changed fields only
     let update = &logged(&db, "account_updated")[0];
     let mut keys: Vec<_> = update.as_object().unwrap().keys().cloned().collect();
     keys.sort();
-    assert_eq!(keys, ["account", "kind", "label", "models", "priority", "weight"]);
+    assert_eq!(
+        keys,
+        ["account", "kind", "label", "models", "priority", "weight"]
+    );
     // And the next selections use tier 0 first
     assert_eq!(select_label(&db, M), "a");
     assert_eq!(select_label(&db, M), "a");
@@ -69,7 +100,10 @@ fn account_update_changes_settings_effective_on_the_next_select() {
     assert_eq!(select_label(&db, M), "a");
     // And the timeline says what changed, and replay --verify reproduces every decision
     let timeline = stdout(&rotor(&db, &["replay"]));
-    assert!(timeline.contains("bee") && timeline.contains("weight 3"), "{timeline}");
+    assert!(
+        timeline.contains("bee") && timeline.contains("weight 3"),
+        "{timeline}"
+    );
     let o = rotor(&db, &["--json", "replay", "--verify"]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     assert_eq!(json(&o)["decisions"], 4);
@@ -81,12 +115,21 @@ fn account_update_refuses_what_it_cannot_do_and_records_nothing() {
     add_key_account(&db, "openai", "a");
     add_key_account(&db, "openai", "b");
     for (args, words) in [
-        (&["account", "update", "nobody", "--weight", "2"][..], "nobody"),
+        (
+            &["account", "update", "nobody", "--weight", "2"][..],
+            "nobody",
+        ),
         (&["account", "update", "a"][..], "nothing to change"),
         (&["account", "update", "a", "--label", "b"][..], "already"),
         (&["account", "update", "a", "--label", " "][..], "label"),
-        (&["account", "update", "a", "--cooldown", "--no-cooldown"][..], "cannot be used with"),
-        (&["account", "update", "a", "--models", "x", "--all-models"][..], "cannot be used with"),
+        (
+            &["account", "update", "a", "--cooldown", "--no-cooldown"][..],
+            "cannot be used with",
+        ),
+        (
+            &["account", "update", "a", "--models", "x", "--all-models"][..],
+            "cannot be used with",
+        ),
     ] {
         let o = rotor(&db, args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
@@ -105,7 +148,9 @@ fn a_weight_change_resets_that_accounts_weighted_credit() {
     let mut a = NewAccount::api_key(P, "a", &key("a"));
     a.weight = 5;
     let a = e.add_account(a).unwrap();
-    let b = e.add_account(NewAccount::api_key(P, "b", &key("b"))).unwrap();
+    let b = e
+        .add_account(NewAccount::api_key(P, "b", &key("b")))
+        .unwrap();
     let picks = |n| (0..n).map(|_| lease(&e, P, M).account).collect::<Vec<_>>();
     assert_eq!(picks(3), vec![a, a, a]);
     // (b has earned a credit of 3: kept, it would be chosen next)
@@ -131,5 +176,8 @@ fn a_label_change_through_the_library_refuses_a_taken_label() {
     assert!(err.contains("already"), "{err}");
     let mut nothing = AccountChanges::default();
     nothing.label = None;
-    assert!(e.change_account(a, nothing).is_err(), "an empty change is refused");
+    assert!(
+        e.change_account(a, nothing).is_err(),
+        "an empty change is refused"
+    );
 }

@@ -30,7 +30,11 @@ fn logged(db: &Path, kind: &str) -> Vec<Value> {
 
 fn rate_limited(secs: u64) -> Outcome {
     let h: Headers = [("retry-after", secs.to_string())].into_iter().collect();
-    Outcome::failure(429, h, r#"{"error":{"type":"rate_limit_error","message":"slow down"}}"#)
+    Outcome::failure(
+        429,
+        h,
+        r#"{"error":{"type":"rate_limit_error","message":"slow down"}}"#,
+    )
 }
 
 #[test]
@@ -60,7 +64,10 @@ fn with_cooldowns_disabled_a_rate_limited_account_keeps_its_turn() {
     assert_eq!(failed["error"]["kind"], "rate_limit");
     assert_eq!(failed["block"]["reason"], "rate_limit");
     let selected = logged(&db, "selected");
-    assert!(selected.iter().all(|s| s["cooldown_disabled"] == true), "{selected:?}");
+    assert!(
+        selected.iter().all(|s| s["cooldown_disabled"] == true),
+        "{selected:?}"
+    );
     let of_a: Vec<_> = selected
         .iter()
         .filter(|s| s["account"] == a.to_string())
@@ -136,7 +143,10 @@ fn the_cli_switches_one_accounts_cooldowns_off_and_on_and_replay_verifies() {
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     assert_eq!(json(&o)["cooldown"], false);
     let select = || {
-        let o = rotor(&db, &["--json", "select", "--provider", "openai", "--model", M]);
+        let o = rotor(
+            &db,
+            &["--json", "select", "--provider", "openai", "--model", M],
+        );
         assert_eq!(o.status.code(), Some(0), "{o:?}");
         json(&o)["label"].as_str().unwrap().to_string()
     };
@@ -144,7 +154,17 @@ fn the_cli_switches_one_accounts_cooldowns_off_and_on_and_replay_verifies() {
     for label in ["a", "b"] {
         let o = rotor(
             &db,
-            &["report", "--account", label, "--model", M, "--status", "429", "--header", "retry-after: 600"],
+            &[
+                "report",
+                "--account",
+                label,
+                "--model",
+                M,
+                "--status",
+                "429",
+                "--header",
+                "retry-after: 600",
+            ],
         );
         assert_eq!(o.status.code(), Some(0), "{o:?}");
     }
@@ -155,12 +175,20 @@ fn the_cli_switches_one_accounts_cooldowns_off_and_on_and_replay_verifies() {
     assert_eq!(last["cooldown_ignored"]["reason"], "rate_limit", "{last}");
     // And account list shows the switch
     let rows = json(&rotor(&db, &["--json", "account", "list"]));
-    let a_row = rows.as_array().unwrap().iter().find(|r| r["label"] == "a").unwrap();
+    let a_row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["label"] == "a")
+        .unwrap();
     assert_eq!(a_row["cooldown"], false, "{a_row}");
     // When a's cooldowns are back on, nothing is available
     let o = rotor(&db, &["--json", "account", "update", "a", "--cooldown"]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
-    let o = rotor(&db, &["--json", "select", "--provider", "openai", "--model", M]);
+    let o = rotor(
+        &db,
+        &["--json", "select", "--provider", "openai", "--model", M],
+    );
     assert_eq!(o.status.code(), Some(3), "{o:?}");
     // And the update events carry the switch, and replay --verify agrees with every decision
     let updates: Vec<_> = logged(&db, "account_updated")

@@ -53,7 +53,10 @@ async fn an_expired_token_is_skipped_refreshed_and_then_serves_again() {
     // And the selection asked for that refresh
     let due = logged(&db, "refresh_due");
     assert_eq!(due.len(), 1, "{due:?}");
-    assert_eq!((&due[0]["account"], &due[0]["why"]), (&Value::from(soon.to_string()), &Value::from("expired")));
+    assert_eq!(
+        (&due[0]["account"], &due[0]["why"]),
+        (&Value::from(soon.to_string()), &Value::from("expired"))
+    );
     // When the refresh it started ends (joined here, so exactly one runs)
     e.refresh_now(soon, RefreshWhy::Expired).await.unwrap();
     assert_eq!(fake.requests(C), 1);
@@ -84,9 +87,15 @@ fn without_a_runtime_the_refresh_is_asked_once_and_left_to_the_scheduler() {
     let due = logged(&db, "refresh_due");
     assert_eq!(due.len(), 1, "{due:?}");
     // And the scheduler's next pass runs it, after which the account serves
-    assert_eq!(e.due_for_refresh(add(t(T0), Duration::from_secs(61))).due, vec![soon]);
+    assert_eq!(
+        e.due_for_refresh(add(t(T0), Duration::from_secs(61))).due,
+        vec![soon]
+    );
     rt.block_on(e.refresh_due(RefreshWhy::Scheduled));
-    assert_eq!(e.select(C, "opus", &SelectOpts::default()).unwrap().account, soon);
+    assert_eq!(
+        e.select(C, "opus", &SelectOpts::default()).unwrap().account,
+        soon
+    );
 }
 
 #[test]
@@ -95,12 +104,21 @@ fn an_expired_token_that_cannot_be_refreshed_is_skipped_without_asking() {
     let (_dir, db) = temp_db();
     let clock = ManualClock::at(T0);
     let e = engine_with(&db, &clock, Config::default());
-    let stuck = NewAccount::oauth(C, "stuck", "sk-ant-oat01-test-stuck-0123456789", None, Some(t(T0)));
+    let stuck = NewAccount::oauth(
+        C,
+        "stuck",
+        "sk-ant-oat01-test-stuck-0123456789",
+        None,
+        Some(t(T0)),
+    );
     e.add_account(stuck).unwrap();
     // When a request is placed
     let no = e.select(C, "opus", &SelectOpts::default()).unwrap_err();
     // Then it is skipped as expired, and no refresh is asked for (none could run)
-    assert_eq!(serde_json::to_value(no.skipped[0].reason).unwrap(), "expired");
+    assert_eq!(
+        serde_json::to_value(no.skipped[0].reason).unwrap(),
+        "expired"
+    );
     e.flush_blocking().unwrap();
     assert!(logged(&db, "refresh_due").is_empty());
 }
@@ -116,15 +134,49 @@ fn status_and_account_list_name_accounts_that_can_never_be_refreshed() {
         let o = rotor(&db, &full);
         assert_eq!(o.status.code(), Some(0), "{o:?}");
     };
-    add(&["--provider", "claude", "--label", "stuck", "--access-token", "sk-ant-oat01-test-stuck-0123456789", "--expires-at", "2025-06-01T00:00:00Z"]);
-    add(&["--provider", "claude", "--label", "fine", "--access-token", "sk-ant-oat01-test-fine-0123456789", "--refresh-token", "rt-test-fine-0123456789", "--expires-at", "2030-01-01T00:00:00Z"]);
-    add(&["--provider", "antigravity", "--label", "ag", "--access-token", "ya29.test-ag-0123456789", "--refresh-token", "1//test-ag-0123456789", "--expires-at", "2030-01-01T00:00:00Z"]);
+    add(&[
+        "--provider",
+        "claude",
+        "--label",
+        "stuck",
+        "--access-token",
+        "sk-ant-oat01-test-stuck-0123456789",
+        "--expires-at",
+        "2025-06-01T00:00:00Z",
+    ]);
+    add(&[
+        "--provider",
+        "claude",
+        "--label",
+        "fine",
+        "--access-token",
+        "sk-ant-oat01-test-fine-0123456789",
+        "--refresh-token",
+        "rt-test-fine-0123456789",
+        "--expires-at",
+        "2030-01-01T00:00:00Z",
+    ]);
+    add(&[
+        "--provider",
+        "antigravity",
+        "--label",
+        "ag",
+        "--access-token",
+        "ya29.test-ag-0123456789",
+        "--refresh-token",
+        "1//test-ag-0123456789",
+        "--expires-at",
+        "2030-01-01T00:00:00Z",
+    ]);
     add_key_account(&db, "openai", "key");
     let conf = dir.path().join("empty.toml");
     std::fs::write(&conf, "").unwrap();
     let conf = conf.display().to_string();
     // Then account list says which can never be refreshed, and why
-    let rows = json(&rotor(&db, &["--config", &conf, "--json", "account", "list"]));
+    let rows = json(&rotor(
+        &db,
+        &["--config", &conf, "--json", "account", "list"],
+    ));
     let why = |rows: &Value, label: &str| {
         rows.as_array()
             .unwrap()
@@ -133,15 +185,39 @@ fn status_and_account_list_name_accounts_that_can_never_be_refreshed() {
             .unwrap()["cannot_refresh"]
             .clone()
     };
-    assert!(why(&rows, "stuck").as_str().unwrap().contains("no refresh token"), "{rows}");
-    assert!(why(&rows, "ag").as_str().unwrap().contains("antigravity"), "{rows}");
+    assert!(
+        why(&rows, "stuck")
+            .as_str()
+            .unwrap()
+            .contains("no refresh token"),
+        "{rows}"
+    );
+    assert!(
+        why(&rows, "ag").as_str().unwrap().contains("antigravity"),
+        "{rows}"
+    );
     assert_eq!(why(&rows, "fine"), Value::Null);
-    assert_eq!(why(&rows, "key"), Value::Null, "an API key needs no refresh");
+    assert_eq!(
+        why(&rows, "key"),
+        Value::Null,
+        "an API key needs no refresh"
+    );
     // And status says the same, and shows the expired token as holding the whole account
     let view = json(&rotor(&db, &["--config", &conf, "--json", "status"]));
     let accounts = &view["accounts"];
-    assert!(why(accounts, "stuck").as_str().unwrap().contains("no refresh token"), "{view}");
-    let stuck = accounts.as_array().unwrap().iter().find(|a| a["label"] == "stuck").unwrap();
+    assert!(
+        why(accounts, "stuck")
+            .as_str()
+            .unwrap()
+            .contains("no refresh token"),
+        "{view}"
+    );
+    let stuck = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["label"] == "stuck")
+        .unwrap();
     assert_eq!(stuck["blocks"][0]["reason"], "expired", "{stuck}");
     assert_eq!(stuck["blocks"][0]["model"], Value::Null, "{stuck}");
     // And the human forms say it in words
@@ -151,6 +227,16 @@ fn status_and_account_list_name_accounts_that_can_never_be_refreshed() {
     let table = stdout(&rotor(&db, &["--config", &conf, "status"]));
     assert!(table.contains("cannot refresh"), "{table}");
     // And selecting Claude passes over the expired one
-    let o = rotor(&db, &["--json", "select", "--provider", "claude", "--model", "opus"]);
+    let o = rotor(
+        &db,
+        &[
+            "--json",
+            "select",
+            "--provider",
+            "claude",
+            "--model",
+            "opus",
+        ],
+    );
     assert_eq!(json(&o)["label"], "fine");
 }

@@ -72,13 +72,30 @@ fn logged(db: &Path, kind: &str) -> Vec<Value> {
 }
 
 async fn select(db: &Path, conf: &Path) -> String {
-    let o = run(db, conf, &["--json", "select", "--provider", "claude", "--model", "opus"]).await;
+    let o = run(
+        db,
+        conf,
+        &[
+            "--json",
+            "select",
+            "--provider",
+            "claude",
+            "--model",
+            "opus",
+        ],
+    )
+    .await;
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     json(&o)["request"].as_str().unwrap().to_string()
 }
 
 async fn report_401(db: &Path, conf: &Path, request: &str) -> Value {
-    let o = run(db, conf, &["--json", "report", "--request", request, "--status", "401"]).await;
+    let o = run(
+        db,
+        conf,
+        &["--json", "report", "--request", request, "--status", "401"],
+    )
+    .await;
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     json(&o)
 }
@@ -111,7 +128,11 @@ async fn a_401_reported_by_the_cli_for_an_older_generation_refreshes_nothing() {
     // When the old request reports a 401
     let r = report_401(&db, &conf, &old).await;
     // Then no refresh is asked for and nothing blocks: that token was replaced already
-    assert_eq!((&r["refresh_due"], &r["block"]), (&Value::Bool(false), &Value::Null), "{r}");
+    assert_eq!(
+        (&r["refresh_due"], &r["block"]),
+        (&Value::Bool(false), &Value::Null),
+        "{r}"
+    );
     assert_eq!(on_401_refreshes(&db), 0);
     assert_eq!(fake.requests(Provider::Claude), 1);
     // When the current generation's request reports a 401, a refresh is asked for
@@ -131,10 +152,13 @@ async fn a_version_1_selected_event_is_upcast_with_an_unknown_generation() {
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
         let data: String = conn
-            .query_row("SELECT data FROM events WHERE kind = 'selected'", [], |r| r.get(0))
+            .query_row("SELECT data FROM events WHERE kind = 'selected'", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         let mut v1: serde_json::Map<String, Value> = serde_json::from_str(&data).unwrap();
-        v1.remove("generation").expect("version 2 records the generation");
+        v1.remove("generation")
+            .expect("version 2 records the generation");
         let v1 = serde_json::to_string(&v1).unwrap();
         conn.execute(
             "UPDATE events SET v = 1, data = ?1 WHERE kind = 'selected'",
@@ -143,7 +167,11 @@ async fn a_version_1_selected_event_is_upcast_with_an_unknown_generation() {
         .unwrap();
         // The version rotor writes today is newer than 1.
         let v: i64 = conn
-            .query_row("SELECT max(v) FROM events WHERE kind = 'selected'", [], |r| r.get(0))
+            .query_row(
+                "SELECT max(v) FROM events WHERE kind = 'selected'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(v, 1);
     }
@@ -156,7 +184,12 @@ async fn a_version_1_selected_event_is_upcast_with_an_unknown_generation() {
         .filter(|e| e["kind"] == "selected")
         .collect();
     assert_eq!(selected.len(), 1);
-    assert_eq!(selected[0]["data"]["generation"], Value::Null, "{}", selected[0]);
+    assert_eq!(
+        selected[0]["data"]["generation"],
+        Value::Null,
+        "{}",
+        selected[0]
+    );
     // And replay verifies it
     let o = run(&db, &conf, &["--json", "replay", "--verify"]).await;
     assert_eq!(o.status.code(), Some(0), "{o:?}");

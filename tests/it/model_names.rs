@@ -48,7 +48,12 @@ fn variants_and_aliases_rotate_on_the_canonical_models_cursor() {
         unreachable!()
     };
     // When the canonical model, a listed variant, the alias and a `(level)` variant are asked
-    let asked = ["gpt-5-codex", "gpt-5-codex-high", "codex", "gpt-5-codex(low)"];
+    let asked = [
+        "gpt-5-codex",
+        "gpt-5-codex-high",
+        "codex",
+        "gpt-5-codex(low)",
+    ];
     let leases: Vec<_> = asked.iter().map(|m| lease(&e, P, m)).collect();
     // Then they take turns on one cursor, as one model
     let got: Vec<_> = leases.iter().map(|l| l.account).collect();
@@ -80,7 +85,12 @@ fn a_block_on_a_variant_holds_the_canonical_model_and_every_other_variant() {
     let r = e.report(&l, Outcome::failure(429, h, "")).unwrap();
     assert!(r.block.is_some(), "{r:?}");
     // Then every name of that model goes to b
-    for m in ["gpt-5-codex", "gpt-5-codex-low", "codex", "gpt-5-codex(high)"] {
+    for m in [
+        "gpt-5-codex",
+        "gpt-5-codex-low",
+        "codex",
+        "gpt-5-codex(high)",
+    ] {
         assert_eq!(lease(&e, P, m).account, b, "{m}");
     }
     // And the block is the canonical model's, as status shows it
@@ -92,7 +102,9 @@ fn a_block_on_a_variant_holds_the_canonical_model_and_every_other_variant() {
     let target = rotor::ReportFor::new(b, "codex", t(T0));
     e.report_for(target, Outcome::failure(429, Headers::new(), ""))
         .unwrap();
-    assert!(e.select(P, "gpt-5-codex-medium", &SelectOpts::default()).is_err());
+    assert!(e
+        .select(P, "gpt-5-codex-medium", &SelectOpts::default())
+        .is_err());
 }
 
 #[test]
@@ -116,17 +128,56 @@ fn selected_records_both_names_and_replay_verifies_without_the_configuration() {
     let conf = conf.display().to_string();
     add_key_account(&db, "openai", "a");
     add_key_account(&db, "openai", "b");
-    let o = rotor(&db, &["--config", &conf, "--json", "select", "--provider", "openai", "--model", "codex"]);
-    assert_eq!(o.status.code(), Some(0), "{o:?}");
-    let sel = json(&o);
-    assert_eq!((&sel["model"], &sel["asked_model"]), (&"gpt-5-codex".into(), &"codex".into()));
     let o = rotor(
         &db,
-        &["--config", &conf, "report", "--account", "a", "--model", "gpt-5-codex-high", "--status", "429", "--header", "retry-after: 600"],
+        &[
+            "--config",
+            &conf,
+            "--json",
+            "select",
+            "--provider",
+            "openai",
+            "--model",
+            "codex",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let sel = json(&o);
+    assert_eq!(
+        (&sel["model"], &sel["asked_model"]),
+        (&"gpt-5-codex".into(), &"codex".into())
+    );
+    let o = rotor(
+        &db,
+        &[
+            "--config",
+            &conf,
+            "report",
+            "--account",
+            "a",
+            "--model",
+            "gpt-5-codex-high",
+            "--status",
+            "429",
+            "--header",
+            "retry-after: 600",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     for m in ["gpt-5-codex-low", "gpt-5-codex", "codex"] {
-        let o = rotor(&db, &["--config", &conf, "--json", "select", "--provider", "openai", "--model", m]);
+        let o = rotor(
+            &db,
+            &[
+                "--config",
+                &conf,
+                "--json",
+                "select",
+                "--provider",
+                "openai",
+                "--model",
+                m,
+            ],
+        );
         assert_eq!(json(&o)["label"], "b", "{m}");
     }
     // Then the log records the canonical model everywhere and the asked name where it differs

@@ -37,7 +37,10 @@ fn the_readme_config_example_parses_with_its_values() {
     assert!(!c.cooldown.disabled);
     assert_eq!(c.canonical_model("gpt-5-codex-high"), "gpt-5-codex");
     assert_eq!(c.canonical_model("claude-sonnet"), "claude-sonnet-4-5");
-    assert_eq!(c.canonical_model("claude-sonnet-4-5(high)"), "claude-sonnet-4-5");
+    assert_eq!(
+        c.canonical_model("claude-sonnet-4-5(high)"),
+        "claude-sonnet-4-5"
+    );
     assert_eq!(c.canonical_model("gpt-4o"), "gpt-4o");
 }
 

@@ -24,7 +24,19 @@ fn logged(db: &Path, kind: &str) -> Vec<Value> {
 }
 
 fn select(db: &Path) -> Value {
-    let o = rotor(db, &["--json", "select", "--provider", "openai", "--model", M, "--at", T0]);
+    let o = rotor(
+        db,
+        &[
+            "--json",
+            "select",
+            "--provider",
+            "openai",
+            "--model",
+            M,
+            "--at",
+            T0,
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     json(&o)
 }
@@ -39,14 +51,26 @@ fn each_network_error_is_a_transient_failure_that_cools_the_account_down() {
         // When the request ends in a network error
         let o = rotor(
             &db,
-            &["--json", "report", "--request", &request, "--network-error", kind, "--at", T0],
+            &[
+                "--json",
+                "report",
+                "--request",
+                &request,
+                "--network-error",
+                kind,
+                "--at",
+                T0,
+            ],
         );
         assert_eq!(o.status.code(), Some(0), "{kind}: {o:?}");
         // Then it is a transient failure with the transient cooldown (1 min by default)
         let r = json(&o);
         assert_eq!(r["error"], "transient", "{kind}: {r}");
         assert_eq!(r["block"]["reason"], "transient", "{kind}: {r}");
-        assert_eq!(r["block"]["until"], "2026-01-01T00:01:00.000Z", "{kind}: {r}");
+        assert_eq!(
+            r["block"]["until"], "2026-01-01T00:01:00.000Z",
+            "{kind}: {r}"
+        );
         // And the log says which network error it was, with no HTTP status
         let failed = &logged(&db, "request_failed")[0];
         assert_eq!(failed["request"], request.as_str());
@@ -54,7 +78,19 @@ fn each_network_error_is_a_transient_failure_that_cools_the_account_down() {
         let message = failed["error"]["message"].as_str().unwrap();
         assert!(message.contains(kind), "{kind}: {message}");
         // And the account is skipped until then
-        let o = rotor(&db, &["--json", "select", "--provider", "openai", "--model", M, "--at", T0]);
+        let o = rotor(
+            &db,
+            &[
+                "--json",
+                "select",
+                "--provider",
+                "openai",
+                "--model",
+                M,
+                "--at",
+                T0,
+            ],
+        );
         assert_eq!(o.status.code(), Some(3), "{o:?}");
     }
 }
@@ -66,16 +102,37 @@ fn a_cancelled_request_blocks_nothing() {
     add_key_account(&db, "openai", "a");
     let request = select(&db)["request"].as_str().unwrap().to_string();
     // When the caller gave up on it
-    let o = rotor(&db, &["--json", "report", "--request", &request, "--cancelled", "--at", T0]);
+    let o = rotor(
+        &db,
+        &[
+            "--json",
+            "report",
+            "--request",
+            &request,
+            "--cancelled",
+            "--at",
+            T0,
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     let r = json(&o);
-    assert_eq!((&r["error"], &r["block"], &r["cancelled"]), (&Value::Null, &Value::Null, &Value::Bool(true)), "{r}");
+    assert_eq!(
+        (&r["error"], &r["block"], &r["cancelled"]),
+        (&Value::Null, &Value::Null, &Value::Bool(true)),
+        "{r}"
+    );
     // Then the log records a cancel, and the account is chosen again at once
-    assert_eq!(logged(&db, "request_cancelled")[0]["request"], request.as_str());
+    assert_eq!(
+        logged(&db, "request_cancelled")[0]["request"],
+        request.as_str()
+    );
     assert!(logged(&db, "request_failed").is_empty());
     assert_eq!(select(&db)["label"], "a");
     // And a request is reported once, whatever the outcome
-    let o = rotor(&db, &["report", "--request", &request, "--network-error", "reset"]);
+    let o = rotor(
+        &db,
+        &["report", "--request", &request, "--network-error", "reset"],
+    );
     assert_eq!(o.status.code(), Some(2), "{o:?}");
 }
 
@@ -96,8 +153,27 @@ fn outcomes_are_exclusive_and_network_errors_are_named() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
     }
     // The refused reports recorded nothing, so the request can still be reported
-    let o = rotor(&db, &["report", "--request", &request, "--network-error", "connect"]);
+    let o = rotor(
+        &db,
+        &[
+            "report",
+            "--request",
+            &request,
+            "--network-error",
+            "connect",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{o:?}");
-    let err = String::from_utf8_lossy(&rotor(&db, &["report", "--request", &request, "--network-error", "dns"]).stderr).to_string();
-    assert!(err.contains("connect") && err.contains("timeout") && err.contains("reset"), "{err}");
+    let err = String::from_utf8_lossy(
+        &rotor(
+            &db,
+            &["report", "--request", &request, "--network-error", "dns"],
+        )
+        .stderr,
+    )
+    .to_string();
+    assert!(
+        err.contains("connect") && err.contains("timeout") && err.contains("reset"),
+        "{err}"
+    );
 }

@@ -16,7 +16,11 @@ async fn cooldowns_are_switched_per_account_over_http() {
     let clock = ManualClock::at(T0);
     let srv = two_keys(dir.path(), &clock).await;
     let (s, p) = srv
-        .call(Method::PATCH, "/v1/accounts/a", Some(json!({"cooldown": false})))
+        .call(
+            Method::PATCH,
+            "/v1/accounts/a",
+            Some(json!({"cooldown": false})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{p}");
     assert_eq!(p["cooldown"], false, "{p}");
@@ -32,11 +36,18 @@ async fn cooldowns_are_switched_per_account_over_http() {
     }
     // When its cooldowns are back on, nothing is available
     let (s, p) = srv
-        .call(Method::PATCH, "/v1/accounts/a", Some(json!({"cooldown": true})))
+        .call(
+            Method::PATCH,
+            "/v1/accounts/a",
+            Some(json!({"cooldown": true})),
+        )
         .await;
     assert_eq!((s, &p["cooldown"]), (StatusCode::OK, &json!(true)), "{p}");
     let (s, _) = srv
-        .post("/v1/select", json!({"provider": "openai", "model": "gpt-4o"}))
+        .post(
+            "/v1/select",
+            json!({"provider": "openai", "model": "gpt-4o"}),
+        )
         .await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
     // And a negative weight is refused, naming the field

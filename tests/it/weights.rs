@@ -108,5 +108,8 @@ fn the_cli_refuses_a_negative_weight_with_a_clear_message() {
     // And weight 0 is accepted
     let o = rotor(&db, &["--json", "account", "update", "a", "--weight", "0"]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
-    assert_eq!(json(&rotor(&db, &["--json", "account", "list"]))[0]["weight"], 0);
+    assert_eq!(
+        json(&rotor(&db, &["--json", "account", "list"]))[0]["weight"],
+        0
+    );
 }
