@@ -43,21 +43,21 @@ pub struct UpdateArgs {
 
 impl UpdateArgs {
     fn changes(&self) -> AccountChanges {
-        let mut c = AccountChanges::default();
-        c.label = self.label.clone();
-        c.priority = self.priority;
-        c.weight = self.weight;
-        c.models = match (&self.models, self.all_models) {
-            (_, true) => Some(None),
-            (Some(m), false) => Some(Some(m.iter().map(|s| Model::from(s.trim())).collect())),
-            (None, false) => None,
-        };
-        c.cooldown = match (self.no_cooldown, self.cooldown) {
-            (true, _) => Some(false),
-            (false, true) => Some(true),
-            (false, false) => None,
-        };
-        c
+        AccountChanges {
+            label: self.label.clone(),
+            priority: self.priority,
+            weight: self.weight,
+            models: match (&self.models, self.all_models) {
+                (_, true) => Some(None),
+                (Some(m), false) => Some(Some(m.iter().map(|s| Model::from(s.trim())).collect())),
+                (None, false) => None,
+            },
+            cooldown: match (self.no_cooldown, self.cooldown) {
+                (true, _) => Some(false),
+                (false, true) => Some(true),
+                (false, false) => None,
+            },
+        }
     }
 }
 

@@ -201,14 +201,15 @@ pub async fn patch(
     JsonBody(b): JsonBody<PatchBody>,
 ) -> Result<Response, ApiError> {
     let account = resolve(&app, &id)?;
-    let mut changes = AccountChanges::default();
-    changes.label = b.label;
-    changes.priority = b.priority;
-    changes.weight = b.weight;
-    changes.models = b
-        .models
-        .map(|m| m.map(|m| m.iter().map(|s| Model::from(s.trim())).collect()));
-    changes.cooldown = b.cooldown;
+    let changes = AccountChanges {
+        label: b.label,
+        priority: b.priority,
+        weight: b.weight,
+        models: b
+            .models
+            .map(|m| m.map(|m| m.iter().map(|s| Model::from(s.trim())).collect())),
+        cooldown: b.cooldown,
+    };
     if !changes.is_empty() {
         app.engine.change_account(account, changes)?;
     }

@@ -155,8 +155,10 @@ fn a_weight_change_resets_that_accounts_weighted_credit() {
     assert_eq!(picks(3), vec![a, a, a]);
     // (b has earned a credit of 3: kept, it would be chosen next)
     // When b's weight becomes 2
-    let mut change = AccountChanges::default();
-    change.weight = Some(2);
+    let change = AccountChanges {
+        weight: Some(2),
+        ..Default::default()
+    };
     e.change_account(b, change).unwrap();
     // Then b starts from no credit: smooth weighted round robin over 5:2 from a's credit of -3
     assert_eq!(picks(3), vec![a, b, a]);
@@ -170,12 +172,13 @@ fn a_label_change_through_the_library_refuses_a_taken_label() {
     let [a, _b] = add_keys(&e, P, &["a", "b"])[..] else {
         unreachable!()
     };
-    let mut change = AccountChanges::default();
-    change.label = Some("b".into());
+    let change = AccountChanges {
+        label: Some("b".into()),
+        ..Default::default()
+    };
     let err = e.change_account(a, change).unwrap_err().to_string();
     assert!(err.contains("already"), "{err}");
-    let mut nothing = AccountChanges::default();
-    nothing.label = None;
+    let nothing = AccountChanges::default();
     assert!(
         e.change_account(a, nothing).is_err(),
         "an empty change is refused"

@@ -113,8 +113,10 @@ fn cooldowns_off_for_one_account_leave_the_others_blocking() {
     let [a, b] = add_keys(&e, P, &["a", "b"])[..] else {
         unreachable!()
     };
-    let mut off = rotor::AccountChanges::default();
-    off.cooldown = Some(false);
+    let off = rotor::AccountChanges {
+        cooldown: Some(false),
+        ..Default::default()
+    };
     e.change_account(a, off).unwrap();
     // When both are rate limited
     for _ in 0..2 {
@@ -125,8 +127,10 @@ fn cooldowns_off_for_one_account_leave_the_others_blocking() {
     let got: Vec<_> = (0..3).map(|_| lease(&e, P, M).account).collect();
     assert_eq!(got, vec![a, a, a]);
     // When its cooldowns are switched back on, its block (still in force) holds it too
-    let mut on = rotor::AccountChanges::default();
-    on.cooldown = Some(true);
+    let on = rotor::AccountChanges {
+        cooldown: Some(true),
+        ..Default::default()
+    };
     e.change_account(a, on).unwrap();
     let no = e.select(P, M, &SelectOpts::default()).unwrap_err();
     assert_eq!(no.skipped.len(), 2, "{no:?}");

@@ -82,13 +82,12 @@ impl Engine {
                 super::skips::Standing::Refreshable(_)
             );
             let backing_off = a.refresh.next_attempt_at.is_some_and(|t| t > at);
-            (refreshable && !backing_off && !a.refresh.in_flight && a.token_expired(at)).then(
-                || Event::RefreshDue {
-                    account,
-                    expires_at: a.expires_at,
-                    why: RefreshWhy::Expired,
-                },
-            )
+            let asked = refreshable && !backing_off && !a.refresh.in_flight;
+            (asked && a.token_expired(at)).then_some(Event::RefreshDue {
+                account,
+                expires_at: a.expires_at,
+                why: RefreshWhy::Expired,
+            })
         };
         if wanted(&self.inner.core.read()).is_none() {
             return;
