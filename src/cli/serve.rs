@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Ctx;
-use crate::serve::{self, bench, load_token, ServeOptions, TokenSource};
+use crate::bench::serve as bench;
+use crate::serve::{self, load_token, ServeOptions, TokenSource};
 use crate::Result;
 
 #[derive(Args, Debug)]

@@ -17,6 +17,7 @@
 
 pub mod account;
 pub mod learn;
+pub mod observed;
 pub mod rank;
 pub mod tracker;
 pub mod usage;

@@ -6,7 +6,6 @@
 
 mod account_routes;
 pub mod auth;
-pub mod bench;
 mod dashboard;
 mod error;
 mod inspect_routes;
