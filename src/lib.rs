@@ -50,9 +50,9 @@ pub mod demo;
 
 pub use config::Config;
 pub use engine::{
-    Attempt, DueScan, Engine, EngineBuilder, ExecuteError, ImportAction, ImportOptions, Lease,
-    NewAccount, NoAccount, Outcome, RefreshOutcome, RefreshSkip, ReportFor, Reported,
-    SkippedRefresh,
+    AccountChanges, Attempt, DueScan, Engine, EngineBuilder, ExecuteError, ImportAction,
+    ImportOptions, Lease, NewAccount, NoAccount, Outcome, RefreshOutcome, RefreshSkip, ReportFor,
+    Reported, SkippedRefresh,
 };
 pub use error::{Error, Result};
 pub use ids::{AccountId, Model, Provider, RequestId};

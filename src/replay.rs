@@ -58,7 +58,7 @@ pub fn verify_in_order<'a>(
             Event::Selected(e) => Some((
                 e.provider,
                 &e.model,
-                e.strategy,
+                (e.strategy, e.cooldown_disabled),
                 &e.session,
                 &e.excluded,
                 e.request,
@@ -67,7 +67,7 @@ pub fn verify_in_order<'a>(
             Event::NoAccount(e) => Some((
                 e.provider,
                 &e.model,
-                crate::select::Strategy::RoundRobin,
+                (e.strategy.unwrap_or_default(), e.cooldown_disabled),
                 &e.session,
                 &e.excluded,
                 e.request,
@@ -75,7 +75,16 @@ pub fn verify_in_order<'a>(
             )),
             _ => None,
         };
-        if let Some((provider, model, strategy, session, excluded, request, logged)) = check {
+        if let Some((
+            provider,
+            model,
+            (strategy, cooldown_disabled),
+            session,
+            excluded,
+            request,
+            logged,
+        )) = check
+        {
             let opts = SelectOpts {
                 session: session.clone(),
                 exclude: excluded.clone(),
@@ -84,6 +93,7 @@ pub fn verify_in_order<'a>(
             let policy = Policy {
                 strategy,
                 probe_after,
+                cooldown_disabled,
             };
             let got = decide(&state, provider, model, &opts, rec.at, policy)
                 .ok()
@@ -105,6 +115,39 @@ pub fn verify_in_order<'a>(
         state.apply(rec);
     }
     Ok(checked)
+}
+
+/// What an `account_updated` changed, in words (`: label x, weight 0, cooldown off`).
+fn changed(e: &crate::event::AccountUpdated) -> String {
+    let mut parts = Vec::new();
+    if let Some(l) = &e.label {
+        parts.push(format!("label {l}"));
+    }
+    if let Some(p) = e.priority {
+        parts.push(format!("tier {p}"));
+    }
+    if let Some(w) = e.weight {
+        parts.push(format!("weight {w}"));
+    }
+    match &e.models {
+        Some(Some(m)) => {
+            let names: Vec<&str> = m.iter().map(|m| &**m).collect();
+            parts.push(format!("models {}", names.join(",")));
+        }
+        Some(None) => parts.push("every model".into()),
+        None => {}
+    }
+    if let Some(on) = e.cooldown {
+        parts.push(format!("cooldown {}", if on { "on" } else { "off" }));
+    }
+    if e.fingerprint.is_some() {
+        parts.push("new credentials".into());
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", parts.join(", "))
+    }
 }
 
 /// One line of the human timeline, written with the state before the event (for labels).
@@ -139,7 +182,7 @@ pub fn timeline_text(state: &State, rec: &EventRecord) -> String {
                 CredentialKind::Oauth => "OAuth",
             }
         ),
-        Event::AccountUpdated(e) => format!("{} updated", label(&e.account)),
+        Event::AccountUpdated(e) => format!("{} updated{}", label(&e.account), changed(e)),
         Event::AccountRemoved { account } => format!("{} removed", label(account)),
         Event::AccountDisabled { account, reason } => {
             let why = match reason {
@@ -167,8 +210,23 @@ pub fn timeline_text(state: &State, rec: &EventRecord) -> String {
                     )
                 })
                 .collect();
+            let asked = e
+                .asked_model
+                .as_ref()
+                .map_or(String::new(), |m| format!(" (asked {m})"));
+            let ignored = e.cooldown_ignored.as_ref().map_or(String::new(), |i| {
+                let whose = match i.by {
+                    crate::event::CooldownOff::Config => "cooldowns off",
+                    crate::event::CooldownOff::Account => "its cooldowns off",
+                };
+                format!(
+                    "; {whose}: looked past {} until {}",
+                    i.reason.as_str(),
+                    until(i.until)
+                )
+            });
             format!(
-                "{}/{} -> {} ({}, tier {}{}){}",
+                "{}/{}{asked} -> {} ({}, tier {}{}){}{ignored}",
                 e.provider,
                 e.model,
                 label(&e.account),
@@ -223,6 +281,7 @@ pub fn timeline_text(state: &State, rec: &EventRecord) -> String {
                 RefreshWhy::Scheduled => "scheduled",
                 RefreshWhy::On401 => "after a 401",
                 RefreshWhy::Manual => "by hand",
+                RefreshWhy::Expired => "its token expired",
             };
             format!("{} refresh due ({why})", label(account))
         }

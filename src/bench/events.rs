@@ -204,13 +204,17 @@ pub fn generate_each(cfg: &MixConfig, requests: usize, mut sink: impl FnMut(Even
             request,
             provider,
             model: model.clone(),
+            asked_model: None,
             account,
+            generation: Some(1),
             strategy: Strategy::RoundRobin,
             tier,
             probe: false,
             session: None,
             excluded: Vec::new(),
             skipped,
+            cooldown_disabled: false,
+            cooldown_ignored: None,
         };
         push(at, Event::Selected(sel));
         at = add(

@@ -1,4 +1,5 @@
-//! `rotor account add|list|disable|enable|remove` (`import` is in `import.rs`). `add` refuses
+//! `rotor account add|list|disable|enable|remove` (`import` is in `import.rs`, `update` in
+//! `account_update.rs`), and the account row `list` and `update` print. `add` refuses
 //! what would make two accounts indistinguishable or unusable: a label already taken, a key
 //! another account already holds, an empty or unset key variable.
 
@@ -11,6 +12,7 @@ use crate::event::DisableReason;
 use crate::ids::{Model, Provider};
 use crate::secret::Secrets;
 use crate::state::State;
+use crate::status::AccountView;
 use crate::time::{format_ts, parse_ts};
 use crate::{Error, NewAccount, Result};
 
@@ -22,6 +24,8 @@ pub enum AccountCmd {
     Import(super::import::ImportArgs),
     /// List accounts.
     List,
+    /// Change an account's label, priority, weight, models or cooldown switch.
+    Update(super::account_update::UpdateArgs),
     /// Take an account out of rotation.
     Disable {
         /// Account id or label.
@@ -62,8 +66,9 @@ pub struct AddArgs {
     /// Priority tier: tier 0 serves first, higher tiers only when every account before is blocked.
     #[arg(long, default_value_t = 0)]
     pub priority: u32,
-    /// Share of requests under the weighted strategy.
-    #[arg(long, default_value_t = 1)]
+    /// Share of requests under the weighted strategy (0 parks the account: never chosen
+    /// while weighted).
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::input::parse_weight)]
     pub weight: u32,
     /// Comma-separated allow-list of models (default: every model).
     #[arg(long, value_delimiter = ',')]
@@ -75,6 +80,7 @@ pub fn run(ctx: &Ctx, cmd: AccountCmd) -> Result<i32> {
         AccountCmd::Add(a) => add(ctx, a),
         AccountCmd::Import(a) => super::import::import(ctx, a),
         AccountCmd::List => list(ctx),
+        AccountCmd::Update(a) => super::account_update::update(ctx, a),
         AccountCmd::Disable { account } => {
             let e = ctx.engine()?;
             e.disable_account(e.resolve(&account)?, DisableReason::Manual)?;
@@ -176,16 +182,10 @@ fn refuse_duplicate(state: &State, label: &str, secrets: &Secrets) -> Result<()>
 
 fn list(ctx: &Ctx) -> Result<i32> {
     let state = super::inspect::fold_read_only(ctx, false)?.0;
-    let rows: Vec<_> = crate::status::status(&state, chrono::Utc::now()).accounts;
+    let mut view = crate::status::status(&state, chrono::Utc::now());
+    super::inspect::note_refreshability(ctx, &mut view)?;
     if ctx.json {
-        let out: Vec<_> = rows
-            .iter()
-            .map(|a| {
-                json!({"id": a.id, "label": a.label, "provider": a.provider, "status": a.status,
-                   "priority": a.priority, "weight": a.weight,
-                   "expires_at": a.expires_at.map(format_ts), "fingerprint": a.fingerprint})
-            })
-            .collect();
+        let out: Vec<_> = view.accounts.iter().map(row_json).collect();
         return ctx.print_json(&out).map(|_| 0);
     }
     out!(
@@ -198,18 +198,42 @@ fn list(ctx: &Ctx) -> Result<i32> {
         "weight",
         "expires_at"
     );
-    for a in rows {
-        out!(
-            "{:<36}  {:<12} {:<20} {:<12} {:>4} {:>6}  {:<24} {}",
-            a.id.to_string(),
-            a.provider.as_str(),
-            a.label,
-            a.status,
-            a.priority,
-            a.weight,
-            a.expires_at.map_or("-".into(), format_ts),
-            a.fingerprint
-        );
+    for a in &view.accounts {
+        out!("{}", row_text(a));
     }
     Ok(0)
+}
+
+/// One account as `account list --json` and `account update --json` print it.
+pub fn row_json(a: &AccountView) -> serde_json::Value {
+    json!({"id": a.id, "label": a.label, "provider": a.provider, "status": a.status,
+       "priority": a.priority, "weight": a.weight, "models": a.models, "cooldown": a.cooldown,
+       "expires_at": a.expires_at.map(format_ts), "fingerprint": a.fingerprint,
+       "cannot_refresh": a.cannot_refresh})
+}
+
+/// One account as a line of `account list`, with what sets it apart at the end.
+pub fn row_text(a: &AccountView) -> String {
+    let mut line = format!(
+        "{:<36}  {:<12} {:<20} {:<12} {:>4} {:>6}  {:<24} {}",
+        a.id.to_string(),
+        a.provider.as_str(),
+        a.label,
+        a.status,
+        a.priority,
+        a.weight,
+        a.expires_at.map_or("-".into(), format_ts),
+        a.fingerprint
+    );
+    if let Some(models) = &a.models {
+        let names: Vec<&str> = models.iter().map(|m| &**m).collect();
+        line += &format!("  models {}", names.join(","));
+    }
+    if !a.cooldown {
+        line += "  cooldown off";
+    }
+    if let Some(why) = &a.cannot_refresh {
+        line += &format!("  cannot refresh: {why}");
+    }
+    line
 }

@@ -29,8 +29,8 @@ pub struct ImportArgs {
     /// Priority tier of newly added accounts.
     #[arg(long, default_value_t = 0)]
     pub priority: u32,
-    /// Weight of newly added accounts.
-    #[arg(long, default_value_t = 1)]
+    /// Weight of newly added accounts (0 parks them under `weighted`).
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = super::input::parse_weight)]
     pub weight: u32,
 }
 
@@ -48,7 +48,7 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> Result<i32> {
     let engine = ctx.engine()?;
     let opts = ImportOptions {
         priority: a.priority,
-        weight: a.weight.max(1),
+        weight: a.weight,
         label: a.label.clone(),
     };
     let now = engine.now();

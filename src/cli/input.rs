@@ -1,4 +1,4 @@
-//! Reading what a command is given: `--at` times, `--provider` names (listed in `--help`),
+//! Reading what a command is given: `--at` times, `--weight`s, `--provider` names (listed in `--help`),
 //! response bodies from a file or stdin (bounded: at most [`MAX_BODY`] is read, never to the
 //! end of `/dev/zero`), and `--usage` in Anthropic's, OpenAI's or Gemini's shape.
 
@@ -18,6 +18,14 @@ pub const MAX_BODY: u64 = 4 << 20;
 /// `--at` values: RFC 3339.
 pub fn parse_at(s: &str) -> Result<Timestamp, String> {
     parse_ts(s).map_err(|e| e.to_string())
+}
+
+/// `--weight`: a whole number, 0 or more (0 parks the account under `weighted`). Negative
+/// numbers reach this parser (the option allows them) so the refusal can say what is wanted.
+pub fn parse_weight(s: &str) -> Result<u32, String> {
+    s.trim().parse::<u32>().map_err(|_| {
+        format!("weight must be a whole number, 0 or more (0 parks the account under `weighted`), not {s:?}")
+    })
 }
 
 /// `--provider`: one of the known names, which `--help` lists.

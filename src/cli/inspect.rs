@@ -62,6 +62,32 @@ fn fleet_log_after(_: &Ctx, _: u64) -> Result<Vec<NoFleetEvent>> {
     Ok(Vec::new())
 }
 
+/// Fills `cannot_refresh` on the view's accounts from the credentials store (read-only, the
+/// secrets stay in this process) and the configuration's refreshers.
+pub fn note_refreshability(ctx: &Ctx, view: &mut crate::status::StatusView) -> Result<()> {
+    let creds = stored_credentials(ctx)?;
+    let endpoints =
+        crate::refresh::RefreshEndpoints::from_config(&ctx.config).map_err(|e| e.to_string());
+    let has_refresh_token = |id: AccountId| {
+        creds
+            .get(&id)
+            .is_some_and(|c| c.secrets.refresh_token.is_some())
+    };
+    crate::status::refreshable::note(&mut view.accounts, has_refresh_token, &endpoints);
+    Ok(())
+}
+
+/// The newest credential of every account, from the SQLite file or the fleet's database.
+fn stored_credentials(
+    ctx: &Ctx,
+) -> Result<std::collections::HashMap<AccountId, store::StoredCredential>> {
+    #[cfg(feature = "postgres")]
+    if let Some(url) = ctx.postgres_url() {
+        return store::postgres::read_credentials(url);
+    }
+    store::read::credentials(&store::open_read_only(&ctx.db)?)
+}
+
 #[derive(Args, Debug)]
 pub struct StatusArgs {
     /// Show the blocks in force at this time (RFC 3339); default now.
@@ -71,7 +97,8 @@ pub struct StatusArgs {
 
 pub fn status(ctx: &Ctx, a: StatusArgs) -> Result<i32> {
     let (state, _) = fold_read_only(ctx, false)?;
-    let view = crate::status::status(&state, a.at.unwrap_or_else(chrono::Utc::now));
+    let mut view = crate::status::status(&state, a.at.unwrap_or_else(chrono::Utc::now));
+    note_refreshability(ctx, &mut view)?;
     if ctx.json {
         ctx.print_json(&view)?;
         return Ok(0);

@@ -5,6 +5,7 @@
 #[macro_use]
 mod output;
 mod account;
+mod account_update;
 mod bench;
 mod classify;
 mod demo;

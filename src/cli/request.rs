@@ -40,6 +40,9 @@ pub struct SelectArgs {
 
 pub fn select(ctx: &Ctx, a: SelectArgs) -> Result<i32> {
     let (engine, state);
+    // Blocked, counted and rotated as: a variant's or an alias's model (the engine resolves
+    // the same way; a dry run decides here).
+    let canonical = ctx.config.canonical_model(&a.model).to_string();
     let decision = if a.dry_run {
         state = super::inspect::fold_read_only(ctx, false)?.0;
         let exclude = resolve_all(&state, &a.exclude)?;
@@ -47,13 +50,14 @@ pub fn select(ctx: &Ctx, a: SelectArgs) -> Result<i32> {
         let policy = crate::select::Policy {
             strategy: ctx.config.strategy,
             probe_after: ctx.config.probe.after.0,
+            cooldown_disabled: ctx.config.cooldown.disabled,
         };
         let opts = SelectOpts {
             session: a.session.clone(),
             exclude,
             at: Some(at),
         };
-        crate::select::decide(&state, a.provider, &a.model, &opts, at, policy)
+        crate::select::decide(&state, a.provider, &canonical, &opts, at, policy)
             .map(|c| (None, c.account))
             .map_err(|r| (r.earliest_at, r.skipped))
     } else {
@@ -80,7 +84,8 @@ pub fn select(ctx: &Ctx, a: SelectArgs) -> Result<i32> {
             if ctx.json {
                 ctx.print_json(
                     &json!({"request": request, "account": account, "label": label,
-                    "provider": a.provider, "model": a.model, "strategy": ctx.config.strategy}),
+                    "provider": a.provider, "model": canonical, "asked_model": a.model,
+                    "strategy": ctx.config.strategy}),
                 )?;
             } else {
                 out!(
@@ -98,7 +103,7 @@ pub fn select(ctx: &Ctx, a: SelectArgs) -> Result<i32> {
                 let mut msg = format!(
                     "rotor: no {} account available for {}; earliest at {}",
                     a.provider,
-                    a.model,
+                    canonical,
                     earliest.map_or("unknown".into(), format_ts)
                 );
                 for s in skipped {
@@ -133,6 +138,12 @@ pub struct ReportArgs {
     /// HTTP status of a failed response.
     #[arg(long, value_name = "N", conflicts_with = "success")]
     pub status: Option<u16>,
+    /// The request got no HTTP response: a `transient` failure.
+    #[arg(long, value_name = "KIND", value_enum, conflicts_with_all = ["success", "status"])]
+    pub network_error: Option<NetworkError>,
+    /// The caller gave up on the request: no fault of the account, nothing is blocked.
+    #[arg(long, conflicts_with_all = ["success", "status", "network_error"])]
+    pub cancelled: bool,
     /// A response header, 'name: value' (repeatable); rate-limit headers are read from it.
     #[arg(long, value_name = "HEADER")]
     pub header: Vec<String>,
@@ -152,13 +163,37 @@ pub struct ReportArgs {
     pub at: Option<Timestamp>,
 }
 
+/// How a request with no HTTP response ended.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum NetworkError {
+    /// The connection was refused or could not be made.
+    Connect,
+    /// No response came in time.
+    Timeout,
+    /// The connection was reset mid-request.
+    Reset,
+}
+
+impl NetworkError {
+    /// The words the `request_failed` event records (its kind first, so the log says which).
+    fn message(self) -> &'static str {
+        match self {
+            NetworkError::Connect => "connect: the connection was refused or could not be made",
+            NetworkError::Timeout => "timeout: no response came in time",
+            NetworkError::Reset => "reset: the connection was reset",
+        }
+    }
+}
+
 pub fn report(ctx: &Ctx, a: ReportArgs) -> Result<i32> {
     let mut headers = Headers::new();
     for h in &a.header {
         headers.parse_line(h)?;
     }
-    if !a.success && a.status.is_none() {
-        return Err(Error::InvalidInput("give --success or --status N".into()));
+    if !a.success && a.status.is_none() && a.network_error.is_none() && !a.cancelled {
+        return Err(Error::InvalidInput(
+            "give --success, --status N, --network-error KIND or --cancelled".into(),
+        ));
     }
     let body = match a.status {
         Some(_) => read_body(&a.body)?,
@@ -166,9 +201,9 @@ pub fn report(ctx: &Ctx, a: ReportArgs) -> Result<i32> {
     };
     // The writer lock first, so no other report of this request can land after the check.
     let engine = ctx.engine()?;
-    let (account, model) = match (a.request, &a.account, &a.model) {
+    let (account, model, generation) = match (a.request, &a.account, &a.model) {
         (Some(r), _, _) => find_request(ctx, r)?,
-        (None, Some(acct), Some(model)) => (engine.resolve(acct)?, model.clone()),
+        (None, Some(acct), Some(model)) => (engine.resolve(acct)?, model.clone(), None),
         _ => {
             return Err(Error::InvalidInput(
                 "give --request ID, or --account ID --model M".into(),
@@ -179,6 +214,10 @@ pub fn report(ctx: &Ctx, a: ReportArgs) -> Result<i32> {
         .with_state(|s| s.accounts.get(&account).map(|x| x.provider))
         .ok_or_else(|| Error::UnknownAccount(account.to_string()))?;
     let outcome = match a.status {
+        None if a.cancelled => Outcome::Cancelled,
+        None if a.network_error.is_some() => Outcome::Network {
+            message: a.network_error.map_or("", NetworkError::message).into(),
+        },
         None => Outcome::Success {
             usage: a
                 .usage
@@ -193,6 +232,7 @@ pub fn report(ctx: &Ctx, a: ReportArgs) -> Result<i32> {
     let at = a.at.unwrap_or_else(|| engine.now());
     let target = crate::ReportFor {
         request: a.request,
+        generation,
         ..crate::ReportFor::new(account, &model, at)
     };
     let r = engine.report_for(target, outcome)?;
@@ -200,11 +240,12 @@ pub fn report(ctx: &Ctx, a: ReportArgs) -> Result<i32> {
     if ctx.json {
         ctx.print_json(
             &json!({"account": account, "model": model, "error": r.error.as_ref().map(|e| e.kind),
-            "block": r.block, "refresh_due": r.refresh_due}),
+            "block": r.block, "refresh_due": r.refresh_due, "cancelled": a.cancelled}),
         )?;
         return Ok(0);
     }
     match (&r.error, &r.block) {
+        (None, _) if a.cancelled => out!("recorded a cancel: nothing blocked"),
         (None, _) => out!("recorded success"),
         (Some(e), Some(b)) => {
             let what = match b.scope {
@@ -223,15 +264,15 @@ pub fn report(ctx: &Ctx, a: ReportArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// The (account, model) a request was leased for, from its `selected` event; refused when an
-/// outcome of that request is already in the log.
-fn find_request(ctx: &Ctx, request: RequestId) -> Result<(AccountId, String)> {
+/// The (account, model, credential generation) a request was leased for, from its `selected`
+/// event; refused when an outcome of that request is already in the log.
+fn find_request(ctx: &Ctx, request: RequestId) -> Result<(AccountId, String, Option<u64>)> {
     let mut found = None;
     let mut reported = false;
     let mut look = |rec: crate::event::EventRecord| -> Result<()> {
         match rec.event {
             Event::Selected(e) if e.request == request => {
-                found = Some((e.account, e.model.to_string()));
+                found = Some((e.account, e.model.to_string(), e.generation));
             }
             Event::RequestSucceeded(e) if e.request == Some(request) => reported = true,
             Event::RequestFailed(e) if e.request == Some(request) => reported = true,

@@ -16,6 +16,8 @@ impl Default for Config {
             endpoints: BTreeMap::new(),
             antigravity: AntigravitySettings::default(),
             quota: QuotaWindows::default(),
+            model_alias: BTreeMap::new(),
+            model_variants: ModelVariants::default(),
             postgres: PostgresSettings::default(),
             rules: Vec::new(),
         }
@@ -52,6 +54,7 @@ impl Default for Cooldowns {
             billing: secs(24 * 3600),
             min: secs(1),
             google_quota: secs(3600),
+            disabled: false,
         }
     }
 }

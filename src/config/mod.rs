@@ -13,8 +13,10 @@ use crate::select::Strategy;
 use crate::{Error, Result};
 
 mod defaults;
+mod models;
 pub mod rules;
 
+pub use models::{ModelAliases, ModelVariants};
 pub use rules::ErrorRule;
 
 /// A duration written as `30s`, `5m`, `1h30m`, `250ms`, or a number of seconds.
@@ -67,6 +69,10 @@ pub struct Config {
     pub antigravity: AntigravitySettings,
     /// Usage window length per provider, for quota tracking.
     pub quota: QuotaWindows,
+    /// `model_alias.<name> = "<canonical>"`: names served, blocked and counted as another model.
+    pub model_alias: ModelAliases,
+    /// Reasoning-effort suffixes: a variant shares its model's state.
+    pub model_variants: ModelVariants,
     /// How an instance of a fleet follows a shared PostgreSQL log (`[postgres]`).
     pub postgres: PostgresSettings,
     /// `[[rules]]`: corrections to the built-in classification, first match applies.
@@ -129,6 +135,9 @@ pub struct Cooldowns {
     /// Google's (Antigravity, Gemini) wait for a quota error that states none, instead of the
     /// backoff: their daily quotas do not come back after a minute.
     pub google_quota: Dur,
+    /// Cooldowns off for every account: failures are still classified and logged with the
+    /// block they would cause, but `select` looks past those blocks (and says so).
+    pub disabled: bool,
 }
 
 /// `[probe]`: half-open probing of blocked accounts.
@@ -214,7 +223,7 @@ impl Config {
 
     /// Parses TOML text; errors name the offending key.
     pub fn from_toml(text: &str) -> Result<Config> {
-        toml::from_str(text).map_err(|e| {
+        let config: Config = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| {
                 text.as_bytes()[..s.start.min(text.len())]
                     .iter()
@@ -229,7 +238,9 @@ impl Config {
                 (None, Some(n)) => format!("line {n}: {msg}"),
                 _ => msg.to_string(),
             })
-        })
+        })?;
+        config.check_model_names()?;
+        Ok(config)
     }
 
     /// Reads `path`; a missing file is an error (use [`Config::load_default`] for the optional

@@ -13,15 +13,20 @@
 use std::sync::Arc;
 
 use super::{Core, Engine, Lease, NoAccount};
-use crate::event::{self, Event};
-use crate::ids::{Model, Provider, RequestId};
+use crate::event::{self, BlockReason, Event};
+use crate::ids::{AccountId, Model, Provider, RequestId};
 use crate::select::{decide_with, Choice, Policy, Recall, Refusal, SelectOpts};
 use crate::state::selected;
 use crate::time::Timestamp;
 
+/// What a selection returns, and the accounts it passed over because their tokens expired.
+type Decided = (Result<Lease, NoAccount>, Vec<AccountId>);
+
 /// One selection's inputs, shared by both paths.
 struct Ask<'a> {
     provider: Provider,
+    /// The model name the caller asked for (the decision keys on its canonical model).
+    asked: &'a str,
     opts: &'a SelectOpts,
     at: Timestamp,
     policy: Policy,
@@ -29,13 +34,17 @@ struct Ask<'a> {
 }
 
 impl Engine {
-    /// Chooses an account for (provider, model) and records the decision.
+    /// Chooses an account for (provider, model) and records the decision. A variant or an
+    /// alias of a model (configuration `model_variants`, `model_alias`) is resolved here,
+    /// once: the decision, the lease and the event use the canonical model, and the event
+    /// keeps the name asked for beside it.
     pub fn select(
         &self,
         provider: Provider,
-        model: &str,
+        asked: &str,
         opts: &SelectOpts,
     ) -> Result<Lease, NoAccount> {
+        let model = self.inner.config.canonical_model(asked);
         // Asked only when a new model name meets a full label set: does an allow-list name it?
         let configured = || {
             self.with_state(|s| {
@@ -49,36 +58,49 @@ impl Engine {
         let probe = crate::metrics::SelectProbe::start(provider, model, configured);
         #[cfg(feature = "postgres")]
         self.note_stale_selection();
-        let out = self.select_recorded(provider, model, opts);
+        let out = self.select_recorded(provider, asked, model, opts);
         probe.finish(out.is_ok());
         out
     }
 
+    /// Decides for the canonical `model` (asked for as `asked`), records the decision, and asks
+    /// for the refresh of any expired token it passed over.
     fn select_recorded(
         &self,
         provider: Provider,
+        asked: &str,
         model: &str,
         opts: &SelectOpts,
     ) -> Result<Lease, NoAccount> {
         let ask = Ask {
             provider,
+            asked,
             opts,
             at: opts.at.map_or_else(|| self.now(), crate::time::clamp),
             policy: Policy {
                 strategy: self.inner.config.strategy,
                 probe_after: self.inner.config.probe.after.0,
+                cooldown_disabled: self.inner.config.cooldown.disabled,
             },
             request: RequestId::new_v7(),
         };
-        if let Some(out) = self.select_shared(&ask, model) {
-            self.checkpoint_if_due();
-            return out;
+        let (out, expired) = match self.select_shared(&ask, model) {
+            Some(done) => {
+                self.checkpoint_if_due();
+                done
+            }
+            None => self.select_exclusive(&ask, model),
+        };
+        // Expired tokens were passed over: ask for their refresh (after the decision, which
+        // must not wait on it).
+        for account in expired {
+            self.refresh_expired(account, ask.at);
         }
-        self.select_exclusive(&ask, model)
+        out
     }
 
     /// The shared-lock path; `None` when this selection must take the exclusive one.
-    fn select_shared(&self, ask: &Ask<'_>, model: &str) -> Option<Result<Lease, NoAccount>> {
+    fn select_shared(&self, ask: &Ask<'_>, model: &str) -> Option<Decided> {
         let core = self.inner.core.read();
         let (model, cell) = core.selector.key(ask.provider, model)?;
         // Lock order: the session's shard, then the key (as the exclusive path).
@@ -106,7 +128,7 @@ impl Engine {
                 return None;
             }
         }
-        let (event, out) = self.decided(&core, ask, model.clone(), decision);
+        let (event, out, expired) = self.decided(&core, ask, model.clone(), decision);
         if let Event::Selected(e) = &event {
             let weighted =
                 selected::weighted_candidates(&core.state.accounts, &core.state.order, e);
@@ -121,10 +143,10 @@ impl Engine {
         if let Err(e) = self.record_shared(&core, ask.at, event) {
             tracing::error!(%e, "recording a selection failed");
         }
-        Some(out)
+        Some((out, expired))
     }
 
-    fn select_exclusive(&self, ask: &Ask<'_>, model: &str) -> Result<Lease, NoAccount> {
+    fn select_exclusive(&self, ask: &Ask<'_>, model: &str) -> Decided {
         let mut core = self.inner.core.write();
         // Reuse the interned model name when this (provider, model) was seen before.
         let model: Model = match core.selector.key(ask.provider, model) {
@@ -146,23 +168,34 @@ impl Engine {
             let (p, opts) = (ask.provider, ask.opts);
             decide_with(&core.state, recall, p, &model, opts, ask.at, ask.policy)
         };
-        let (event, out) = self.decided(&core, ask, model, decision);
+        let (event, out, expired) = self.decided(&core, ask, model, decision);
         if let Err(e) = self.record(&mut core, ask.at, event, None) {
             tracing::error!(%e, "recording a selection failed");
         }
-        out
+        (out, expired)
     }
 
-    /// A decision as its event and as what the caller gets back.
+    /// A decision as its event, as what the caller gets back, and the accounts it passed over
+    /// because their tokens had expired.
     fn decided(
         &self,
         core: &Core,
         ask: &Ask<'_>,
         model: Model,
         decision: Result<Choice, Refusal>,
-    ) -> (Event, Result<Lease, NoAccount>) {
+    ) -> (Event, Result<Lease, NoAccount>, Vec<AccountId>) {
         let (request, provider, opts) = (ask.request, ask.provider, ask.opts);
-        match decision {
+        let asked_model = (ask.asked != &*model).then(|| Model::from(ask.asked));
+        let skipped = match &decision {
+            Ok(c) => &c.skipped,
+            Err(r) => &r.skipped,
+        };
+        let expired = skipped
+            .iter()
+            .filter(|s| s.reason == BlockReason::Expired)
+            .map(|s| s.account)
+            .collect();
+        let (event, out) = match decision {
             Ok(choice) => {
                 let (credential, generation) = match core.creds.get(&choice.account) {
                     Some(c) => (c.secrets.clone(), c.generation),
@@ -174,6 +207,7 @@ impl Engine {
                     account: choice.account,
                     provider,
                     model: model.clone(),
+                    asked_model: asked_model.clone().unwrap_or_else(|| model.clone()),
                     credential,
                     generation,
                     issued_at: ask.at,
@@ -185,13 +219,17 @@ impl Engine {
                     request,
                     provider,
                     model,
+                    asked_model,
                     account: choice.account,
+                    generation: Some(generation),
                     strategy: ask.policy.strategy,
                     tier: choice.tier,
                     probe: choice.probe,
                     session: opts.session.clone(),
                     excluded: opts.exclude.clone(),
                     skipped: choice.skipped,
+                    cooldown_disabled: ask.policy.cooldown_disabled,
+                    cooldown_ignored: choice.cooldown_ignored,
                 });
                 (event, Ok(lease))
             }
@@ -208,6 +246,9 @@ impl Engine {
                     request,
                     provider,
                     model,
+                    asked_model,
+                    strategy: Some(ask.policy.strategy),
+                    cooldown_disabled: ask.policy.cooldown_disabled,
                     earliest_at: no.earliest_at,
                     session: opts.session.clone(),
                     excluded: opts.exclude.clone(),
@@ -215,6 +256,7 @@ impl Engine {
                 });
                 (event, Err(no))
             }
-        }
+        };
+        (event, out, expired)
     }
 }

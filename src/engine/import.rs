@@ -91,7 +91,7 @@ impl Engine {
                 provider: cred.provider,
                 label,
                 priority: opts.priority,
-                weight: opts.weight.max(1),
+                weight: opts.weight,
                 models: None,
                 secrets: cred.secrets.clone(),
                 expires_at: cred.expires_at,
@@ -110,16 +110,8 @@ impl Engine {
         let action = if same && rename.is_none() {
             ImportAction::Unchanged
         } else {
-            let update = AccountUpdated {
-                account,
-                label: rename,
-                priority: None,
-                weight: None,
-                models: None,
-                fingerprint: None,
-                expires_at: None,
-                generation: None,
-            };
+            let mut update = AccountUpdated::new(account);
+            update.label = rename;
             let secrets = (!same).then(|| (cred.secrets.clone(), cred.expires_at));
             self.update_account(update, secrets)?;
             ImportAction::Updated

@@ -20,8 +20,12 @@ pub struct Lease {
     pub account: AccountId,
     /// The provider the account belongs to.
     pub provider: Provider,
-    /// The model the request asked for.
+    /// The model the lease is rotated, blocked and counted as (a variant's or an alias's
+    /// canonical model); `asked_model` is the name the caller asked for.
     pub model: Model,
+    /// The model name the caller asked for (the same as `model` unless it was a variant or
+    /// an alias).
+    pub asked_model: Model,
     /// The credential to call the provider with.
     pub credential: Arc<Secrets>,
     /// Credential generation the lease carries; a 401 against an older one is stale.

@@ -168,4 +168,10 @@ impl SelectorCells for LiveSelector {
             key.get_mut().forget(account);
         }
     }
+
+    fn forget_credit(&mut self, account: AccountId) {
+        for key in self.keys.values_mut().flat_map(|m| m.values_mut()) {
+            key.get_mut().forget_credit(account);
+        }
+    }
 }

@@ -27,6 +27,7 @@ use std::sync::atomic::AtomicBool;
 
 use parking_lot::{Mutex, RwLock};
 
+pub use accounts::AccountChanges;
 pub use builder::EngineBuilder;
 pub use execute::{Attempt, ExecuteError};
 pub use import::{ImportAction, ImportOptions};

@@ -28,7 +28,7 @@ kinds! {
     AccountRemoved => ("account_removed", 1),
     AccountDisabled => ("account_disabled", 1),
     AccountEnabled => ("account_enabled", 1),
-    Selected => ("selected", 1),
+    Selected => ("selected", 2),
     NoAccount => ("no_account", 1),
     RequestSucceeded => ("request_succeeded", 1),
     RequestFailed => ("request_failed", 1),

@@ -167,8 +167,12 @@ pub struct AccountUpdated {
     /// New weighted-strategy share.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<u32>,
-    /// `Some(None)` clears the allow-list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `Some(None)` clears the allow-list (written `"models": null`, which reads back as such).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub models: Option<Option<Vec<Model>>>,
     /// Set when new credentials were imported (stored in the same transaction).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,19 +187,55 @@ pub struct AccountUpdated {
     /// New credential generation, set with new credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<u64>,
+    /// `Some(false)`: a person switched the account's cooldowns off; `Some(true)`: back on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown: Option<bool>,
 }
 
-/// Payload of [`Event::Selected`]: which account a request was leased and why.
+/// A field that is present decodes as `Some`, `null` included (serde's default would read a
+/// `null` as absent).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+impl AccountUpdated {
+    /// An update of `account` that changes nothing yet.
+    pub fn new(account: AccountId) -> Self {
+        AccountUpdated {
+            account,
+            label: None,
+            priority: None,
+            weight: None,
+            models: None,
+            fingerprint: None,
+            expires_at: None,
+            generation: None,
+            cooldown: None,
+        }
+    }
+}
+
+/// Payload of [`Event::Selected`]: which account a request was leased and why. Version 2 records
+/// the credential generation leased (`generation`); version 1 events are upcast with
+/// `generation: null` (not recorded).
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct Selected {
     /// The request the lease is for.
     pub request: RequestId,
     /// The provider asked for.
     pub provider: Provider,
-    /// The model asked for.
+    /// The model the request is rotated, blocked and counted as.
     pub model: Model,
+    /// The name asked for when it differs from `model` (a variant or an alias of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked_model: Option<Model>,
     /// The account leased.
     pub account: AccountId,
+    /// The credential generation leased: a 401 reported for an older one refreshes nothing.
+    /// `None` only in version 1 events, which did not record it.
+    pub generation: Option<u64>,
     /// The strategy that chose it.
     pub strategy: Strategy,
     /// The priority of the tier it was chosen from (the account's `priority`).
@@ -212,6 +252,12 @@ pub struct Selected {
     /// Candidates of the tiers considered that were passed over, with reason and until.
     #[serde(default)]
     pub skipped: Vec<Skip>,
+    /// Cooldowns were off for every account (`cooldown.disabled`), so blocks were looked past.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cooldown_disabled: bool,
+    /// The block the chosen account would have been skipped for, had cooldowns been on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown_ignored: Option<IgnoredBlock>,
 }
 
 /// Payload of [`Event::NoAccount`]: a request found no usable account.
@@ -221,8 +267,18 @@ pub struct NoAccount {
     pub request: RequestId,
     /// The provider asked for.
     pub provider: Provider,
-    /// The model asked for.
+    /// The model the request is rotated, blocked and counted as.
     pub model: Model,
+    /// The name asked for when it differs from `model` (a variant or an alias of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked_model: Option<Model>,
+    /// The strategy in force (absent in logs written before it was recorded: round robin,
+    /// which decides availability the same way as every strategy but `weighted`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<Strategy>,
+    /// Cooldowns were off for every account (`cooldown.disabled`), so blocks were looked past.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cooldown_disabled: bool,
     /// Earliest time any candidate becomes available; `None` if none ever will by itself.
     #[serde(with = "serde_ts_opt")]
     pub earliest_at: Option<Timestamp>,

@@ -9,6 +9,28 @@ use crate::scrub::ScrubbedIdentity;
 use crate::time::{serde_ts_opt, Timestamp};
 use crate::vocab::BlockReason;
 
+/// Whose switch turned cooldowns off.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CooldownOff {
+    /// `cooldown.disabled` in the configuration: every account.
+    Config,
+    /// `account update --no-cooldown`: this account.
+    Account,
+}
+
+/// A block a selection looked past because cooldowns were off, and whose switch that was.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct IgnoredBlock {
+    /// The block's reason.
+    pub reason: BlockReason,
+    /// When the block would have ended; `None` when only an event ends it.
+    #[serde(with = "serde_ts_opt")]
+    pub until: Option<Timestamp>,
+    /// Which switch had cooldowns off.
+    pub by: CooldownOff,
+}
+
 /// One candidate that a decision passed over.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Skip {
@@ -84,6 +106,8 @@ pub enum RefreshWhy {
     On401,
     /// A person asked (`rotor refresh`).
     Manual,
+    /// A selection passed the account over because its access token had expired.
+    Expired,
 }
 
 /// How a refresh failed: a network error, a dead grant, another rejection, a server error.

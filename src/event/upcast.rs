@@ -17,9 +17,21 @@ pub struct Step {
     pub apply: fn(&mut Value),
 }
 
-/// Every step this binary knows. None yet: every kind is at its first version. A version
-/// without a step (a field added with a default) needs none, serde fills it in.
-pub const STEPS: &[Step] = &[];
+/// Every step this binary knows. A version without a step (a field added with a default)
+/// needs none, serde fills it in.
+pub const STEPS: &[Step] = &[Step {
+    kind: "selected",
+    from: 1,
+    apply: selected_v1_generation_unknown,
+}];
+
+/// `selected` version 2 records the credential generation leased; a version 1 event did not
+/// know it: `null`, so a 401 reported against it counts as against the current credential.
+fn selected_v1_generation_unknown(v: &mut Value) {
+    if let Some(o) = v.as_object_mut() {
+        o.entry("generation").or_insert(Value::Null);
+    }
+}
 
 /// `data` of a row written as version `v` of `kind`, in today's shape: `None` when it is
 /// already current (decode it as it is), else the upcast JSON. Unknown kinds and newer

@@ -104,6 +104,17 @@ impl RefreshEndpoints {
         Ok(e)
     }
 
+    /// Why no refresher can be built for OAuth `provider` from these endpoints (only an
+    /// Antigravity client can be missing); `None` when one can.
+    pub fn missing_refresher(&self, provider: Provider) -> Option<String> {
+        let client = (&self.antigravity_client_id, &self.antigravity_client_secret);
+        (provider == Provider::Antigravity && !matches!(client, (Some(_), Some(_)))).then(|| {
+            "antigravity refresh needs antigravity.client_id and antigravity.client_secret \
+             in the config"
+                .to_string()
+        })
+    }
+
     /// Checks every token URL (config load time), so a bad one fails before any refresh.
     pub fn validate(&self) -> Result<()> {
         for p in [Provider::Claude, Provider::Codex, Provider::Antigravity] {
@@ -177,9 +188,7 @@ pub fn refresher_for(
                 endpoints.antigravity_client_secret.clone(),
             ) else {
                 return Err(Error::Refresh(
-                    "antigravity refresh needs antigravity.client_id and \
-                     antigravity.client_secret in the config"
-                        .into(),
+                    endpoints.missing_refresher(provider).unwrap_or_default(),
                 ));
             };
             Box::new(GoogleRefresher::new(client, url, timeout, id, secret).with_lead(lead))

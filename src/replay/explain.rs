@@ -99,6 +99,7 @@ pub fn explain_from(
                 Some((e.account, e.strategy, e.tier, e.probe)),
                 e.session.clone(),
                 e.excluded.clone(),
+                e.cooldown_disabled,
             )),
             Event::NoAccount(e) if e.request == request => Some((
                 e.provider,
@@ -106,10 +107,11 @@ pub fn explain_from(
                 None,
                 e.session.clone(),
                 e.excluded.clone(),
+                e.cooldown_disabled,
             )),
             _ => None,
         };
-        let Some((provider, model, chosen, session, excluded)) = decision else {
+        let Some((provider, model, chosen, session, excluded, cooldown_disabled)) = decision else {
             state.apply(rec);
             continue;
         };
@@ -119,10 +121,15 @@ pub fn explain_from(
             .provider_accounts(provider)
             .filter(|a| a.allows(&model))
             .map(|a| {
+                // With cooldowns off (for all, or for this account) its blocks did not count.
+                let cooling = || {
+                    let off = cooldown_disabled || a.cooldown_off;
+                    a.cooling(&model, rec.at).filter(|_| !off)
+                };
                 let u = if excluded.contains(&a.id) {
                     Some((BlockReason::Excluded, None))
                 } else {
-                    a.unavailable(&model, rec.at).map(|u| (u.reason, u.until))
+                    a.held(rec.at).or_else(cooling).map(|u| (u.reason, u.until))
                 };
                 Candidate {
                     account: a.id,
@@ -169,6 +176,18 @@ pub fn explain_from(
                         why += &format!("tier {tier} is used because every account of the tiers before it is blocked; ");
                     }
                     why += &format!("{} picked {} in tier {tier}", strategy.as_str(), label(acct));
+                    if let Event::Selected(e) = &rec.event {
+                        if let Some(i) = &e.cooldown_ignored {
+                            why += &format!(
+                                "; its {} block was looked past: cooldowns were off {}",
+                                i.reason.as_str(),
+                                match i.by {
+                                    crate::event::CooldownOff::Config => "(cooldown.disabled)",
+                                    crate::event::CooldownOff::Account => "for this account",
+                                }
+                            );
+                        }
+                    }
                     if strategy == crate::select::Strategy::Weighted {
                         // Smooth weighted round robin: the highest current weight + weight wins.
                         let scores: Vec<String> = candidates

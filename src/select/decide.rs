@@ -1,11 +1,13 @@
 //! The decision itself: candidates, priority tiers, the strategy inside the first tier that has
 //! a candidate, session affinity, half-open probes, and `NoAccount` with the earliest time any
-//! candidate frees up. Pure: a function of the projections, the options and `now`.
+//! candidate frees up. Cooldowns switched off (for all, or for one account) let a candidate
+//! through its blocks, and the choice names the block it looked past; weight 0 parks an
+//! account under `weighted`. Pure: a function of the projections, the options and `now`.
 
 use std::time::Duration;
 
 use super::Strategy;
-use crate::event::Skip;
+use crate::event::{CooldownOff, IgnoredBlock, Skip};
 use crate::ids::{AccountId, Provider};
 use crate::quota::rank::account_quota_key;
 use crate::state::{Account, KeySelector, State, Unavailable};
@@ -28,6 +30,9 @@ pub struct SelectOpts {
 pub struct Policy {
     pub strategy: Strategy,
     pub probe_after: Duration,
+    /// `cooldown.disabled`: no account is skipped for a block (recorded on each decision, so
+    /// replays need no configuration).
+    pub cooldown_disabled: bool,
 }
 
 /// An account was chosen.
@@ -37,6 +42,8 @@ pub struct Choice {
     pub tier: u32,
     pub probe: bool,
     pub skipped: Vec<Skip>,
+    /// The block the chosen account would have been skipped for, had cooldowns been on.
+    pub cooldown_ignored: Option<IgnoredBlock>,
 }
 
 /// Every candidate is blocked.
@@ -86,6 +93,14 @@ pub fn decide_with(
 ) -> Result<Choice, Refusal> {
     let key = recall.key;
     let order: &[AccountId] = state.order.get(&provider).map_or(&[], |v| v.as_slice());
+    // Whose switch turned this account's cooldowns off, if any.
+    let cooldown_off = |a: &Account| {
+        if policy.cooldown_disabled {
+            Some(CooldownOff::Config)
+        } else {
+            a.cooldown_off.then_some(CooldownOff::Account)
+        }
+    };
     let check = |a: &Account| -> Option<Unavailable> {
         if opts.exclude.contains(&a.id) {
             return Some(Unavailable {
@@ -95,18 +110,32 @@ pub fn decide_with(
                 probing: false,
             });
         }
-        a.unavailable(model, now)
+        let cooling = || a.cooling(model, now).filter(|_| cooldown_off(a).is_none());
+        a.held(now).or_else(cooling)
+    };
+    let ignored = |a: &Account| {
+        let by = cooldown_off(a)?;
+        a.cooling(model, now).map(|u| IgnoredBlock {
+            reason: u.reason,
+            until: u.until,
+            by,
+        })
+    };
+    // A weight-0 account is parked under `weighted`: never a candidate, not even a skip.
+    let weighted = policy.strategy == Strategy::Weighted;
+    let serves = |a: &Account| a.allows(model) && !(weighted && a.weight == 0);
+    let chose = |a: &Account, tier: u32, skipped: Vec<Skip>| Choice {
+        account: a.id,
+        tier,
+        probe: false,
+        skipped,
+        cooldown_ignored: ignored(a),
     };
 
     if let Some(id) = recall.session.filter(|_| opts.session.is_some()) {
         if let Some(a) = state.accounts.get(&id) {
-            if a.provider == provider && a.allows(model) && check(a).is_none() {
-                return Ok(Choice {
-                    account: a.id,
-                    tier: a.priority,
-                    probe: false,
-                    skipped: Vec::new(),
-                });
+            if a.provider == provider && serves(a) && check(a).is_none() {
+                return Ok(chose(a, a.priority, Vec::new()));
             }
         }
     }
@@ -130,9 +159,9 @@ pub fn decide_with(
         let chosen = match policy.strategy {
             Strategy::RoundRobin => {
                 let first = cursor_start(state, key, start, end);
-                walk(state, accounts, first, model, &check, &mut skip)
+                walk(state, accounts, first, &serves, &check, &mut skip)
             }
-            Strategy::FillFirst => walk(state, accounts, 0, model, &check, &mut skip),
+            Strategy::FillFirst => walk(state, accounts, 0, &serves, &check, &mut skip),
             Strategy::QuotaAware => {
                 // Most remaining quota, then soonest reset; ties (and accounts with no quota
                 // facts) go in round-robin order after the cursor.
@@ -143,7 +172,7 @@ pub fn decide_with(
                     let Some(a) = state.accounts.get(id) else {
                         continue;
                     };
-                    if !a.allows(model) {
+                    if !serves(a) {
                         continue;
                     }
                     if let Some(u) = check(a) {
@@ -165,7 +194,7 @@ pub fn decide_with(
             Strategy::Weighted | Strategy::LeastUsed => {
                 let mut best: Option<(&Account, i64)> = None;
                 for a in accounts.iter().filter_map(|id| state.accounts.get(id)) {
-                    if !a.allows(model) {
+                    if !serves(a) {
                         continue;
                     }
                     if let Some(u) = check(a) {
@@ -191,12 +220,7 @@ pub fn decide_with(
             }
         };
         if let Some(a) = chosen {
-            return Ok(Choice {
-                account: a.id,
-                tier,
-                probe: false,
-                skipped: skipped.into_iter().map(|s| s.0).collect(),
-            });
+            return Ok(chose(a, tier, skipped.into_iter().map(|s| s.0).collect()));
         }
     }
 
@@ -230,6 +254,7 @@ pub fn decide_with(
             tier,
             probe: true,
             skipped: skipped.into_iter().map(|s| s.0).collect(),
+            cooldown_ignored: None,
         });
     }
     let earliest_at = skipped
@@ -251,13 +276,13 @@ fn cursor_start(state: &State, key: Option<&KeySelector>, start: usize, end: usi
         .map_or(0, |&p| p - start + 1)
 }
 
-/// Walks the tier as a ring from `first`, returning the first available account and reporting
-/// every unavailable one it passes.
+/// Walks the tier as a ring from `first`, returning the first available account that
+/// `serves` the model and reporting every unavailable one it passes.
 fn walk<'s>(
     state: &'s State,
     accounts: &[AccountId],
     first: usize,
-    model: &str,
+    serves: &impl Fn(&Account) -> bool,
     check: &impl Fn(&Account) -> Option<Unavailable>,
     skip: &mut impl FnMut(&Account, Unavailable),
 ) -> Option<&'s Account> {
@@ -266,7 +291,7 @@ fn walk<'s>(
         let Some(a) = state.accounts.get(&accounts[(first + k) % n]) else {
             continue;
         };
-        if !a.allows(model) {
+        if !serves(a) {
             continue;
         }
         match check(a) {

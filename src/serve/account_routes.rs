@@ -1,6 +1,6 @@
 //! Managing accounts over HTTP, since the server holds the log: list, add (an API key or OAuth
 //! tokens), import (a credential file's content), update (label, priority, weight, models,
-//! enabled), remove, refresh now and clear blocks. Secrets go in and never come out: answers
+//! enabled, cooldown), remove, refresh now and clear blocks. Secrets go in and never come out: answers
 //! carry fingerprints. `{id}` is an account id or a label naming exactly one account.
 
 use axum::extract::{Path, Query, Request, State};
@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 
 use super::error::{raw_body, ApiError, JsonBody};
 use super::App;
-use crate::event::{AccountUpdated, DisableReason, Identity, RefreshWhy};
+use crate::engine::AccountChanges;
+use crate::event::{DisableReason, Identity, RefreshWhy};
 use crate::ids::{AccountId, Model, Provider};
 use crate::secret::Secrets;
 use crate::state::{Account, State as Projections};
@@ -28,6 +29,7 @@ pub fn account_json(a: &Account, leased: &dyn Fn(Provider, &str, AccountId) -> u
     json!({
         "id": a.id, "label": a.label, "provider": a.provider, "status": a.status.as_str(),
         "priority": a.priority, "weight": a.weight, "models": a.models,
+        "cooldown": !a.cooldown_off,
         "credential": a.credential, "fingerprint": a.fingerprint, "generation": a.generation,
         "expires_at": a.expires_at.map(format_ts), "identity": a.identity,
         "refresh": {
@@ -153,11 +155,9 @@ pub async fn import(
         stem.filter(|s| !s.is_empty()).unwrap_or("imported"),
     )
     .map_err(|why| ApiError::bad_request(format!("import: {why}")))?;
-    let (id, action) = app.engine.import_credential(
-        &cred,
-        q.priority.unwrap_or(0),
-        q.weight.unwrap_or(1).max(1),
-    )?;
+    let (id, action) =
+        app.engine
+            .import_credential(&cred, q.priority.unwrap_or(0), q.weight.unwrap_or(1))?;
     let summary = cred.summary();
     let status = if action == crate::engine::ImportAction::Added {
         StatusCode::CREATED
@@ -190,6 +190,9 @@ pub struct PatchBody {
     models: Option<Option<Vec<String>>>,
     #[serde(default)]
     enabled: Option<bool>,
+    /// `false` switches the account's cooldowns off, `true` back on.
+    #[serde(default)]
+    cooldown: Option<bool>,
 }
 
 pub async fn patch(
@@ -198,23 +201,17 @@ pub async fn patch(
     JsonBody(b): JsonBody<PatchBody>,
 ) -> Result<Response, ApiError> {
     let account = resolve(&app, &id)?;
-    if b.label.as_deref().is_some_and(|l| l.trim().is_empty()) {
-        return Err(ApiError::bad_request("label must not be empty"));
-    }
-    if b.label.is_some() || b.priority.is_some() || b.weight.is_some() || b.models.is_some() {
-        let update = AccountUpdated {
-            account,
-            label: b.label.map(|l| l.trim().to_string()),
-            priority: b.priority,
-            weight: b.weight,
-            models: b
-                .models
-                .map(|m| m.map(|m| m.iter().map(|s| Model::from(s.trim())).collect())),
-            fingerprint: None,
-            expires_at: None,
-            generation: None,
-        };
-        app.engine.update_account(update, None)?;
+    let changes = AccountChanges {
+        label: b.label,
+        priority: b.priority,
+        weight: b.weight,
+        models: b
+            .models
+            .map(|m| m.map(|m| m.iter().map(|s| Model::from(s.trim())).collect())),
+        cooldown: b.cooldown,
+    };
+    if !changes.is_empty() {
+        app.engine.change_account(account, changes)?;
     }
     match b.enabled {
         Some(true) => app.engine.enable_account(account)?,

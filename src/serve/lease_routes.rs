@@ -38,7 +38,10 @@ struct LeaseOut<'a> {
     account: AccountId,
     label: &'a str,
     provider: Provider,
+    /// The model the lease is rotated as; `asked_model` is the name asked for (a variant or
+    /// an alias of it, or the same).
     model: &'a str,
+    asked_model: &'a str,
     strategy: Strategy,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     probe: bool,
@@ -115,6 +118,7 @@ fn lease_response(app: &App, lease: &Lease) -> Response {
             label: account.map_or("", |a| &a.label),
             provider: lease.provider,
             model: &lease.model,
+            asked_model: &lease.asked_model,
             strategy: lease.strategy,
             probe: lease.probe,
             credential: CredentialOut {

@@ -36,8 +36,9 @@ pub enum Found {
     Unknown,
     /// Leased, and an outcome is already recorded.
     Reported,
-    /// Leased and not reported: (account, model, when it was leased).
-    Leased(AccountId, Model, Timestamp),
+    /// Leased and not reported: (account, model, when it was leased, the credential
+    /// generation leased when the log recorded it).
+    Leased(AccountId, Model, Timestamp, Option<u64>),
 }
 
 impl LogReader {
@@ -137,7 +138,7 @@ pub fn found_among(records: impl IntoIterator<Item = EventRecord>, request: Requ
     for rec in records {
         match rec.event {
             Event::Selected(e) if e.request == request => {
-                found = Found::Leased(e.account, e.model, rec.at)
+                found = Found::Leased(e.account, e.model, rec.at, e.generation)
             }
             Event::RequestSucceeded(_)
             | Event::RequestFailed(_)

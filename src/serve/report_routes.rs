@@ -144,10 +144,10 @@ pub async fn report(
 async fn leased_in_log(app: &App, request: RequestId) -> Result<Pending, ApiError> {
     app.engine.flush().await?;
     match app.log.find_request(request).await? {
-        Found::Leased(account, model, issued_at) => Ok(Pending {
+        Found::Leased(account, model, issued_at, generation) => Ok(Pending {
             account,
             model,
-            generation: None,
+            generation,
             issued_at,
         }),
         Found::Reported => Err(already_reported(request)),

@@ -118,6 +118,10 @@ pub struct Account {
     pub refresh: RefreshState,
     /// Usage windows, provider observations and learned limits.
     pub quota: crate::quota::AccountQuota,
+    /// A person switched this account's cooldowns off: its failures are still classified and
+    /// logged with their blocks, but selection looks past those blocks.
+    #[serde(default)]
+    pub cooldown_off: bool,
 }
 
 /// Why an account cannot serve a model now, and until when (`None`: until something happens).
@@ -157,31 +161,43 @@ impl Account {
         }
     }
 
-    /// The reason this account cannot serve `model` at `now`, if any. Account-wide causes
-    /// (status, refresh, account block) come before the model's own block.
+    /// The reason this account cannot serve `model` at `now`, if any: what holds the whole
+    /// account ([`Account::held`]) before what a cooldown holds ([`Account::cooling`]).
     pub fn unavailable(&self, model: &str, now: Timestamp) -> Option<Unavailable> {
+        self.held(now).or_else(|| self.cooling(model, now))
+    }
+
+    /// An OAuth access token past its expiry (a refresh has not replaced it yet).
+    pub fn token_expired(&self, now: Timestamp) -> bool {
+        self.credential == CredentialKind::Oauth && self.expires_at.is_some_and(|t| t <= now)
+    }
+
+    /// What keeps the whole account out whatever the model and whether cooldowns are on: its
+    /// status, a refresh a 401 (or an expired token) waits for, an expired token.
+    pub fn held(&self, now: Timestamp) -> Option<Unavailable> {
+        let holds = |reason| Unavailable {
+            reason,
+            until: None,
+            since: None,
+            probing: false,
+        };
         if let AccountStatus::Disabled(r) = self.status {
-            let reason = if r == DisableReason::NeedsReauth {
+            return Some(holds(if r == DisableReason::NeedsReauth {
                 BlockReason::NeedsReauth
             } else {
                 BlockReason::Disabled
-            };
-            return Some(Unavailable {
-                reason,
-                until: None,
-                since: None,
-                probing: false,
-            });
+            }));
         }
-        let expired = self.expires_at.is_some_and(|t| t <= now);
+        let expired = self.token_expired(now);
         if self.refresh.in_flight && (self.refresh.blocking || expired) {
-            return Some(Unavailable {
-                reason: BlockReason::Refreshing,
-                until: None,
-                since: None,
-                probing: false,
-            });
+            return Some(holds(BlockReason::Refreshing));
         }
+        expired.then(|| holds(BlockReason::Expired))
+    }
+
+    /// The block a cooldown puts on `model` at `now`: the account's or the model's (the longer
+    /// when both are in force), else a confident learned limit already reached.
+    pub fn cooling(&self, model: &str, now: Timestamp) -> Option<Unavailable> {
         let block = |b: &Block| Unavailable {
             reason: b.reason,
             until: Some(b.until),

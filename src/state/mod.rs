@@ -73,6 +73,12 @@ impl State {
                 self.apply_event(at, event);
                 cells.forget_account(*account);
             }
+            // A new weight starts the account's smooth weighted round robin afresh: credit
+            // earned (or owed) under the old weight would skew the new split.
+            Event::AccountUpdated(e) if e.weight.is_some() => {
+                self.apply_event(at, event);
+                cells.forget_credit(e.account);
+            }
             _ => self.apply_event(at, event),
         }
     }
@@ -127,6 +133,9 @@ impl State {
                 if let Some(w) = e.weight {
                     a.weight = w;
                 }
+                if let Some(on) = e.cooldown {
+                    a.cooldown_off = !on;
+                }
                 if let Some(m) = &e.models {
                     a.models = m.clone();
                 }
@@ -144,6 +153,9 @@ impl State {
                 if let Some(p) = e.priority {
                     a.priority = p;
                     self.reorder(provider);
+                }
+                if e.weight.is_some() {
+                    SelectorCells::forget_credit(&mut self.selector, e.account);
                 }
             }
             Event::AccountRemoved { account } => {
@@ -253,6 +265,7 @@ impl State {
             refresh: RefreshState::default(),
             // Window lengths are a fold input: the defaults, so every replay agrees.
             quota: crate::quota::AccountQuota::new(e.provider, &quota_settings(e)),
+            cooldown_off: false,
         };
         self.accounts.insert(e.account, account);
         self.order.entry(e.provider).or_default().push(e.account);

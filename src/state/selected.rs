@@ -179,6 +179,7 @@ mod tests {
             let policy = Policy {
                 strategy,
                 probe_after: std::time::Duration::from_secs(30),
+                cooldown_disabled: false,
             };
             let at = Timestamp::default();
             // When nine selections of one session and of none are decided on the fold and
@@ -195,13 +196,17 @@ mod tests {
                     request: RequestId::new_v7(),
                     provider: Provider::Openai,
                     model: model.clone(),
+                    asked_model: None,
                     account: c.account,
+                    generation: Some(1),
                     strategy,
                     tier: c.tier,
                     probe: false,
                     session: opts.session.clone(),
                     excluded: vec![],
                     skipped: c.skipped,
+                    cooldown_disabled: false,
+                    cooldown_ignored: None,
                 });
                 picks.push(c.account);
                 folded.apply_event(at, &e);

@@ -53,6 +53,11 @@ impl KeySelector {
         self.weights.remove(&account);
         self.leased.remove(&account);
     }
+
+    /// Drops `account`'s weighted-round-robin credit: a new weight starts afresh.
+    pub fn forget_credit(&mut self, account: AccountId) {
+        self.weights.remove(&account);
+    }
 }
 
 /// Where the selector's memory is written by the fold of a `selected` or `account_removed`
@@ -69,6 +74,9 @@ pub trait SelectorCells {
 
     /// Forgets a removed account everywhere.
     fn forget_account(&mut self, account: AccountId);
+
+    /// Forgets an account's weighted-round-robin credit on every key (its weight changed).
+    fn forget_credit(&mut self, account: AccountId);
 }
 
 /// What selection remembers between requests: per (provider, model) and per session.
@@ -122,6 +130,12 @@ impl SelectorCells for SelectorState {
         self.sessions.forget(account);
         for key in self.keys.values_mut().flat_map(|m| m.values_mut()) {
             key.forget(account);
+        }
+    }
+
+    fn forget_credit(&mut self, account: AccountId) {
+        for key in self.keys.values_mut().flat_map(|m| m.values_mut()) {
+            key.forget_credit(account);
         }
     }
 }

@@ -2,13 +2,14 @@
 //! what `select` would skip and why, quota rows) and account lookup by id or label. Pure
 //! functions of the projections; the human table is rendered in `table`.
 
+pub mod refreshable;
 mod table;
 
 pub use table::{fit, health, render, time_left};
 
 use serde::Serialize;
 
-use crate::event::BlockReason;
+use crate::event::{BlockReason, CredentialKind};
 use crate::ids::{AccountId, Model, Provider};
 use crate::parse::Scope;
 use crate::state::{Account, State};
@@ -40,11 +41,20 @@ pub struct AccountView {
     pub priority: u32,
     /// Relative share of requests under the weighted strategy.
     pub weight: u32,
+    /// The allow-list; `None`: every model.
+    pub models: Option<Vec<Model>>,
+    /// Whether failures cool this account down (`account update --no-cooldown` turns it off).
+    pub cooldown: bool,
+    /// API key or OAuth token.
+    pub credential: CredentialKind,
     /// When the OAuth access token expires; `None` for API keys or when unknown.
     #[serde(with = "serde_ts_opt")]
     pub expires_at: Option<Timestamp>,
     /// First 12 hex of SHA-256 of the current secret; never the secret.
     pub fingerprint: String,
+    /// Why this OAuth account can never be refreshed (see `refreshable`); filled by callers
+    /// that read the credentials store and the configuration, `None` otherwise.
+    pub cannot_refresh: Option<String>,
     /// Blocks in force, including `quota_predicted` where the quota a provider stated or rotor
     /// learned is used up (model null: the whole account's).
     pub blocks: Vec<BlockView>,
@@ -122,11 +132,15 @@ pub fn status(state: &State, at: Timestamp) -> StatusView {
     for provider in Provider::ALL {
         for a in state.provider_accounts(provider) {
             let mut blocks = Vec::new();
-            if a.refresh.in_flight && (a.refresh.blocking || a.expires_at.is_some_and(|t| t <= at))
-            {
+            // A refresh or an expired token holds the whole account (a disabled one says so
+            // in `status`).
+            let held = a
+                .held(at)
+                .filter(|u| matches!(u.reason, BlockReason::Refreshing | BlockReason::Expired));
+            if let Some(u) = held {
                 blocks.push(BlockView {
                     model: None,
-                    reason: BlockReason::Refreshing,
+                    reason: u.reason,
                     until: None,
                 });
             }
@@ -152,7 +166,9 @@ pub fn status(state: &State, at: Timestamp) -> StatusView {
             let skipped = models
                 .iter()
                 .filter_map(|m| {
-                    a.unavailable(m, at).map(|u| SkipView {
+                    // An account whose cooldowns are off is skipped only for what holds it.
+                    let cooling = || a.cooling(m, at).filter(|_| !a.cooldown_off);
+                    a.held(at).or_else(cooling).map(|u| SkipView {
                         model: (*m).clone(),
                         reason: u.reason,
                         until: u.until,
@@ -166,8 +182,12 @@ pub fn status(state: &State, at: Timestamp) -> StatusView {
                 status: a.status.as_str(),
                 priority: a.priority,
                 weight: a.weight,
+                models: a.models.clone(),
+                cooldown: !a.cooldown_off,
+                credential: a.credential,
                 expires_at: a.expires_at,
                 fingerprint: a.fingerprint.clone(),
+                cannot_refresh: None,
                 blocks,
                 skipped,
                 quota: a.quota.views(at),

@@ -123,6 +123,18 @@ pub fn render(view: &StatusView) -> String {
             render_account(&mut out, a, at);
         }
     }
+    let stuck: Vec<_> = view
+        .accounts
+        .iter()
+        .filter_map(|a| {
+            a.cannot_refresh
+                .as_ref()
+                .map(|why| format!("{}: cannot refresh: {why}", a.label))
+        })
+        .collect();
+    if !stuck.is_empty() {
+        let _ = writeln!(out, "\n{}", stuck.join("\n"));
+    }
     let _ = writeln!(out, "\n{LEGEND}");
     out
 }

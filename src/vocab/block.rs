@@ -26,16 +26,19 @@ pub enum BlockReason {
     NeedsReauth,
     /// The caller asked to skip it.
     Excluded,
+    /// Its OAuth access token is past its expiry, until a refresh succeeds.
+    Expired,
 }
 
 impl BlockReason {
     /// The reasons that are no failure, with their names.
-    const OTHERS: [(BlockReason, &'static str); 5] = [
+    const OTHERS: [(BlockReason, &'static str); 6] = [
         (BlockReason::QuotaPredicted, "quota_predicted"),
         (BlockReason::Refreshing, "refreshing"),
         (BlockReason::Disabled, "disabled"),
         (BlockReason::NeedsReauth, "needs_reauth"),
         (BlockReason::Excluded, "excluded"),
+        (BlockReason::Expired, "expired"),
     ];
 
     /// The name the log, `status` and the metrics use.

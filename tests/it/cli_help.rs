@@ -32,10 +32,11 @@ fn every_command_option_and_argument_has_help() {
 fn help_of_the_main_commands() {
     let (_d, db) = temp_db();
     // `demo` and `export` are left out: their options are changing in other work.
-    let commands: [&[&str]; 10] = [
+    let commands: [&[&str]; 11] = [
         &[],
         &["account", "add"],
         &["account", "import"],
+        &["account", "update"],
         &["select"],
         &["report"],
         &["classify"],

@@ -102,7 +102,20 @@ async fn log_with_identities(db: &Path) {
                 "ann.lee@example.com/chat-1",
             ],
         );
-        ok(db, &["select", "--provider", "codex", "--model", "gpt-5"]);
+        // Before the imported Codex token expires (2026-03-08): an expired one is skipped.
+        let before_expiry = "2026-03-01T00:00:00Z";
+        ok(
+            db,
+            &[
+                "select",
+                "--provider",
+                "codex",
+                "--model",
+                "gpt-5",
+                "--at",
+                before_expiry,
+            ],
+        );
     }
     let body = db.with_file_name("body.json");
     std::fs::write(&body, r#"{"type":"error","error":{"type":"rate_limit_error","message":"ann.lee@example.com is over its limit"}}"#).unwrap();

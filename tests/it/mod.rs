@@ -9,6 +9,7 @@ pub mod fakes;
 #[cfg(feature = "server")]
 pub mod serve_support;
 
+mod account_update;
 mod badfiles;
 mod bench_cli;
 mod checkpoints;
@@ -20,6 +21,7 @@ mod cli_replay;
 mod cli_select;
 mod cli_tables;
 mod concurrency;
+mod cooldown_off;
 mod corpus;
 mod demo_db;
 mod demo_fakes;
@@ -28,6 +30,7 @@ mod durability;
 mod error_rules;
 mod error_sources;
 mod execute;
+mod expired_tokens;
 mod explain;
 mod export_redact;
 mod foreign_db;
@@ -39,9 +42,11 @@ mod import_cli;
 mod import_paths;
 mod import_props;
 mod invalid_grant;
+mod lease_generation;
 mod log_snapshots;
 #[cfg(feature = "server")]
 mod metrics_lib;
+mod model_names;
 mod oauth;
 mod parse_props;
 #[cfg(feature = "postgres")]
@@ -56,6 +61,7 @@ mod refresh_engine;
 mod refresh_flight;
 mod refresh_leak;
 mod report_cli;
+mod report_outcomes_cli;
 mod request_scoped;
 mod rotation;
 mod scheduler;
@@ -75,6 +81,8 @@ mod serve_errors;
 #[cfg(feature = "server")]
 mod serve_inspect;
 #[cfg(feature = "server")]
+mod serve_parity;
+#[cfg(feature = "server")]
 mod serve_process;
 #[cfg(feature = "server")]
 mod serve_token;
@@ -84,3 +92,4 @@ mod sync;
 mod token_shapes;
 mod tos_suspension;
 mod transitions;
+mod weights;

@@ -32,6 +32,16 @@ fn the_readme_config_example_parses_with_its_values() {
         c.endpoints[&rotor::Provider::Claude].token_url.as_deref(),
         Some("https://platform.claude.com/v1/oauth/token")
     );
+    // The keys the peers' users rely on: cooldowns can be switched off, and model variants and
+    // aliases are rotated as their canonical model.
+    assert!(!c.cooldown.disabled);
+    assert_eq!(c.canonical_model("gpt-5-codex-high"), "gpt-5-codex");
+    assert_eq!(c.canonical_model("claude-sonnet"), "claude-sonnet-4-5");
+    assert_eq!(
+        c.canonical_model("claude-sonnet-4-5(high)"),
+        "claude-sonnet-4-5"
+    );
+    assert_eq!(c.canonical_model("gpt-4o"), "gpt-4o");
 }
 
 /// Crates a Rust snippet names: lowercase path roots (`tokio::main`, `rotor::Result`), not the

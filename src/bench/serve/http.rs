@@ -127,4 +127,3 @@ async fn post(
     }
     Ok(bytes)
 }
-

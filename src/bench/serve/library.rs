@@ -93,4 +93,3 @@ pub(super) fn figures(mut latencies: Vec<u64>, elapsed: Duration, cpu: Duration)
         cpu_us_per_pair: cpu.as_secs_f64() * 1e6 / latencies.len().max(1) as f64,
     }
 }
-

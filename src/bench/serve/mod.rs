@@ -91,7 +91,10 @@ pub fn run(cfg: &ServeBenchConfig) -> Result<ServeBenchReport> {
     })
 }
 
-pub(super) fn engine_with_accounts(path: &std::path::Path, cfg: &ServeBenchConfig) -> Result<Engine> {
+pub(super) fn engine_with_accounts(
+    path: &std::path::Path,
+    cfg: &ServeBenchConfig,
+) -> Result<Engine> {
     let engine = Engine::open(path)?;
     for i in 0..cfg.accounts {
         let key = format!("sk-bench-{i:06}-0123456789abcdef");

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::{RefreshOutcome, RefreshSkip};
-use crate::engine::Engine;
+use crate::engine::{Core, Engine};
 use crate::event::{
     CredentialKind, DisableReason, Event, RefreshErrorClass, RefreshFailed, RefreshSucceeded,
     RefreshWhy,
@@ -16,6 +16,7 @@ use crate::ids::AccountId;
 use crate::refresh::{backoff, due, Flight, RefreshFailure, TokenRefresher};
 use crate::state::AccountStatus;
 use crate::store::CredentialWrite;
+use crate::time::Timestamp;
 
 use crate::{Error, Result};
 
@@ -66,9 +67,50 @@ impl Engine {
         }
     }
 
-    /// Called after a 401 recorded `refresh_due{on_401}`: runs the refresh on the current tokio
-    /// runtime, or leaves it to the scheduler (which picks up unanswered `refresh_due`s).
-    pub(in crate::engine) fn spawn_refresh(&self, account: AccountId) {
+    /// A selection at `at` passed `account` over because its access token had expired: records
+    /// `refresh_due{expired}` and runs it as [`Engine::spawn_refresh`] does, unless a refresh is
+    /// already asked for, none could run (no refresh token, no refresher: `status` says so), or
+    /// the failure backoff holds it (the scheduler retries then: the token is due).
+    pub(in crate::engine) fn refresh_expired(&self, account: AccountId, at: Timestamp) {
+        // The `refresh_due` to record, if one is wanted: read under the shared lock first, so
+        // selections passing over a token that cannot be refreshed never queue for the
+        // exclusive one.
+        let wanted = |core: &Core| {
+            let a = core.state.accounts.get(&account)?;
+            let refreshable = matches!(
+                super::skips::standing(a, core, &self.inner.refresh),
+                super::skips::Standing::Refreshable(_)
+            );
+            let backing_off = a.refresh.next_attempt_at.is_some_and(|t| t > at);
+            let asked = refreshable && !backing_off && !a.refresh.in_flight;
+            (asked && a.token_expired(at)).then_some(Event::RefreshDue {
+                account,
+                expires_at: a.expires_at,
+                why: RefreshWhy::Expired,
+                generation: Some(a.generation),
+            })
+        };
+        if wanted(&self.inner.core.read()).is_none() {
+            return;
+        }
+        {
+            let mut core = self.inner.core.write();
+            let Some(ev) = wanted(&core) else {
+                return;
+            };
+            if let Err(e) = self.record(&mut core, at, ev, None) {
+                tracing::error!(%account, %e, "recording a refresh for an expired token failed");
+                return;
+            }
+        }
+        tracing::debug!(%account, "refresh requested for an expired token");
+        self.spawn_refresh(account, RefreshWhy::Expired);
+    }
+
+    /// Called after a 401 (or a selection that met an expired token) recorded `refresh_due`:
+    /// runs the refresh on the current tokio runtime, or leaves it to the scheduler (which picks
+    /// up unanswered `refresh_due`s).
+    pub(in crate::engine) fn spawn_refresh(&self, account: AccountId, why: RefreshWhy) {
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
             tracing::debug!(%account, "no tokio runtime: the scheduler will run the refresh");
             return;
@@ -78,7 +120,7 @@ impl Engine {
             // The account stays `refreshing` until this ends, so a refresh still in backoff
             // waits for it here rather than depend on a scheduler the embedder may not run.
             loop {
-                match engine.refresh_now(account, RefreshWhy::On401).await {
+                match engine.refresh_now(account, why).await {
                     Ok(RefreshOutcome::Skipped {
                         reason: RefreshSkip::BackingOff,
                         until: Some(until),
@@ -89,7 +131,7 @@ impl Engine {
                     }
                     Ok(_) => break,
                     Err(e) => {
-                        tracing::warn!(%account, %e, "refresh after a 401 failed to run");
+                        tracing::warn!(%account, %e, ?why, "an asked-for refresh failed to run");
                         break;
                     }
                 }
@@ -215,8 +257,12 @@ impl Engine {
             RefreshWhy::Scheduled if !pending && !due::is_due(&state, now) => {
                 return skip(RefreshSkip::NotDue, None);
             }
-            RefreshWhy::On401 if !pending => return skip(RefreshSkip::AlreadyRefreshed, None),
-            RefreshWhy::Scheduled | RefreshWhy::On401 if backing_off.is_some() => {
+            RefreshWhy::On401 | RefreshWhy::Expired if !pending => {
+                return skip(RefreshSkip::AlreadyRefreshed, None)
+            }
+            RefreshWhy::Scheduled | RefreshWhy::On401 | RefreshWhy::Expired
+                if backing_off.is_some() =>
+            {
                 return skip(RefreshSkip::BackingOff, backing_off);
             }
             _ => {}

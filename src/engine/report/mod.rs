@@ -99,10 +99,15 @@ impl Engine {
 
     /// Reports an outcome without a lease. The engine cannot tell a repeated `request` from a
     /// new one: report each request once (`rotor report --request` checks the log for an
-    /// earlier outcome).
+    /// earlier outcome). The model may be a variant or an alias: it is blocked and counted as
+    /// `select` rotates it, its canonical model.
     pub fn report_for(&self, mut r: ReportFor, outcome: Outcome) -> Result<Reported> {
         // A caller's time (`--at`) is kept as the log can hold it, like every other time.
         r.at = crate::time::clamp(r.at);
+        let canonical = self.inner.config.canonical_model(&r.model);
+        if canonical != &*r.model {
+            r.model = Model::from(canonical);
+        }
         // The parser is the provider's: looked up first, as classifying happens outside the lock.
         let provider = self
             .provider_of(r.account)
@@ -130,7 +135,7 @@ impl Engine {
         crate::metrics::record_report(provider, planned.kind);
         if planned.reported.refresh_due {
             tracing::debug!(account = %r.account, "refresh requested after a 401");
-            self.spawn_refresh(r.account);
+            self.spawn_refresh(r.account, crate::event::RefreshWhy::On401);
         }
         Ok(planned.reported)
     }

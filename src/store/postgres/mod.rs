@@ -65,7 +65,7 @@ pub use follow::{ApplyForeign, Follower, Foreign};
 pub use instance::{Opened, PgInstance, MAX_QUEUED};
 pub use read::LogEvent;
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
-pub use snapshot::{read_log, read_log_after};
+pub use snapshot::{read_credentials, read_log, read_log_after};
 pub use tail::{Tail, READ_LIMIT};
 pub use target::{describe_url, is_postgres_url};
 

@@ -1,11 +1,15 @@
 //! Reading a whole PostgreSQL log from synchronous code, for the CLI's read-only commands
-//! (`status`, `replay`, `events`): the schema is checked, never migrated, and every event comes
-//! back with its writer and `seen`. Writes nothing; the engine's own reads are `instance.rs`'s.
+//! (`status`, `replay`, `events`, `account list`): the schema is checked, never migrated, and every
+//! event comes back with its writer and `seen`. Writes nothing; the engine's own reads are
+//! `instance.rs`'s.
 
-use super::read::events_after;
+use std::collections::HashMap;
+
+use super::read::{credentials, events_after};
 use super::target::Target;
 use super::{schema, LogEvent, READ_LIMIT};
-use crate::store::Unknown;
+use crate::ids::AccountId;
+use crate::store::{StoredCredential, Unknown};
 use crate::{Error, Result};
 
 /// Every event of the log at `url`, in seq order. Must not be called on a tokio runtime thread.
@@ -15,6 +19,34 @@ pub fn read_log(url: &str, unknown: Unknown) -> Result<Vec<LogEvent>> {
 
 /// Every event after `after`, in seq order ([`read_log`] from a point).
 pub fn read_log_after(url: &str, after: u64, unknown: Unknown) -> Result<Vec<LogEvent>> {
+    with_log(url, |client, target| async move {
+        let mut events = Vec::new();
+        let mut after = after;
+        loop {
+            let page = events_after(&client, &target, after, READ_LIMIT, unknown).await?;
+            match page.last() {
+                Some(last) => after = last.record.seq,
+                None => return Ok(events),
+            }
+            events.extend(page);
+        }
+    })
+}
+
+/// The newest credential of every account in the log at `url` (the secrets stay in this
+/// process: the CLI only asks whether a refresh token is there). Not on a tokio runtime thread.
+pub fn read_credentials(url: &str) -> Result<HashMap<AccountId, StoredCredential>> {
+    with_log(url, |client, target| async move {
+        credentials(&client, &target).await
+    })
+}
+
+/// Runs `read` on a connection to the rotor log at `url`, refusing a database without one.
+fn with_log<T, F, Fut>(url: &str, read: F) -> Result<T>
+where
+    F: FnOnce(tokio_postgres::Client, std::sync::Arc<Target>) -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -27,15 +59,6 @@ pub fn read_log_after(url: &str, after: u64, unknown: Unknown) -> Result<Vec<Log
                 target.describe()
             )));
         }
-        let mut events = Vec::new();
-        let mut after = after;
-        loop {
-            let page = events_after(&client, &target, after, READ_LIMIT, unknown).await?;
-            match page.last() {
-                Some(last) => after = last.record.seq,
-                None => return Ok(events),
-            }
-            events.extend(page);
-        }
+        read(client, target).await
     })
 }

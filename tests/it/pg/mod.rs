@@ -11,6 +11,7 @@ mod claims;
 mod faults;
 mod fleet;
 mod fleet_faults;
+mod fleet_parity;
 mod fleet_refresh;
 mod fleet_replay;
 mod fleet_serve;
