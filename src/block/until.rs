@@ -40,7 +40,7 @@ impl ParsedError {
     /// When the stated wait ends, for a response received at `at`: the stated reset time while
     /// it is still ahead (an absolute time beats a relative hint: Codex sends both, and
     /// `resets_in_seconds` may be stale), else `at + retry_after`, else the past reset; clamped
-    /// by [`wait_until`]. `None` when the payload states no wait (the block rules then apply
+    /// by `wait_until`. `None` when the payload states no wait (the block rules then apply
     /// their default).
     pub fn stated_until(&self, at: Timestamp) -> Option<Timestamp> {
         let wait = match (self.reset_at, self.retry_after_ms) {

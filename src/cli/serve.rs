@@ -17,7 +17,7 @@ pub struct ServeArgs {
     /// Address to listen on. Loopback by default: the API is plain HTTP.
     #[arg(long, default_value = "127.0.0.1:7070")]
     pub listen: SocketAddr,
-    /// File holding the API token (default: $ROTOR_SERVE_TOKEN, else <db>.token, generated
+    /// File holding the API token (default: $ROTOR_SERVE_TOKEN, else DB.token, generated
     /// with mode 0600 on first start).
     #[arg(long)]
     pub token_file: Option<PathBuf>,

@@ -14,7 +14,7 @@ use crate::{Error, Result};
 
 mod defaults;
 mod models;
-pub mod rules;
+pub(crate) mod rules;
 
 pub use models::{ModelAliases, ModelVariants};
 pub use rules::ErrorRule;

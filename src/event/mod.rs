@@ -5,7 +5,7 @@
 
 mod columns;
 mod payload;
-pub mod upcast;
+pub(crate) mod upcast;
 
 /// The shared words events carry, at the path readers of events know them by.
 pub use crate::vocab::{

@@ -5,16 +5,16 @@
 //! `envelope`, `sse`, `headers`, `text`, `waits`; `observe_headers` in `observe`. This file holds
 //! the shared types and the dispatch. Everything is pure and total: any bytes in, a verdict out.
 
-pub mod claude;
-pub mod codex;
+mod claude;
+mod codex;
 mod envelope;
 mod fallback;
-pub mod glm;
-pub mod google;
+mod glm;
+mod google;
 mod headers;
 mod input;
 mod observe;
-pub mod openai;
+mod openai;
 mod rules;
 mod sse;
 mod summary;
@@ -22,7 +22,7 @@ mod text;
 mod waits;
 
 pub use crate::block::MAX_WAIT_MS;
-pub use observe::observe_headers;
+pub(crate) use observe::observe_headers;
 
 use serde::{Deserialize, Serialize};
 

@@ -51,7 +51,7 @@ impl AccountQuota {
     }
 
     /// `request_failed` with kind `quota_exceeded`: a sample for the tracker at the error's
-    /// scope (`reset_at` from [`crate::quota::quota_reset`]).
+    /// scope (`reset_at` from `quota::quota_reset`).
     pub fn on_quota_error(
         &mut self,
         at: Timestamp,
@@ -76,7 +76,7 @@ impl AccountQuota {
 
     /// `state_cleared`: `Some(model)` clears that model's window (and, with `account_wide`, the
     /// account's, whose windows hold every model); `None` clears the account's and every
-    /// model's (see [`QuotaTracker::clear_window`]).
+    /// model's (see `QuotaTracker::clear_window`).
     pub fn on_cleared(&mut self, model: Option<&Model>, account_wide: bool) {
         match model {
             Some(m) => {

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::Arc;
 
 use parking_lot::Mutex;
 use tokio::sync::watch;
@@ -129,18 +128,16 @@ impl<K: Eq + Hash, T> Drop for Leave<'_, K, T> {
     }
 }
 
-/// A gate shared between tasks.
-pub type SharedFlight<K, T> = Arc<SingleFlight<K, T>>;
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
     use std::time::Duration;
 
     #[tokio::test(start_paused = true)]
     async fn concurrent_callers_share_one_run() {
-        let gate: SharedFlight<u32, u64> = Arc::new(SingleFlight::new());
+        let gate: Arc<SingleFlight<u32, u64>> = Arc::new(SingleFlight::new());
         let runs = Arc::new(AtomicUsize::new(0));
         let mut tasks = Vec::new();
         for _ in 0..100 {
@@ -168,7 +165,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn keys_are_independent_and_a_cancelled_leader_hands_over() {
-        let gate: SharedFlight<u32, u32> = Arc::new(SingleFlight::new());
+        let gate: Arc<SingleFlight<u32, u32>> = Arc::new(SingleFlight::new());
         let g = gate.clone();
         let leader = tokio::spawn(async move {
             g.run(1, || async {

@@ -13,15 +13,15 @@
 //!    [`RefreshFailure::needs_reauth`], disable the account as `needs_reauth`.
 //! 4. A 401 whose lease fingerprint is [`superseded`] by the current generation asks for nothing.
 
-pub mod backoff;
-pub mod claude;
-pub mod codex;
-pub mod due;
-pub mod endpoints;
-pub mod flight;
-pub mod google;
+pub(crate) mod backoff;
+mod claude;
+mod codex;
+pub(crate) mod due;
+mod endpoints;
+mod flight;
+mod google;
 mod http;
-pub mod jwt;
+pub(crate) mod jwt;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -32,8 +32,13 @@ use crate::ids::Provider;
 use crate::secret::Secrets;
 use crate::time::Timestamp;
 
-pub use endpoints::{refresher_for, token_client, validate_token_url, RefreshEndpoints};
-pub use flight::{Flight, SingleFlight};
+pub use endpoints::{
+    refresher_for, token_client, RefreshEndpoints, CLAUDE_PLATFORM_TOKEN_URL, CLAUDE_TOKEN_URL,
+    CODEX_TOKEN_URL, GOOGLE_TOKEN_URL,
+};
+pub use flight::SingleFlight;
+
+pub(crate) use flight::Flight;
 
 /// How long before expiry a token is refreshed unless configured otherwise (`refresh.lead`).
 pub const DEFAULT_LEAD: Duration = Duration::from_secs(5 * 60);

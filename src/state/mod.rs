@@ -1,13 +1,13 @@
 //! Projections: the state every decision reads, rebuilt by folding events with the pure
 //! [`State::apply`]. Plain data (no locks): the live engine keeps the selector's memory behind
-//! its own locks and folds into it with [`State::apply_event_with`]. No clock, IO or randomness
+//! its own locks and folds into it with `State::apply_event_with`. No clock, IO or randomness
 //! here: time comes from each event's `at`. Blocks are decided at report time (`block::decide`)
 //! and arrive on the events; the fold puts them in force and lifts them with `block`'s merge
 //! and lift.
 
 mod account;
 mod outcome;
-pub mod selected;
+pub(crate) mod selected;
 mod selector;
 mod sessions;
 
@@ -16,10 +16,15 @@ use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
+// Read-only data for an embedder (what `Engine::state` hands out); the fold's machinery (the
+// selector's cells, the session shards) stays in the crate.
 pub use crate::block::Block;
 pub use account::{Account, AccountStatus, ModelHealth, RefreshState, Unavailable};
-pub use selector::{KeySelector, SelectorCells, SelectorState};
-pub use sessions::{Affinity, SessionShard, Sessions, SESSION_IDLE, SHARDS as SESSION_SHARDS};
+pub use selector::{KeySelector, SelectorState};
+pub use sessions::{Sessions, SESSION_IDLE};
+
+pub(crate) use selector::SelectorCells;
+pub(crate) use sessions::{SessionShard, SHARDS as SESSION_SHARDS};
 
 use crate::event::*;
 use crate::ids::{AccountId, Provider};
@@ -61,7 +66,7 @@ impl State {
 
     /// [`State::apply_event`] with the selector's memory kept in `cells` rather than in
     /// `self.selector` (the live engine keeps it behind per-key locks): the same fold code.
-    pub fn apply_event_with(
+    pub(crate) fn apply_event_with(
         &mut self,
         cells: &mut impl SelectorCells,
         at: Timestamp,
@@ -97,8 +102,8 @@ impl State {
         self.last_seq = rec.seq;
     }
 
-    /// [`State::apply_event_with`] for an event another instance of a fleet made.
-    pub fn apply_foreign_event_with(
+    /// `State::apply_event_with` for an event another instance of a fleet made.
+    pub(crate) fn apply_foreign_event_with(
         &mut self,
         cells: &mut impl SelectorCells,
         at: Timestamp,

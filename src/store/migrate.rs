@@ -160,6 +160,7 @@ fn rotor_tables(version: i64) -> rusqlite::Result<BTreeMap<String, Vec<String>>>
 }
 
 /// The `purpose` a log was made for (`demo` for `rotor demo`'s), if it says.
+#[cfg(feature = "cli")]
 pub fn purpose(conn: &Connection) -> Option<String> {
     conn.query_row(
         "SELECT value FROM rotor_meta WHERE key = 'purpose'",
@@ -172,6 +173,7 @@ pub fn purpose(conn: &Connection) -> Option<String> {
 }
 
 /// Records what a log was made for, in a log rotor has just migrated.
+#[cfg(feature = "cli")]
 pub fn set_purpose(conn: &Connection, purpose: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO rotor_meta (key, value) VALUES ('purpose', ?1)

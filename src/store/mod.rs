@@ -6,15 +6,25 @@
 //! knows about projections.
 
 mod decode;
+// The demo's own log and `rotor export` are the binary's (feature `cli`).
+#[cfg(feature = "cli")]
 mod demo_log;
+#[cfg(feature = "cli")]
 mod export;
 mod lock;
 mod migrate;
+// The PostgreSQL store is driven by the engine (`Engine::open` on a `postgres://` URL); it is
+// reachable only for rotor's own tests and benches, which drive appends and claims directly.
 #[cfg(feature = "postgres")]
+#[doc(hidden)]
 pub mod postgres;
+#[cfg(feature = "cli")]
 mod pseudonym;
 pub mod read;
 mod row;
+// `LogSink::fleet` has no caller yet now that the sink is crate-private (it was public); kept
+// for the fleet side rather than deleted from a file another change is editing.
+#[allow(dead_code)]
 mod sink;
 mod writer;
 
@@ -22,22 +32,34 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use demo_log::create_demo_log;
-pub use export::{export, Identities};
-pub use lock::{lock_path, WriterLock};
-pub use migrate::{schema_sql, SCHEMA_VERSION};
-pub use read::{StoredCredential, Unknown};
+pub use read::Unknown;
+
+#[cfg(feature = "cli")]
+pub(crate) use demo_log::create_demo_log;
+#[cfg(feature = "cli")]
+pub(crate) use export::{export, Identities};
+pub(crate) use lock::WriterLock;
+pub(crate) use read::StoredCredential;
+pub(crate) use sink::LogSink;
+pub(crate) use writer::{EncodeCheckpoint, WriterHold};
+
+// The write side, reachable only for rotor's own tests and benches (they write rows and
+// credentials beneath the engine); an embedder writes through `Engine`.
+#[doc(hidden)]
+pub use migrate::schema_sql;
+#[doc(hidden)]
 pub use row::EventRow;
-pub use sink::LogSink;
-pub use writer::{CredentialWrite, EncodeCheckpoint, Writer, WriterHold, WriterThread};
+#[doc(hidden)]
+pub use writer::{CredentialWrite, Writer};
 
 use crate::{Error, Result};
 
 /// Page cache of the writer's connection, as SQLite's `cache_size` pragma (negative: KiB).
-pub const CACHE_SIZE_KIB: i64 = -32 * 1024;
+pub(crate) const CACHE_SIZE_KIB: i64 = -32 * 1024;
 
 /// A log opened for writing: the lock (file logs only) and the connection, ready to be read once
 /// and then handed to the writer thread.
+#[doc(hidden)]
 pub struct WritableLog {
     /// The log file; `None` for an in-memory log.
     pub path: Option<PathBuf>,
@@ -51,11 +73,13 @@ pub struct WritableLog {
 /// (`fsync`), so whatever a commit acknowledges (`flush`, a credential write) survives a power
 /// cut or a kernel crash, not only a killed process. Group commit keeps it cheap: one sync per
 /// batch, however many events the batch holds.
-pub const SYNCHRONOUS: &str = "FULL";
+pub(crate) const SYNCHRONOUS: &str = "FULL";
 
 /// Opens (creating when missing, mode 0600) a log for writing, holding it exclusively. Only a
 /// rotor log or a new file (missing, zero bytes, or an empty SQLite database) is opened: any
 /// other file is refused before anything, not even the `.lock` beside it, is written.
+// Reached by rotor's own tests; an embedder opens a log with `Engine::open`.
+#[doc(hidden)]
 pub fn open_writable(path: &Path) -> Result<WritableLog> {
     refuse_directory(path)?;
     if path.exists() {
@@ -93,7 +117,7 @@ pub fn open_writable(path: &Path) -> Result<WritableLog> {
 }
 
 /// A private in-memory log (tests, dry runs): same schema, gone when the engine closes.
-pub fn open_in_memory() -> Result<WritableLog> {
+pub(crate) fn open_in_memory() -> Result<WritableLog> {
     let mut conn = Connection::open_in_memory()?;
     migrate::migrate(&mut conn, 0)?;
     Ok(WritableLog {

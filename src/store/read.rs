@@ -22,7 +22,7 @@ pub enum Unknown {
 }
 
 /// Decodes one row. Split out so benches and `replay` share it.
-pub fn decode_row(
+pub(crate) fn decode_row(
     seq: u64,
     at: &str,
     kind: &str,
@@ -116,6 +116,7 @@ pub fn last_seq(conn: &Connection) -> Result<u64> {
 
 /// One stored credential: its generation, secrets and expiry.
 #[derive(Clone, Debug)]
+#[doc(hidden)]
 pub struct StoredCredential {
     /// The generation: 1 when added, one more per import or refresh.
     pub generation: u64,
@@ -126,6 +127,9 @@ pub struct StoredCredential {
 }
 
 /// The credentials table, if the file has one (an export does not).
+// Reached by rotor's own tests (a copied log keeps its credentials); secrets stay in the crate's
+// engine otherwise.
+#[doc(hidden)]
 pub fn credentials(conn: &Connection) -> Result<HashMap<AccountId, StoredCredential>> {
     let has: Option<String> = conn
         .query_row(

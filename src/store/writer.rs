@@ -61,8 +61,8 @@ pub struct WriterHold {
     _release: std::sync::mpsc::Sender<()>,
 }
 
-/// Handle to the writer thread. Cloning shares the queue; dropping the last handle (or
-/// [`Writer::close`]) commits what is queued and stops the thread.
+/// Handle to the writer thread. Cloning shares the queue; dropping the last handle
+/// commits what is queued and stops the thread.
 #[derive(Clone)]
 pub struct Writer {
     tx: Sender<Msg>,

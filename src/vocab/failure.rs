@@ -101,7 +101,7 @@ pub enum Scope {
 }
 
 /// One classified failure. Carried whole by `request_failed` events, so it holds no secret:
-/// every text field is [`crate::scrub::Scrubbed`] (tokens redacted, length bounded), however
+/// every text field is `Scrubbed` (tokens redacted, length bounded), however
 /// the error was built: by a parser, by hand, or decoded from a log.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct ParsedError {

@@ -158,7 +158,7 @@ async fn google_without_client_credentials_is_a_clear_error() {
 #[tokio::test]
 async fn platform_claude_url_and_loopback_rules_come_from_config() {
     let mut e = rotor::refresh::RefreshEndpoints {
-        claude_token_url: rotor::refresh::endpoints::CLAUDE_PLATFORM_TOKEN_URL.into(),
+        claude_token_url: rotor::refresh::CLAUDE_PLATFORM_TOKEN_URL.into(),
         ..Default::default()
     };
     assert!(refresher_for(Provider::Claude, &e, reqwest::Client::new())
