@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use parking_lot::Mutex;
 
-use crate::Error;
+use crate::error::Error;
 
 /// A point in time, UTC; events hold it to whole milliseconds.
 pub type Timestamp = DateTime<Utc>;

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::error::{Error, Result};
 use crate::ids::Provider;
 use crate::select::Strategy;
-use crate::{Error, Result};
 
 mod defaults;
 mod models;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::Config;
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// `model_variants`: suffixes that name a reasoning effort of the model before them.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Deserialize)]

@@ -137,7 +137,7 @@ mod tests {
     use super::*;
 
     fn rules(text: &str) -> Vec<ErrorRule> {
-        crate::Config::from_toml(text).unwrap().rules
+        crate::config::Config::from_toml(text).unwrap().rules
     }
 
     #[test]

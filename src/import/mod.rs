@@ -16,11 +16,11 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::error::{Error, Result};
 use crate::event::Identity;
 use crate::ids::Provider;
 use crate::secret::{Secret, Secrets};
 use crate::time::{serde_ts_opt, Timestamp};
-use crate::{Error, Result};
 
 /// Credential files are a few KiB; anything bigger is not one.
 const MAX_FILE: u64 = 1024 * 1024;

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{detect, Detected, ImportedCredential};
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// What one file held.
 #[derive(Debug)]

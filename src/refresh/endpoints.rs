@@ -11,9 +11,9 @@ use reqwest::Url;
 
 use super::TokenRefresher;
 use super::{claude::ClaudeRefresher, codex::CodexRefresher, google::GoogleRefresher};
+use crate::error::{Error, Result};
 use crate::ids::Provider;
 use crate::secret::Secret;
-use crate::{Error, Result};
 
 /// Claude's OAuth token endpoint (the one older Claude Code clients use).
 pub const CLAUDE_TOKEN_URL: &str = "https://console.anthropic.com/v1/oauth/token";
@@ -81,7 +81,7 @@ impl RefreshEndpoints {
     /// The endpoints a [`Config`](crate::Config) names (`endpoints.<provider>.token_url`,
     /// `antigravity.client_id/client_secret`, `refresh.lead.<provider>`), validated: a token URL
     /// for an API-key provider or a plain-http non-loopback URL is a config error.
-    pub fn from_config(config: &crate::Config) -> Result<Self> {
+    pub fn from_config(config: &crate::config::Config) -> Result<Self> {
         let mut e = RefreshEndpoints::default();
         for (p, s) in &config.endpoints {
             let Some(url) = &s.token_url else { continue };
@@ -243,7 +243,7 @@ mod tests {
 
     #[test]
     fn from_config_reads_urls_client_and_leads_and_validates() {
-        let c = crate::Config::from_toml(
+        let c = crate::config::Config::from_toml(
             "[endpoints.claude]\ntoken_url = \"https://platform.claude.com/v1/oauth/token\"\n\
              [antigravity]\nclient_id = \"id\"\nclient_secret = \"s3cret\"\n\
              [refresh.lead]\ncodex = \"10m\"\n",
@@ -260,7 +260,7 @@ mod tests {
             "[endpoints.codex]\ntoken_url = \"http://example.com/t\"\n",
             "[endpoints.glm]\ntoken_url = \"https://example.com/t\"\n",
         ] {
-            let c = crate::Config::from_toml(bad).unwrap();
+            let c = crate::config::Config::from_toml(bad).unwrap();
             assert!(RefreshEndpoints::from_config(&c).is_err(), "{bad}");
         }
     }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::{lock, migrate, open_read_only, open_writable};
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// What `rotor_meta.purpose` says in a demo's log.
 const DEMO: &str = "demo";

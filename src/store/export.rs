@@ -9,7 +9,7 @@ use rusqlite::Connection;
 
 use super::pseudonym::Pseudonyms;
 use super::read::decode_row;
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// What an export does with e-mails, provider account ids and Cloud projects.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use fs2::FileExt;
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Held for as long as the engine writes; released on drop or process exit.
 #[derive(Debug)]

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Every shipped migration, in order. A shipped file is never edited; new ones are appended.
 pub const MIGRATIONS: [(&str, &str); 4] = [

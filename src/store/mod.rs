@@ -52,7 +52,7 @@ pub use row::EventRow;
 #[doc(hidden)]
 pub use writer::{CredentialWrite, Writer};
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Page cache of the writer's connection, as SQLite's `cache_size` pragma (negative: KiB).
 pub(crate) const CACHE_SIZE_KIB: i64 = -32 * 1024;

@@ -5,11 +5,11 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::error::{Error, Result};
 use crate::event::{Event, EventRecord};
 use crate::ids::AccountId;
 use crate::secret::Secrets;
 use crate::time::{parse_ts, Timestamp};
-use crate::{Error, Result};
 
 /// How to treat events this binary cannot read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -8,11 +8,11 @@ use crossbeam_channel::{Receiver, Sender};
 use rusqlite::{params, Connection};
 use tokio::sync::oneshot;
 
+use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::ids::AccountId;
 use crate::secret::Secrets;
 use crate::time::{format_ts, Timestamp};
-use crate::{Error, Result};
 
 /// Largest number of queued messages committed in one transaction.
 const MAX_BATCH: usize = 8192;

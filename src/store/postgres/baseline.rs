@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use super::rows::{RowArrays, INSERT_ROWS};
 use super::target::Target;
+use crate::error::Result;
 use crate::store::EventRow;
-use crate::Result;
 
 /// The scratch table the baseline fills: `events`' columns, keys and indexes.
 pub const RAW_TABLE: &str = "rotor_bench_raw_events";

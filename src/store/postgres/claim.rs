@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
 use super::target::Target;
+use crate::error::Result;
 use crate::ids::AccountId;
 use crate::time::Timestamp;
-use crate::Result;
 
 /// The answer to a claim.
 #[derive(Clone, Debug, PartialEq, Eq)]

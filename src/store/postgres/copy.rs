@@ -10,9 +10,9 @@ use super::credentials::write_credential;
 use super::rows::{RowArrays, INSERT_ROWS};
 use super::target::Target;
 use super::{APPEND_LOCK, NOTIFY_CHANNEL};
+use crate::error::{Error, Result};
 use crate::store::read::{credentials, decode_row};
 use crate::store::{CredentialWrite, EventRow};
-use crate::{Error, Result};
 
 /// Rows read from SQLite per round.
 const CHUNK: i64 = 5_000;

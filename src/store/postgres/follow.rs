@@ -11,10 +11,10 @@ use tokio::sync::watch;
 
 use super::instance::PgInstance;
 use super::LogEvent;
+use crate::error::Result;
 use crate::event::Event;
 use crate::ids::AccountId;
 use crate::store::{StoredCredential, Unknown};
-use crate::Result;
 
 /// What the follower hands the engine: other writers' events in seq order, the seq read up to
 /// (own events included), and the credentials as stored when one of the events changes one.
@@ -129,6 +129,8 @@ impl Follower {
         read.wait_for(|through| *through >= seq)
             .await
             .map(|_| ())
-            .map_err(|_| crate::Error::WriterStopped("the PostgreSQL follower has stopped".into()))
+            .map_err(|_| {
+                crate::error::Error::WriterStopped("the PostgreSQL follower has stopped".into())
+            })
     }
 }

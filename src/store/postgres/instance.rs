@@ -12,10 +12,10 @@ use parking_lot::Mutex;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Append, AppendOutcome, LogEvent, PgOptions, PgStore, READ_LIMIT};
+use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::store::{CredentialWrite, EventRow, StoredCredential, Unknown};
 use crate::time::Timestamp;
-use crate::{Error, Result};
 
 /// Events queued and not yet committed beyond which new ones are refused: while the server is
 /// away the queue holds what `report` and `select` recorded, and memory must stay bounded.

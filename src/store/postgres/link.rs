@@ -8,7 +8,7 @@ use tokio::sync::Mutex;
 use tokio_postgres::Client;
 
 use super::target::Target;
-use crate::Result;
+use crate::error::Result;
 
 /// One lazily (re)connected client, shared by reads on the same handle.
 pub struct Link {

@@ -5,9 +5,9 @@
 use tokio_postgres::types::ToSql;
 
 use super::{LogEvent, PgStore};
+use crate::error::Result;
 use crate::ids::{AccountId, RequestId};
 use crate::store::Unknown;
-use crate::Result;
 
 const COLUMNS: &str = "seq, at, kind, v, data::text, writer, seen";
 

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use tokio_postgres::Client;
 
 use super::target::Target;
+use crate::error::{Error, Result};
 use crate::event::EventRecord;
 use crate::ids::AccountId;
 use crate::secret::Secrets;
 use crate::store::read::decode_row;
 use crate::store::{StoredCredential, Unknown};
 use crate::time::parse_ts;
-use crate::{Error, Result};
 
 /// An event of the log with who wrote it.
 #[derive(Clone, Debug, PartialEq)]

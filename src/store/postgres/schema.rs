@@ -7,7 +7,7 @@ use tokio_postgres::Client;
 
 use super::target::Target;
 use super::MIGRATE_LOCK;
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Every shipped migration, in order. A shipped file is never edited; new ones are appended.
 pub const MIGRATIONS: [(&str, &str); 4] = [

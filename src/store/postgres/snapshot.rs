@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use super::read::{credentials, events_after};
 use super::target::Target;
 use super::{schema, LogEvent, READ_LIMIT};
+use crate::error::{Error, Result};
 use crate::ids::AccountId;
 use crate::store::{StoredCredential, Unknown};
-use crate::{Error, Result};
 
 /// Every event of the log at `url`, in seq order. Must not be called on a tokio runtime thread.
 pub fn read_log(url: &str, unknown: Unknown) -> Result<Vec<LogEvent>> {

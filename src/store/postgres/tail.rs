@@ -14,8 +14,8 @@ use super::link::Link;
 use super::read::{events_after, LogEvent};
 use super::target::Target;
 use super::NOTIFY_CHANNEL;
+use crate::error::Result;
 use crate::store::Unknown;
-use crate::Result;
 
 /// Most events one read returns; a tail far behind catches up in several reads.
 pub const READ_LIMIT: usize = 10_000;
