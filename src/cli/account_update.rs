@@ -5,7 +5,7 @@
 
 use clap::Args;
 
-use super::account::{row_json, row_text};
+use super::account_row::{row_json, row_text};
 use super::input::parse_weight;
 use super::Ctx;
 use crate::engine::AccountChanges;

@@ -5,6 +5,7 @@
 #[macro_use]
 mod output;
 mod account;
+mod account_row;
 mod account_update;
 mod bench;
 mod classify;

@@ -4,24 +4,14 @@
 
 use serde_json::{json, Value};
 
+use super::reply::{go_duration, Reply};
 use super::script::{Fault, Outcome};
-use super::server::Reply;
 use crate::time::{format_ts, Timestamp};
 
 fn error(code: u16, status: &str, message: &str, details: Value) -> Reply {
     let body =
         json!({"error": {"code": code, "message": message, "status": status, "details": details}});
     Reply::json(code, &body)
-}
-
-/// Google's duration spelling in `quotaResetDelay`: `3h5m10s`.
-pub(super) fn go_duration(secs: u64) -> String {
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    match (h, m) {
-        (0, 0) => format!("{s}s"),
-        (0, _) => format!("{m}m{s}s"),
-        _ => format!("{h}h{m}m{s}s"),
-    }
 }
 
 fn error_info(reason: &str, metadata: Value) -> Value {

@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
+use super::reply::Reply;
 use super::script::{Fault, Outcome};
-use super::server::Reply;
 use crate::time::{add, Timestamp};
 use std::time::Duration;
 

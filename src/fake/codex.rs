@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
+use super::reply::Reply;
 use super::script::{Fault, Outcome};
-use super::server::Reply;
 use crate::time::Timestamp;
 
 fn error(status: u16, kind: Option<&str>, code: Option<&str>, message: &str) -> Reply {

@@ -5,8 +5,8 @@
 use chrono::FixedOffset;
 use serde_json::json;
 
+use super::reply::Reply;
 use super::script::{Fault, Outcome};
-use super::server::Reply;
 use crate::time::Timestamp;
 
 fn error(status: u16, code: &str, message: &str) -> Reply {

@@ -12,6 +12,7 @@ mod config;
 mod glm;
 mod oauth;
 mod openai;
+mod reply;
 mod script;
 mod server;
 

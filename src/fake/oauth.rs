@@ -6,8 +6,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
+use super::reply::Reply;
 use super::script::{hex_token, RefreshInfo, TokenInfo, World};
-use super::server::Reply;
 use crate::ids::Provider;
 use crate::time::{add, Timestamp};
 

@@ -4,9 +4,8 @@
 
 use serde_json::json;
 
-use super::antigravity::go_duration;
+use super::reply::{go_duration, Reply};
 use super::script::{Fault, Outcome};
-use super::server::Reply;
 use crate::time::Timestamp;
 
 fn error(status: u16, kind: &str, code: Option<&str>, message: &str) -> Reply {

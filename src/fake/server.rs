@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use parking_lot::Mutex;
 
+use super::reply::Reply;
 use super::script::{self, hex_token, Outcome, World};
 use super::{antigravity, claude, codex, glm, oauth, openai};
 use crate::ids::Provider;
@@ -20,55 +21,6 @@ pub(super) struct Shared {
     pub world: Mutex<World>,
     pub clock: Arc<dyn Clock>,
     pub next_request: AtomicU64,
-}
-
-/// An HTTP answer before axum: status, headers in order, body bytes.
-pub(super) struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    pub(super) fn json(status: u16, v: &serde_json::Value) -> Reply {
-        let r = Reply {
-            status,
-            headers: Vec::new(),
-            body: v.to_string().into_bytes(),
-        };
-        r.header("content-type", "application/json")
-    }
-    pub(super) fn header(mut self, k: &str, v: &str) -> Reply {
-        self.headers.push((k.to_string(), v.to_string()));
-        self
-    }
-    /// A gateway in front of any provider: HTML, not the provider's JSON.
-    pub(super) fn bad_gateway() -> Reply {
-        let body = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n";
-        Reply {
-            status: 502,
-            headers: Vec::new(),
-            body: body.as_bytes().to_vec(),
-        }
-        .header("content-type", "text/html")
-        .header("server", "cloudflare")
-    }
-}
-
-impl IntoResponse for Reply {
-    fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut headers = HeaderMap::new();
-        for (k, v) in &self.headers {
-            if let (Ok(k), Ok(v)) = (
-                HeaderName::from_bytes(k.as_bytes()),
-                HeaderValue::from_str(v),
-            ) {
-                headers.append(k, v);
-            }
-        }
-        (status, headers, self.body).into_response()
-    }
 }
 
 /// Path prefix and endpoint of each served provider.

@@ -5,9 +5,9 @@
 use tokio_postgres::error::Severity;
 use tokio_postgres::Client;
 
-use super::append::{Append, Committed};
+use super::batch::{Append, Committed};
 use super::target::Target;
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// A batch whose COMMIT was sent but not answered: enough to recognise it and to check.
 pub struct InDoubt {

@@ -38,6 +38,7 @@
 
 mod append;
 mod baseline;
+mod batch;
 mod claim;
 mod copy;
 mod credentials;
@@ -57,8 +58,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use append::{Append, AppendOutcome, Committed};
 pub use baseline::RAW_TABLE;
+pub use batch::{Append, AppendOutcome, Committed};
 pub use claim::Claim;
 pub use copy::CopyReport;
 pub use follow::{ApplyForeign, Follower, Foreign};
@@ -72,10 +73,10 @@ pub use target::{describe_url, is_postgres_url};
 use link::{Link, WriteLink};
 use target::Target;
 
+use crate::error::Result;
 use crate::ids::AccountId;
 use crate::store::{EventRow, StoredCredential, Unknown};
 use crate::time::Timestamp;
-use crate::Result;
 
 /// Class of rotor's advisory locks (ASCII "rotr"); the second key says which lock.
 pub const LOCK_CLASS: i32 = 0x726f_7472;
