@@ -353,6 +353,7 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<i32> {
     // The copy is a SQLite log, which has no place for each event's writer and `seen`:
     // without them a fleet's decisions cannot be replayed (`replay --verify` rebuilds each
     // instance's order from them), so a copy that looks complete would not verify.
+    #[cfg(feature = "postgres")]
     if let Some(url) = ctx.postgres_url() {
         let log = crate::store::postgres::describe_url(url);
         return Err(Error::InvalidInput(format!(

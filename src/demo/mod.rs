@@ -4,6 +4,8 @@
 //! with feature `cli` only.
 
 pub mod fleet;
+#[cfg(feature = "postgres")]
+mod fleet_log;
 pub mod run;
 pub mod summary;
 

@@ -196,6 +196,7 @@ pub async fn run(opts: &DemoOptions) -> Result<(Vec<Engine>, DemoRun)> {
                 let instance = route(i, session, engines.len());
                 let session = session.map(|s| format!("session-{s}"));
                 let engine = &engines[instance];
+                #[cfg(feature = "postgres")]
                 if engines.len() > 1 {
                     // Simulated time runs ~1000x faster than real time here, so the follower's
                     // few milliseconds would span many simulated seconds. A replica's follower
@@ -239,6 +240,7 @@ pub async fn run(opts: &DemoOptions) -> Result<(Vec<Engine>, DemoRun)> {
         engine.flush().await?;
     }
     // Each instance applies what the others wrote last, so every one ends on the fleet's state.
+    #[cfg(feature = "postgres")]
     for engine in &engines {
         engine.catch_up().await?;
     }

@@ -52,7 +52,7 @@ pub fn report(db: &Path, run: &DemoRun) -> Result<(DemoSummary, String)> {
         let records: Vec<EventRecord> = events.iter().map(|e| e.record.clone()).collect();
         let state = State::fold(&records);
         let mut s = summarize(&records, &state, run, super::fleet::shown_url(url));
-        s.fleet = Some(super::fleet::summarize(&events, &state, run));
+        s.fleet = Some(super::fleet_log::summarize(&events, &state, run));
         return Ok((s, table(&state, run)));
     }
     let records = store::read::all_events(&store::open_read_only(db)?, Unknown::Fail)?;
