@@ -1,6 +1,7 @@
 //! `rotor demo`: the main job on a fresh machine. Starts fake providers in process, drives
 //! requests through rotor, prints the summary, and leaves a log `replay --verify` accepts, in
-//! `demo.db` or `--db PATH`, never over a file that is not a previous demo's log.
+//! `demo.db` or `--db PATH`, never over a file that is not a previous demo's log; with
+//! `--db postgres://...` two instances of a fleet share the run on a database with no log yet.
 
 use std::path::PathBuf;
 
@@ -25,7 +26,8 @@ pub struct DemoArgs {
 
 pub fn demo(ctx: &Ctx, a: DemoArgs) -> Result<i32> {
     // The log goes to `--db` when given on the command line, else `demo.db`; `$ROTOR_DB` names
-    // the real log and is ignored. Either path may only be new or a previous demo's log.
+    // the real log and is ignored. A file may only be new or a previous demo's log; a
+    // `postgres://` database must hold no log yet.
     let db = if db_flag_given() {
         ctx.db.clone()
     } else {
@@ -43,13 +45,17 @@ pub fn demo(ctx: &Ctx, a: DemoArgs) -> Result<i32> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let (summary, table) = rt.block_on(async {
-        let (engine, run) = demo::run(&opts).await?;
-        let summary = demo::summarize(&engine, &run, &db)?;
-        let table = crate::status::render(&crate::status::status(&engine.state(), engine.now()));
-        engine.close().await?;
-        Ok::<_, crate::Error>((summary, table))
+    let run = rt.block_on(async {
+        let (engines, run) = demo::run(&opts).await?;
+        for engine in engines {
+            engine.close().await?;
+        }
+        Ok::<_, crate::Error>(run)
     })?;
+    // Read back once every engine has let go of the log (and off the runtime: a fleet's log is
+    // read through a runtime of its own).
+    drop(rt);
+    let (summary, table) = demo::report(&db, &run)?;
     if ctx.json {
         ctx.print_json(&summary)?;
     } else {

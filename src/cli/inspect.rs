@@ -377,10 +377,18 @@ pub struct ExportArgs {
 }
 
 pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<i32> {
+    // The copy is a SQLite log, which has no place for each event's writer and `seen`:
+    // without them a fleet's decisions cannot be replayed (`replay --verify` rebuilds each
+    // instance's order from them), so a copy that looks complete would not verify.
+    #[cfg(feature = "postgres")]
     if let Some(url) = ctx.postgres_url() {
+        let log = crate::store::postgres::describe_url(url);
         return Err(Error::InvalidInput(format!(
-            "{}: export copies a SQLite log; a fleet's PostgreSQL log is exported with pg_dump (its events table holds no secrets)",
-            crate::store::postgres::describe_url(url)
+            "{log}: export writes a SQLite copy, which cannot keep a fleet's writers, so \
+             `replay --verify` could not check it. Dump the events instead (no secrets are in \
+             them; identities are kept as logged, not pseudonymized): \
+             pg_dump --table=events --table=rotor_migrations '{log}' > fleet-log.sql \
+             (`psql -f` loads it into an empty database, where `rotor replay` reads it)"
         )));
     }
     let conn = store::open_read_only(&ctx.db)?;

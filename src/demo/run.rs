@@ -1,7 +1,8 @@
 //! The `rotor demo` driver: starts the fake world, opens a fresh demo log (never over a file
-//! that is not a previous demo's) with every fake account, and drives N requests through the
-//! engine from concurrent workers on simulated time, with a progress bar. Summarizing the log
-//! afterwards lives in `summary`.
+//! that is not a previous demo's; on PostgreSQL only a database with no log yet) with every fake
+//! account, and drives N requests through the engine from concurrent workers on simulated time,
+//! with a progress bar. On a `postgres://` log the requests are split over two engines, two
+//! instances of one fleet (`fleet`). Summarizing the log afterwards lives in `summary`.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -13,16 +14,17 @@ use parking_lot::Mutex;
 
 use crate::config::{Config, Dur, EndpointSettings};
 use crate::engine::{Attempt, ExecuteError};
-use crate::fake::{call, FakeWorld, FakeWorldConfig};
+use crate::fake::{call, FakeStats, FakeWorld, FakeWorldConfig};
 use crate::ids::{Model, Provider};
 use crate::select::SelectOpts;
-use crate::time::{Clock, ManualClock, SystemClock};
+use crate::time::{Clock, ManualClock, SystemClock, Timestamp};
 use crate::{Engine, NewAccount, Result};
 
 /// What a demo run does.
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
     pub requests: usize,
+    /// A SQLite file, or a `postgres://` URL for the fleet demo.
     pub db: PathBuf,
     pub concurrency: usize,
     pub seed: u64,
@@ -44,14 +46,28 @@ impl Default for DemoOptions {
     }
 }
 
+/// What each engine (instance) answered.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct Tally {
+    pub served: usize,
+    pub failed: usize,
+    pub no_account: usize,
+}
+
 /// Raw results of the run, before the log is summarized.
 #[derive(Debug, Default)]
 pub struct DemoRun {
     pub served: usize,
     pub failed: usize,
     pub no_account: usize,
+    /// The same counts per engine, in the order the engines were opened.
+    pub per_instance: Vec<Tally>,
     /// rotor's own time per request (select + report), in nanoseconds, sorted.
     pub overhead_ns: Vec<u64>,
+    /// What the fake providers and token endpoints saw (token requests per account).
+    pub fakes: FakeStats,
+    /// The simulated time when the last request was done.
+    pub ended_at: Option<Timestamp>,
 }
 
 /// The models each provider is asked for.
@@ -74,10 +90,10 @@ const MIX: [Provider; 5] = [
     Provider::Glm,
 ];
 
-/// Runs the demo; returns the engine (still open) and the raw results.
-pub async fn run(opts: &DemoOptions) -> Result<(Engine, DemoRun)> {
-    // A fresh log marked as the demo's; only a previous demo's log is ever replaced.
-    crate::store::create_demo_log(&opts.db)?;
+/// Runs the demo; returns the engines (still open: one, or a fleet's instances in the order
+/// they joined) and the raw results.
+pub async fn run(opts: &DemoOptions) -> Result<(Vec<Engine>, DemoRun)> {
+    let instances = prepare_log(opts).await?;
     let clock = ManualClock::new(SystemClock.now());
     let world = FakeWorld::start(FakeWorldConfig {
         clock: Arc::new(clock.clone()),
@@ -98,16 +114,26 @@ pub async fn run(opts: &DemoOptions) -> Result<(Engine, DemoRun)> {
     // Simulated time does not pass while a worker sleeps, so never wait for a block to end:
     // an all-blocked request is answered at once (as a service would with a 429).
     config.retry.max_wait = Dur(Duration::ZERO);
-    let engine = Engine::builder()
-        .path(&opts.db)
-        .config(config)
-        .clock(clock.clone())
-        .open()?;
+    let open = || {
+        Engine::builder()
+            .path(&opts.db)
+            .config(config.clone())
+            .clock(clock.clone())
+            .open()
+    };
+    let first = open()?;
     for spec in &world.accounts {
         let mut n = NewAccount::api_key(spec.provider, &spec.label, "placeholder");
         n.secrets = spec.secrets();
         n.expires_at = spec.expires_at();
-        engine.add_account(n)?;
+        first.add_account(n)?;
+    }
+    // The other instances of a fleet join once the accounts are committed: they fold them
+    // (and read their credentials) from the shared log, as a replica starting later would.
+    first.flush().await?;
+    let mut engines = vec![first];
+    for _ in 1..instances {
+        engines.push(open()?);
     }
 
     let bar = if opts.progress {
@@ -120,20 +146,25 @@ pub async fn run(opts: &DemoOptions) -> Result<(Engine, DemoRun)> {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    // The refresh scheduler runs beside the requests, as in a service.
-    let (stop_scheduler, stopped) = tokio::sync::oneshot::channel::<()>();
-    let scheduler = {
+    // Every instance runs its refresh scheduler beside the requests, as a service would.
+    let mut schedulers = Vec::new();
+    for engine in &engines {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let engine = engine.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             engine
                 .run_scheduler(async {
                     let _ = stopped.await;
                 })
                 .await
-        })
-    };
+        });
+        schedulers.push((stop, task));
+    }
     let next = Arc::new(AtomicUsize::new(0));
-    let results = Arc::new(Mutex::new(DemoRun::default()));
+    let results = Arc::new(Mutex::new(DemoRun {
+        per_instance: vec![Tally::default(); engines.len()],
+        ..DemoRun::default()
+    }));
     let world = Arc::new(world);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -141,8 +172,8 @@ pub async fn run(opts: &DemoOptions) -> Result<(Engine, DemoRun)> {
         .map_err(|e| crate::Error::InvalidInput(e.to_string()))?;
     let mut workers = Vec::new();
     for _ in 0..opts.concurrency.max(1) {
-        let (engine, world, client, next, results, bar, clock) = (
-            engine.clone(),
+        let (engines, world, client, next, results, bar, clock) = (
+            engines.clone(),
             world.clone(),
             client.clone(),
             next.clone(),
@@ -161,21 +192,38 @@ pub async fn run(opts: &DemoOptions) -> Result<(Engine, DemoRun)> {
                 let provider = MIX[i % MIX.len()];
                 let ms = models(provider);
                 let model: Model = ms[(i / MIX.len()) % ms.len()].into();
-                let session = (i % 4 == 0).then(|| format!("session-{}", i % 16));
-                let outcome =
-                    one_request(&engine, &world, &client, provider, &model, session).await;
+                let session = (i % 4 == 0).then_some(i % 16);
+                let instance = route(i, session, engines.len());
+                let session = session.map(|s| format!("session-{s}"));
+                let engine = &engines[instance];
+                #[cfg(feature = "postgres")]
+                if engines.len() > 1 {
+                    // Simulated time runs ~1000x faster than real time here, so the follower's
+                    // few milliseconds would span many simulated seconds. A replica's follower
+                    // applies the others' events well within one 250 ms step: so does this.
+                    let _ = engine.catch_up().await;
+                }
+                let outcome = one_request(engine, &world, &client, provider, &model, session).await;
                 let mut r = results.lock();
-                match outcome {
+                let tally = &mut r.per_instance[instance];
+                let ns = match outcome {
                     Ok(Ok(ns)) => {
+                        tally.served += 1;
                         r.served += 1;
-                        r.overhead_ns.push(ns);
+                        Some(ns)
                     }
                     Ok(Err(ns)) => {
+                        tally.failed += 1;
                         r.failed += 1;
-                        r.overhead_ns.push(ns);
+                        Some(ns)
                     }
-                    Err(()) => r.no_account += 1,
-                }
+                    Err(()) => {
+                        tally.no_account += 1;
+                        r.no_account += 1;
+                        None
+                    }
+                };
+                r.overhead_ns.extend(ns);
                 bar.inc(1);
             }
         }));
@@ -184,12 +232,48 @@ pub async fn run(opts: &DemoOptions) -> Result<(Engine, DemoRun)> {
         let _ = w.await;
     }
     bar.finish_and_clear();
-    let _ = stop_scheduler.send(());
-    let _ = scheduler.await;
-    engine.flush().await?;
+    for (stop, task) in schedulers {
+        let _ = stop.send(());
+        let _ = task.await;
+    }
+    for engine in &engines {
+        engine.flush().await?;
+    }
+    // Each instance applies what the others wrote last, so every one ends on the fleet's state.
+    #[cfg(feature = "postgres")]
+    for engine in &engines {
+        engine.catch_up().await?;
+    }
     let mut run = std::mem::take(&mut *results.lock());
     run.overhead_ns.sort_unstable();
-    Ok((engine, run))
+    run.fakes = world.stats();
+    run.ended_at = Some(clock.now());
+    Ok((engines, run))
+}
+
+/// Makes the fresh log the demo writes; returns how many engines share it.
+async fn prepare_log(opts: &DemoOptions) -> Result<usize> {
+    #[cfg(feature = "postgres")]
+    if let Some(url) = opts
+        .db
+        .to_str()
+        .filter(|s| crate::store::postgres::is_postgres_url(s))
+    {
+        super::fleet::prepare_log(url).await?;
+        return Ok(super::fleet::INSTANCES);
+    }
+    crate::store::create_demo_log(&opts.db)?;
+    Ok(1)
+}
+
+/// Which engine serves request `i`: the one its session sticks to (a load balancer keeps a
+/// session on one replica, since affinity is per instance), else they take turns. Every 4th
+/// request has a session, so the others are counted apart to keep the split even.
+fn route(i: usize, session: Option<usize>, engines: usize) -> usize {
+    match session {
+        Some(s) => (s / 4) % engines,
+        None => (i - i / 4 - 1) % engines,
+    }
 }
 
 /// One request through `execute` (select, call, report, retry elsewhere). Returns rotor's own

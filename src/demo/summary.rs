@@ -10,11 +10,12 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::run::DemoRun;
-use crate::event::Event;
-use crate::ids::RequestId;
+use crate::event::{Event, EventRecord};
+use crate::ids::{AccountId, RequestId};
+use crate::state::State;
 use crate::status::fit;
 use crate::store::{self, Unknown};
-use crate::{Engine, Result};
+use crate::Result;
 
 #[derive(Debug, Serialize)]
 pub struct DemoSummary {
@@ -33,17 +34,41 @@ pub struct DemoSummary {
     pub overhead_p99_us: f64,
     pub interesting_request: Option<RequestId>,
     pub db: String,
+    /// On a `postgres://` log: who saw what, instance by instance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<super::fleet::FleetSummary>,
 }
 
-/// Reads the log back and counts what happened.
-pub fn summarize(engine: &Engine, run: &DemoRun, db: &Path) -> Result<DemoSummary> {
-    let labels = engine.with_state(|s| {
-        s.accounts
-            .iter()
-            .map(|(id, a)| (*id, a.label.clone()))
-            .collect::<BTreeMap<_, _>>()
-    });
-    let conn = store::open_read_only(db)?;
+/// Reads the demo's log back once every engine is closed: the summary and the health table
+/// at the end of the run. Must not be called on a tokio runtime thread (a fleet's log is read
+/// through a runtime of its own).
+pub fn report(db: &Path, run: &DemoRun) -> Result<(DemoSummary, String)> {
+    #[cfg(feature = "postgres")]
+    if let Some(url) = db
+        .to_str()
+        .filter(|s| crate::store::postgres::is_postgres_url(s))
+    {
+        let events = store::postgres::read_log(url, Unknown::Fail)?;
+        let records: Vec<EventRecord> = events.iter().map(|e| e.record.clone()).collect();
+        let state = State::fold(&records);
+        let mut s = summarize(&records, &state, run, super::fleet::shown_url(url));
+        s.fleet = Some(super::fleet_log::summarize(&events, &state, run));
+        return Ok((s, table(&state, run)));
+    }
+    let records = store::read::all_events(&store::open_read_only(db)?, Unknown::Fail)?;
+    let state = State::fold(&records);
+    let s = summarize(&records, &state, run, db.display().to_string());
+    Ok((s, table(&state, run)))
+}
+
+/// The health table as the run left it (at the simulated time of its last request).
+fn table(state: &State, run: &DemoRun) -> String {
+    let at = run.ended_at.unwrap_or_else(chrono::Utc::now);
+    crate::status::render(&crate::status::status(state, at))
+}
+
+/// Counts what happened in the log (`records`, in seq order, folded into `state`).
+pub fn summarize(records: &[EventRecord], state: &State, run: &DemoRun, db: String) -> DemoSummary {
     let mut s = DemoSummary {
         requests: run.served + run.failed + run.no_account,
         served: run.served,
@@ -58,19 +83,18 @@ pub fn summarize(engine: &Engine, run: &DemoRun, db: &Path) -> Result<DemoSummar
         overhead_p50_us: percentile(&run.overhead_ns, 0.50),
         overhead_p99_us: percentile(&run.overhead_ns, 0.99),
         interesting_request: None,
-        db: db.display().to_string(),
+        db,
+        fleet: None,
     };
     // The most telling decision: a probe, else a retry that skipped blocked accounts.
     let mut best: (u8, Option<RequestId>) = (0, None);
-    store::read::for_each_event(&conn, 0, None, Unknown::Fail, |rec| {
+    for rec in records {
         s.events += 1;
         match &rec.event {
             Event::Selected(e) => {
-                let label = labels
-                    .get(&e.account)
-                    .cloned()
-                    .unwrap_or_else(|| e.account.to_string());
-                *s.selections_per_account.entry(label).or_default() += 1;
+                *s.selections_per_account
+                    .entry(label_of(state, e.account))
+                    .or_default() += 1;
                 if !e.excluded.is_empty() {
                     s.rotations += 1;
                 }
@@ -105,10 +129,17 @@ pub fn summarize(engine: &Engine, run: &DemoRun, db: &Path) -> Result<DemoSummar
             Event::RefreshFailed(_) => s.refreshes_failed += 1,
             _ => {}
         }
-        Ok(())
-    })?;
+    }
     s.interesting_request = best.1;
-    Ok(s)
+    s
+}
+
+/// An account's label, or its id when the log does not know it.
+pub(super) fn label_of(state: &State, account: AccountId) -> String {
+    state
+        .accounts
+        .get(&account)
+        .map_or_else(|| account.to_string(), |a| a.label.clone())
 }
 
 fn percentile(sorted: &[u64], q: f64) -> f64 {
@@ -122,6 +153,7 @@ fn percentile(sorted: &[u64], q: f64) -> f64 {
 /// The human report.
 pub fn render(s: &DemoSummary, status_table: &str) -> String {
     let mut out = String::new();
+    let db = shell_word(&s.db);
     let _ = writeln!(
         out,
         "requests      {} ({} served, {} failed after retries, {} with no account available)",
@@ -143,6 +175,9 @@ pub fn render(s: &DemoSummary, status_table: &str) -> String {
         s.overhead_p50_us, s.overhead_p99_us
     );
     let _ = writeln!(out, "events        {} in {}", s.events, s.db);
+    if let Some(f) = &s.fleet {
+        super::fleet::render(f, &db, &mut out);
+    }
     // Names are cut so every line fits 100 columns, like the status table.
     let _ = writeln!(out, "\nblocks by reason:");
     for (reason, n) in &s.blocks_by_reason {
@@ -154,12 +189,24 @@ pub fn render(s: &DemoSummary, status_table: &str) -> String {
     }
     let _ = writeln!(out, "\nhealth now:\n{status_table}");
     if let Some(r) = s.interesting_request {
-        let _ = writeln!(out, "Why did one request go where it went? Ask the log:\n  rotor --db {} replay --explain {r}", s.db);
+        let _ = writeln!(
+            out,
+            "Why did one request go where it went? Ask the log:\n  rotor --db {db} replay --explain {r}"
+        );
     }
     let _ = writeln!(
         out,
-        "Check every decision replays exactly:\n  rotor --db {} replay --verify",
-        s.db
+        "Check every decision replays exactly:\n  rotor --db {db} replay --verify"
     );
     out
+}
+
+/// `s` as one shell word: as it is when plain, else in single quotes (a URL's `?` and `&`).
+fn shell_word(s: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
 }

@@ -236,7 +236,10 @@ impl Engine {
         let pg = fleet.pg.clone();
         loop {
             let store = pg.store();
-            let now = self.now();
+            // A claim's lifetime is how long a holder may take over a token request: real
+            // time, not the engine's clock, which a simulation may run far faster (the demo's
+            // runs minutes per second) and so expire a claim while its holder is calling.
+            let now = SystemClock.now();
             let claim = pg
                 .run(async move { store.claim_refresh(account, now, CLAIM_TTL).await })
                 .await?;
@@ -256,7 +259,13 @@ impl Engine {
                             self.catch_up().await?;
                             return Ok(Some(Claimed::RefreshedElsewhere));
                         }
-                        Ok(_) => return Ok(Some(Claimed::Go(guard))),
+                        Ok(_) => {
+                            // The previous holder committed its result before releasing: once
+                            // that is applied here, a failed attempt of the same generation
+                            // (a dead grant, a backoff) is not made a second time.
+                            self.catch_up().await?;
+                            return Ok(Some(Claimed::Go(guard)));
+                        }
                         Err(e) => {
                             tracing::debug!(%account, %e, "reading the stored generation failed; retrying")
                         }

@@ -139,6 +139,30 @@ impl Engine {
         });
     }
 
+    /// After winning a fleet's claim: the skip another instance's failed attempt of this
+    /// refresh calls for (the account disabled, or backing off unless a person asked).
+    #[cfg(feature = "postgres")]
+    fn failed_elsewhere(&self, account: AccountId, why: RefreshWhy) -> Option<RefreshOutcome> {
+        let now = self.now();
+        let (disabled, backoff) = self.with_state(|s| {
+            let a = s.accounts.get(&account)?;
+            let disabled = matches!(a.status, AccountStatus::Disabled(_));
+            Some((disabled, a.refresh.next_attempt_at.filter(|t| *t > now)))
+        })?;
+        let skip = |reason, until| RefreshOutcome::Skipped {
+            account,
+            reason,
+            until,
+        };
+        if disabled {
+            return Some(skip(RefreshSkip::Disabled, None));
+        }
+        match (why, backoff) {
+            (RefreshWhy::Manual, _) | (_, None) => None,
+            (_, until) => Some(skip(RefreshSkip::BackingOff, until)),
+        }
+    }
+
     /// One refresh inside the gate.
     async fn refresh_once(&self, account: AccountId, why: RefreshWhy) -> Result<RefreshOutcome> {
         let skip = |reason, until| RefreshOutcome::Skipped {
@@ -158,7 +182,15 @@ impl Engine {
             Some(crate::engine::fleet::Claimed::RefreshedElsewhere) => {
                 return Ok(skip(RefreshSkip::AlreadyRefreshed, None));
             }
-            Some(crate::engine::fleet::Claimed::Go(guard)) => Some(guard),
+            Some(crate::engine::fleet::Claimed::Go(guard)) => {
+                // While this instance waited for the claim, another may have tried the same
+                // generation and failed: its result is applied by now (`claim_refresh` caught
+                // up), and a dead grant or a backoff holds for the fleet, not per instance.
+                if let Some(outcome) = self.failed_elsewhere(account, why) {
+                    return Ok(outcome);
+                }
+                Some(guard)
+            }
             None => None,
         };
         tracing::debug!(%account, ?why, generation = plan.generation, "refreshing token");

@@ -166,6 +166,11 @@ impl PgServer {
         connect_url(&self.url(db)).await
     }
 
+    /// A client program of this server's version (`pg_dump`, `psql`), run as any user.
+    pub fn tool(&self, name: &str) -> PathBuf {
+        self.bindir.join(name)
+    }
+
     /// Stops the server at once (as a crash would), keeping its data.
     pub fn stop(&self) {
         self.run(

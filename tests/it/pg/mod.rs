@@ -10,6 +10,8 @@ mod appends;
 mod claims;
 mod faults;
 mod fleet;
+mod fleet_claims;
+mod fleet_demo;
 mod fleet_faults;
 mod fleet_parity;
 mod fleet_refresh;
