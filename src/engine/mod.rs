@@ -18,6 +18,7 @@ mod live;
 mod recorder;
 mod refresh;
 mod report;
+mod status;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -22,6 +22,7 @@ mod cli_select;
 mod cli_tables;
 mod concurrency;
 mod cooldown_off;
+mod cooldown_status;
 mod corpus;
 mod demo_db;
 mod demo_fakes;
@@ -81,6 +82,8 @@ mod serve_inspect;
 mod serve_parity;
 #[cfg(feature = "server")]
 mod serve_process;
+#[cfg(feature = "server")]
+mod serve_refreshability;
 #[cfg(feature = "server")]
 mod serve_token;
 mod simday;
