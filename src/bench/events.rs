@@ -234,6 +234,7 @@ pub fn generate_each(cfg: &MixConfig, requests: usize, mut sink: impl FnMut(Even
                 block,
                 generation: Some(1),
                 quota: Vec::new(),
+                rule: None,
             })
         } else {
             let input = rng.gen_range(200..20_000u64);

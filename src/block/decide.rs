@@ -60,10 +60,21 @@ pub fn decide(
     let mut level = 0;
     let until = match err.kind {
         ErrorKind::QuotaExceeded => {
-            level = next_quota_level(match scope {
+            let quota = match scope {
                 Scope::Account => standing.account,
                 Scope::Model => standing.model,
-            });
+            };
+            level = next_quota_level(quota);
+            // A burst: the requests that were in flight when the window closed answer one by
+            // one; the first set `until`, the later ones (stating nothing) leave it, floor and all.
+            if let (None, Some(open)) = (stated, quota.open_until) {
+                return Some(BlockSet {
+                    scope,
+                    reason: BlockReason::Error(err.kind),
+                    until: open,
+                    level,
+                });
+            }
             stated.unwrap_or_else(|| {
                 add(
                     at,
@@ -162,20 +173,26 @@ mod tests {
     }
 
     #[test]
-    fn a_burst_escalates_the_backoff_once() {
+    fn a_burst_escalates_the_backoff_once_and_keeps_the_open_until() {
+        let first_until = add(at(), Duration::from_millis(400));
         let open = Standing {
             model: QuotaStanding {
                 level: 2,
-                open: true,
+                open_until: Some(first_until),
             },
             ..Standing::default()
         };
         let b = decide(&quota_error(), at(), open, false, &settings()).unwrap();
-        assert_eq!(b.level, 2);
+        assert_eq!((b.level, b.until), (2, first_until));
+        // A wait the provider states still counts inside the window.
+        let mut stated = quota_error();
+        stated.retry_after_ms = Some(10_000);
+        let b = decide(&stated, at(), open, false, &settings()).unwrap();
+        assert_eq!((b.level, b.until), (2, add(at(), Duration::from_secs(10))));
         let closed = Standing {
             model: QuotaStanding {
                 level: 2,
-                open: false,
+                open_until: None,
             },
             ..Standing::default()
         };

@@ -1,6 +1,6 @@
 //! Putting a decided block in force: never shorten one already in force (a failed probe renews
 //! it from now), and let a burst of in-flight quota failures escalate the backoff once, not once
-//! per request. Lifting lives in `lift`.
+//! per request, keeping the `until` its first failure set. Lifting lives in `lift`.
 
 use super::stretches::Stretch;
 use super::{Block, Slot};
@@ -15,28 +15,30 @@ pub struct Standing {
     pub model: QuotaStanding,
 }
 
-/// One scope's quota backoff level, and whether a quota block is in force there now.
+/// One scope's quota backoff level, and until when a quota block is in force there now (`None`:
+/// no quota block is).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct QuotaStanding {
     pub level: u32,
-    pub open: bool,
+    pub open_until: Option<Timestamp>,
 }
 
 /// The quota backoff level after one more quota error: one up, unless a quota block is already
 /// in force at that scope (the requests of one burst were all in flight before it).
 pub fn next_quota_level(s: QuotaStanding) -> u32 {
-    if s.open {
+    if s.open_until.is_some() {
         s.level.max(1)
     } else {
         s.level + 1
     }
 }
 
-/// Whether a quota block is in force in this slot at `at`.
-pub fn quota_block_open(block: &Option<Block>, at: Timestamp) -> bool {
+/// The end of the quota block in force in this slot at `at`, if one is.
+pub fn open_quota_until(block: &Option<Block>, at: Timestamp) -> Option<Timestamp> {
     block
         .as_ref()
-        .is_some_and(|b| b.in_force(at) && b.reason == BlockReason::Error(ErrorKind::QuotaExceeded))
+        .filter(|b| b.in_force(at) && b.reason == BlockReason::Error(ErrorKind::QuotaExceeded))
+        .map(|b| b.until)
 }
 
 /// Records a failure's block in its slot, whatever else the slot holds and in whatever order

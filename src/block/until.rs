@@ -37,13 +37,16 @@ pub fn stated_ahead(err: &ParsedError, at: Timestamp) -> Option<Timestamp> {
 }
 
 impl ParsedError {
-    /// When the stated wait ends, for a response received at `at`: `at + retry_after` when a
-    /// duration was stated, else `reset_at`; clamped by [`wait_until`]. `None` when the payload
-    /// states no wait (the block rules then apply their default).
+    /// When the stated wait ends, for a response received at `at`: the stated reset time while
+    /// it is still ahead (an absolute time beats a relative hint: Codex sends both, and
+    /// `resets_in_seconds` may be stale), else `at + retry_after`, else the past reset; clamped
+    /// by [`wait_until`]. `None` when the payload states no wait (the block rules then apply
+    /// their default).
     pub fn stated_until(&self, at: Timestamp) -> Option<Timestamp> {
-        let wait = match (self.retry_after_ms, self.reset_at) {
-            (Some(ms), _) => Wait::AfterMs(ms),
-            (None, Some(t)) => Wait::At(t),
+        let wait = match (self.reset_at, self.retry_after_ms) {
+            (Some(t), _) if t > at => Wait::At(t),
+            (_, Some(ms)) => Wait::AfterMs(ms),
+            (Some(t), None) => Wait::At(t),
             (None, None) => return None,
         };
         Some(wait_until(at, wait))
@@ -82,6 +85,19 @@ mod tests {
         assert_eq!(recorded.retry_after_ms, Some(MAX_WAIT_MS));
         assert_eq!(recorded.reset_at, parse_ts("2026-01-09T00:00:00Z").ok());
         assert_eq!(recorded.stated_until(at), e.stated_until(at));
+    }
+
+    #[test]
+    fn a_reset_ahead_beats_a_duration_and_a_past_one_falls_back_to_it() {
+        let at = parse_ts("2026-01-01T00:00:00Z").unwrap();
+        let mut e = ParsedError::new(ErrorKind::QuotaExceeded, Some(429), "plan");
+        e.retry_after_ms = Some(1_000);
+        e.reset_at = parse_ts("2026-01-01T00:05:00Z").ok();
+        assert_eq!(e.stated_until(at), e.reset_at);
+        e.reset_at = parse_ts("2025-12-31T23:59:00Z").ok();
+        assert_eq!(e.stated_until(at), parse_ts("2026-01-01T00:00:01Z").ok());
+        e.retry_after_ms = None;
+        assert_eq!(stated_ahead(&e, at), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! `rotor classify`: run one provider parser on a status, headers and body, and print the
-//! classification. Reads nothing from the log and writes nothing.
+//! `rotor classify`: run one provider parser on a status, headers and body, apply the
+//! configuration's `[[rules]]` as a report would, and print the classification (and the rule
+//! that reshaped it). Reads nothing from the log and writes nothing.
 
 use std::path::PathBuf;
 
@@ -39,8 +40,12 @@ pub fn classify(ctx: &Ctx, a: ClassifyArgs) -> Result<i32> {
     }
     let body = read_body(&a.body)?;
     let at = a.at.unwrap_or_else(chrono::Utc::now);
-    let err = parse::parse(a.provider, a.status, &headers, &body);
-    let v = err.classify_json(at);
+    let mut err = parse::parse(a.provider, a.status, &headers, &body);
+    let rule = crate::config::rules::apply(&ctx.config.rules, a.provider, &mut err);
+    let mut v = err.classify_json(at);
+    if let Some(r) = &rule {
+        v["rule"] = serde_json::json!(r);
+    }
     if ctx.json {
         ctx.print_json(&v)?;
     } else {
@@ -63,6 +68,19 @@ pub fn classify(ctx: &Ctx, a: ClassifyArgs) -> Result<i32> {
         }
         if !err.message.is_empty() {
             out!("message: {}", err.message);
+        }
+        if let Some(r) = &rule {
+            let name = r
+                .name
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            out!(
+                "rule {}{name}: the parser said {} ({} scope)",
+                r.index,
+                r.parsed_kind.as_str(),
+                word(&r.parsed_scope)
+            );
         }
     }
     Ok(0)

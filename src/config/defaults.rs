@@ -19,6 +19,7 @@ impl Default for Config {
             model_alias: BTreeMap::new(),
             model_variants: ModelVariants::default(),
             postgres: PostgresSettings::default(),
+            rules: Vec::new(),
         }
     }
 }

@@ -14,8 +14,10 @@ use crate::{Error, Result};
 
 mod defaults;
 mod models;
+pub mod rules;
 
 pub use models::{ModelAliases, ModelVariants};
+pub use rules::ErrorRule;
 
 /// A duration written as `30s`, `5m`, `1h30m`, `250ms`, or a number of seconds.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
@@ -73,6 +75,8 @@ pub struct Config {
     pub model_variants: ModelVariants,
     /// How an instance of a fleet follows a shared PostgreSQL log (`[postgres]`).
     pub postgres: PostgresSettings,
+    /// `[[rules]]`: corrections to the built-in classification, first match applies.
+    pub rules: Vec<ErrorRule>,
 }
 
 /// `postgres.poll`: how often an instance of a fleet reads the shared log for the others'

@@ -9,7 +9,8 @@ pub mod upcast;
 
 /// The shared words events carry, at the path readers of events know them by.
 pub use crate::vocab::{
-    BlockReason, BlockSet, ErrorKind, ParsedError, QuotaObservation, Scope, Strategy, Usage,
+    AppliedRule, BlockReason, BlockSet, ErrorKind, ParsedError, QuotaObservation, Scope, Strategy,
+    Usage,
 };
 pub use payload::*;
 
@@ -337,6 +338,10 @@ pub struct RequestFailed {
     /// Quota figures read from the error response's headers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quota: Vec<QuotaObservation>,
+    /// The configuration's `[[rules]]` entry that reshaped `error` (which is recorded as the rule
+    /// left it), so a replay needs no configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<AppliedRule>,
 }
 
 /// Payload of [`Event::QuotaObserved`].

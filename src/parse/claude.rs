@@ -5,13 +5,17 @@
 
 use super::headers;
 use super::input::Input;
-use super::rules::{anthropic, first_match, glm, google, openai, Rule};
+use super::rules::{anthropic, first_match, glm, google, openai, words, Rule};
 use super::waits::{self, finish};
 use super::{ErrorKind, Headers, ParsedError, Scope};
 
-/// Claude's rule order: its own `error.type` first, then the codes of the other envelopes a
-/// relay may pass through, then the generic `invalid_request_error`.
+/// Claude's rule order: what any envelope says in shared words (the request's own errors,
+/// capacity, a dead grant), its own `error.type`, then the codes of the other envelopes a relay
+/// may pass through, then the generic `invalid_request_error`.
 const RULES: &[Rule] = &[
+    words::request_scoped,
+    words::at_capacity,
+    words::dead_grant,
     anthropic::by_type,
     glm::by_code,
     openai::by_code,

@@ -5,15 +5,19 @@
 
 use super::headers;
 use super::input::Input;
-use super::rules::{anthropic, first_match, glm, google, openai, Rule};
+use super::rules::{anthropic, first_match, glm, google, openai, words, Rule};
 use super::waits::{finish, set_wait};
 use super::{ErrorKind, Headers, ParsedError, Scope};
 use crate::block::Wait;
 
-/// Codex's rule order: any 401 first, then the OpenAI codes it shares, the other envelopes,
-/// and last a bare 429 whose window headers say exhausted.
+/// Codex's rule order: any 401 first, then what any envelope says in shared words (the
+/// request's own errors, capacity, a dead grant), the OpenAI codes it shares, the other
+/// envelopes, and last a bare 429 whose window headers say exhausted.
 const RULES: &[Rule] = &[
     any_401,
+    words::request_scoped,
+    words::at_capacity,
+    words::dead_grant,
     openai::by_code,
     anthropic::by_type,
     google::by_status,
@@ -51,8 +55,10 @@ fn exhausted_window(input: &Input<'_>) -> Option<ParsedError> {
         })
 }
 
-/// The reset a usage-limit (or throttle) body states: `resets_at` (epoch s) or `resets_in_seconds`,
-/// which win over headers.
+/// The reset a usage-limit (or throttle) body states, which wins over headers: both
+/// `resets_at` (epoch s) and `resets_in_seconds` are kept when both are given, and the time the
+/// response is placed in decides (`resets_at` while it is ahead, else the duration; see
+/// `ParsedError::stated_until`).
 fn with_plan_reset(input: &Input<'_>, mut e: ParsedError) -> ParsedError {
     if !matches!(e.kind, ErrorKind::QuotaExceeded | ErrorKind::RateLimit) {
         return e;
@@ -62,7 +68,8 @@ fn with_plan_reset(input: &Input<'_>, mut e: ParsedError) -> ParsedError {
     };
     if let Some(secs) = env.number("resets_in_seconds").filter(|s| *s >= 0.0) {
         set_wait(&mut e, Wait::AfterMs((secs * 1000.0).min(1e15) as u64));
-    } else if let Some(t) = env
+    }
+    if let Some(t) = env
         .error
         .get("resets_at")
         .or_else(|| env.root.get("resets_at"))
@@ -113,6 +120,35 @@ mod tests {
             (ErrorKind::QuotaExceeded, Scope::Account)
         );
         assert_eq!(e.reset_at.map(|t| t.timestamp()), Some(1_767_000_000));
+    }
+
+    #[test]
+    fn both_resets_are_kept_and_usage_limit_counts_anywhere() {
+        let body = r#"{"error":{"type":"usage_limit_reached","resets_at":1767000000,"resets_in_seconds":77}}"#;
+        let e = p(429, &[], body);
+        assert_eq!(e.reset_at.map(|t| t.timestamp()), Some(1_767_000_000));
+        assert_eq!(e.retry_after_ms, Some(77_000));
+        for (status, body) in [
+            (
+                429,
+                r#"{"type":"usage_limit_reached","resets_in_seconds":30}"#,
+            ),
+            (
+                400,
+                r#"{"error":{"type":"usage_limit_reached","resets_in_seconds":30}}"#,
+            ),
+            (
+                200,
+                r#"{"type":"error","status":429,"body":{"error":{"type":"usage_limit_reached","resets_in_seconds":30}}}"#,
+            ),
+        ] {
+            let e = p(status, &[], body);
+            assert_eq!(
+                (e.kind, e.scope, e.retry_after_ms),
+                (ErrorKind::QuotaExceeded, Scope::Account, Some(30_000)),
+                "{body}"
+            );
+        }
     }
 
     #[test]

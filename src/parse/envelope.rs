@@ -147,6 +147,11 @@ fn from_value(v: Value, depth: u8) -> Option<Envelope> {
         headers,
         ..Envelope::default()
     };
+    if error.is_none() {
+        if let Some(inner) = wrapped_body(&root, depth) {
+            return Some(merge_outer(inner, env, root));
+        }
+    }
     match error {
         Some(Value::Object(e)) => {
             if let Some(inner) = nested_in_message(&e, depth) {
@@ -167,11 +172,23 @@ fn from_value(v: Value, depth: u8) -> Option<Envelope> {
     Some(env)
 }
 
+/// A bare error object: `{"type":"rate_limit_error","message":..}`, or Codex's usage limit
+/// sent as the whole frame (`{"type":"usage_limit_reached","resets_in_seconds":..}`).
 fn has_error_type(root: &Map<String, Value>) -> bool {
-    root.get("type")
-        .and_then(Value::as_str)
-        .is_some_and(|t| t.ends_with("_error"))
-        && root.contains_key("message")
+    let ty = root.get("type").and_then(Value::as_str);
+    ty.is_some_and(|t| t.ends_with("_error")) && root.contains_key("message")
+        || ty == Some("usage_limit_reached")
+}
+
+/// A frame carrying the upstream answer in `body` (Codex websocket errors, proxies' error
+/// wrappers): `{"type":"error","status":429,"body":{"error":{..}}}`, the body maybe as JSON text.
+fn wrapped_body(root: &Map<String, Value>, depth: u8) -> Option<Envelope> {
+    let body = match root.get("body")? {
+        Value::String(s) => serde_json::from_str(s.trim()).ok()?,
+        v @ (Value::Object(_) | Value::Array(_)) => v.clone(),
+        _ => return None,
+    };
+    from_value(body, depth + 1)
 }
 
 /// A Google `error.message` that is itself a JSON-encoded error (proxies forwarding upstream
@@ -256,6 +273,22 @@ mod tests {
             r#"{"type":"response.failed","response":{"error":{"code":"rate_limit_exceeded","message":"m"}}}"#,
         );
         assert_eq!(e.code().as_deref(), Some("rate_limit_exceeded"));
+    }
+
+    #[test]
+    fn a_body_wrapper_and_a_top_level_usage_limit_are_read() {
+        let e = env(
+            r#"{"type":"error","status":429,"body":{"error":{"type":"usage_limit_reached","resets_in_seconds":7}},"headers":{"retry-after":"7"}}"#,
+        );
+        assert_eq!(e.error_type(), Some("usage_limit_reached"));
+        assert_eq!(e.status, Some(429));
+        assert_eq!(e.headers.get("retry-after"), Some("7"));
+        let e =
+            env(r#"{"body":"{\"error\":{\"type\":\"invalid_request\",\"message\":\"invalid\"}}"}"#);
+        assert_eq!(e.error_type(), Some("invalid_request"));
+        let e = env(r#"{"type":"usage_limit_reached","resets_in_seconds":30}"#);
+        assert_eq!(e.number("resets_in_seconds"), Some(30.0));
+        assert!(read(br#"{"body":"plain text"}"#).is_none());
     }
 
     #[test]

@@ -20,7 +20,9 @@ pub fn classify(status: u16, body: &[u8], html_content_type: bool) -> ParsedErro
 }
 
 /// The kind a bare status code implies. A 403 HTML page blocks the egress, not the
-/// account, so it is transient at model scope.
+/// account, so it is transient at model scope. A bare 503 is transient too: anything on the
+/// path (a load balancer, a proxy) answers it, and `overloaded` needs the provider to say so
+/// (Anthropic's own 529, an `overloaded_error`, Google's `UNAVAILABLE`).
 pub fn kind_for_status(status: u16, html: bool) -> ErrorKind {
     match status {
         400 | 405 | 409 | 411 | 413 | 414 | 415 | 422 => ErrorKind::InvalidRequest,
@@ -30,7 +32,7 @@ pub fn kind_for_status(status: u16, html: bool) -> ErrorKind {
         403 => ErrorKind::Permission,
         404 => ErrorKind::NotFound,
         429 => ErrorKind::RateLimit,
-        503 | 529 => ErrorKind::Overloaded,
+        529 => ErrorKind::Overloaded,
         _ => ErrorKind::Transient,
     }
 }
@@ -108,6 +110,7 @@ mod tests {
         assert_eq!(k(429, ""), ErrorKind::RateLimit);
         assert_eq!(k(401, ""), ErrorKind::Authentication);
         assert_eq!(k(529, ""), ErrorKind::Overloaded);
+        assert_eq!(k(503, ""), ErrorKind::Transient);
         assert_eq!(k(502, "<html>bad gateway</html>"), ErrorKind::Transient);
         assert_eq!(
             k(403, "<!DOCTYPE html><title>Attention Required</title>"),

@@ -4,13 +4,19 @@
 //! time, stated as Beijing wall-clock text, is read by `text`/`waits`.
 
 use super::input::Input;
-use super::rules::{anthropic, first_match, glm, google, openai, Rule};
+use super::rules::{anthropic, first_match, glm, google, openai, words, Rule};
 use super::waits::finish;
 use super::{Headers, ParsedError};
 
-/// GLM's rule order: its numeric codes first, then the envelopes its two endpoints share.
+/// GLM's rule order: what any envelope says in shared words (the request's own errors,
+/// capacity, a dead grant), its numeric codes, a 401 about a parameter (its OpenAI-compatible
+/// endpoint), then the envelopes its two endpoints share.
 const RULES: &[Rule] = &[
+    words::request_scoped,
+    words::at_capacity,
+    words::dead_grant,
     glm::by_code,
+    openai::parameter_fault_401,
     anthropic::by_type,
     openai::by_code,
     google::by_status,

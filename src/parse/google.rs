@@ -4,12 +4,18 @@
 //! not_found), legacy `errors[].reason` only without ErrorInfo. Envelope reading is in `envelope`.
 
 use super::input::Input;
-use super::rules::{anthropic, first_match, glm, google, openai, Rule};
+use super::rules::{anthropic, first_match, glm, google, openai, words, Rule};
 use super::waits::finish;
 use super::{Headers, ParsedError};
 
-/// Google's rule order: its canonical status and details first, then the other envelopes.
+/// Google's rule order: what any envelope says in shared words (the request's own errors,
+/// capacity, a dead grant), a used-up quota whose reset is stated only in words, its canonical
+/// status and details, then the other envelopes.
 const RULES: &[Rule] = &[
+    words::request_scoped,
+    words::at_capacity,
+    words::dead_grant,
+    google::quota_in_words,
     google::by_status,
     anthropic::by_type,
     openai::by_code,

@@ -49,33 +49,35 @@ pub fn anthropic_reset(h: &Headers, any_limit: bool) -> Option<Wait> {
         .map(Wait::At)
 }
 
-/// Claude subscription windows: `Some(reset)` when the unified status, or the 5h / 7d window's
-/// status, is `rejected` (an account-wide window is used up). The reset is
-/// `anthropic-ratelimit-unified-reset`, else the rejected window's own reset; `Some(None)` when
-/// rejected without a reset.
+/// Claude subscription windows: `Some(reset)` when the unified status, or a window's status
+/// (`5h`, `7d`, the per-model weeklies `7d_opus`, `7d_sonnet`, `7d_oi`, ...: any window named by
+/// its length), is `rejected` (an account-wide window is used up). The reset is the **latest**
+/// of `anthropic-ratelimit-unified-reset` and the rejected windows' own resets: the unified
+/// reset names one representative window, and the account stays shut until every rejected one
+/// has reset. `Some(None)` when rejected without a reset. The `overage` status is no window.
 pub fn claude_unified_rejected(h: &Headers) -> Option<Option<Timestamp>> {
-    let rejected = |name: &str| {
-        h.get(name)
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("rejected"))
-    };
-    let windows: Vec<&str> = ["5h", "7d", "7d_opus", "7d_sonnet"]
-        .into_iter()
-        .filter(|w| rejected(&format!("anthropic-ratelimit-unified-{w}-status")))
+    const PREFIX: &str = "anthropic-ratelimit-unified-";
+    let rejected = |v: &str| v.trim().eq_ignore_ascii_case("rejected");
+    let windows: Vec<&str> = h
+        .iter()
+        .filter(|(_, v)| rejected(v))
+        .filter_map(|(k, _)| k.strip_prefix(PREFIX)?.strip_suffix("-status"))
+        .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
         .collect();
-    if !rejected("anthropic-ratelimit-unified-status") && windows.is_empty() {
+    let overall_rejected = h
+        .get("anthropic-ratelimit-unified-status")
+        .is_some_and(rejected);
+    if !overall_rejected && windows.is_empty() {
         return None;
     }
     let overall = h
         .get("anthropic-ratelimit-unified-reset")
         .and_then(epoch_or_rfc3339);
-    let window_reset = windows
-        .iter()
-        .filter_map(|w| {
-            h.get(&format!("anthropic-ratelimit-unified-{w}-reset"))
-                .and_then(epoch_or_rfc3339)
-        })
-        .max();
-    Some(overall.or(window_reset))
+    let window_resets = windows.iter().filter_map(|w| {
+        h.get(&format!("{PREFIX}{w}-reset"))
+            .and_then(epoch_or_rfc3339)
+    });
+    Some(overall.into_iter().chain(window_resets).max())
 }
 
 /// Codex windows: the reset of an exhausted (`used-percent` ≥ 100) primary / secondary window,
@@ -201,5 +203,21 @@ mod tests {
                 .is_none()
         );
         assert!(epoch_or_rfc3339("99999999999999999999").is_none());
+        // Several windows rejected: the latest reset, whatever the unified reset names.
+        let hs = h(&[
+            ("anthropic-ratelimit-unified-status", "rejected"),
+            ("anthropic-ratelimit-unified-reset", "1767000000"),
+            ("anthropic-ratelimit-unified-5h-status", "rejected"),
+            ("anthropic-ratelimit-unified-5h-reset", "1767000000"),
+            ("anthropic-ratelimit-unified-7d_oi-status", "rejected"),
+            ("anthropic-ratelimit-unified-7d_oi-reset", "1767400000"),
+            ("anthropic-ratelimit-unified-overage-status", "rejected"),
+            ("anthropic-ratelimit-unified-overage-reset", "1769000000"),
+        ]);
+        let t = claude_unified_rejected(&hs).unwrap().unwrap();
+        assert_eq!(t.timestamp(), 1_767_400_000);
+        // Overage credits refused is no window used up.
+        let hs = h(&[("anthropic-ratelimit-unified-overage-status", "rejected")]);
+        assert!(claude_unified_rejected(&hs).is_none());
     }
 }

@@ -50,6 +50,26 @@ impl<'a> Input<'a> {
         self.message().to_lowercase()
     }
 
+    /// Lower-cased text to match phrases in: the envelope's message, else the body itself (a
+    /// plain-text answer), at most its first 4 KiB.
+    pub fn text_lower(&self) -> String {
+        if self.env.is_some() {
+            return self.message_lower();
+        }
+        let head = self.body.get(..4096).unwrap_or(self.body);
+        String::from_utf8_lossy(head).to_lowercase()
+    }
+
+    /// The status-code classification with another kind and scope: keeps the message, code and
+    /// type the response carries, whether it had an envelope or not.
+    pub fn classified(&self, kind: ErrorKind, scope: Scope) -> ParsedError {
+        let mut e = self.fallback();
+        e.kind = kind;
+        e.scope = scope;
+        e.retryable = kind.retryable();
+        e
+    }
+
     /// `error.type`, when present.
     pub fn error_type(&self) -> Option<&str> {
         self.env.as_ref()?.error_type()

@@ -4,14 +4,20 @@
 //! ChatGPT-backend-only rules (401 whatever the body, usage limits) live in `codex`.
 
 use super::input::Input;
-use super::rules::{anthropic, first_match, glm, google, openai, Rule};
+use super::rules::{anthropic, first_match, glm, google, openai, words, Rule};
 use super::waits::finish;
 use super::{Headers, ParsedError};
 
-/// OpenAI's rule order: its codes first (a provider code beats a generic type), then the other
-/// envelopes, then its server types and the generic `invalid_request_error`.
+/// OpenAI's rule order: what any envelope says in shared words (the request's own errors,
+/// capacity, a dead grant), its codes (a provider code beats a generic type), a 401 about a
+/// parameter, then the other envelopes, its server types and the generic
+/// `invalid_request_error`.
 const RULES: &[Rule] = &[
+    words::request_scoped,
+    words::at_capacity,
+    words::dead_grant,
     openai::by_code,
+    openai::parameter_fault_401,
     anthropic::by_type,
     google::by_status,
     glm::by_code,

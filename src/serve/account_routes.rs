@@ -155,7 +155,7 @@ pub async fn import(
     Query(q): Query<ImportQuery>,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let bytes = raw_body(req, &()).await?;
+    let bytes = raw_body(req).await?;
     let stem = q
         .name
         .as_deref()
@@ -266,7 +266,7 @@ pub async fn clear(
     req: Request,
 ) -> Result<Json<Value>, ApiError> {
     let account = resolve(&app, &id)?;
-    let bytes = raw_body(req, &()).await?;
+    let bytes = raw_body(req).await?;
     let b: ClearBody = if bytes.iter().all(u8::is_ascii_whitespace) {
         ClearBody::default()
     } else {

@@ -6,9 +6,11 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+use super::{BODY_LIMIT, DRAIN_LIMIT};
 use crate::Error;
 
 /// An error answer: status, a stable machine code, and a sentence for people.
@@ -72,15 +74,15 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A JSON request body of any content type, bounded by the router's body limit. A body over
-/// the limit is 413, one that is not the expected JSON is 400 naming the field at fault.
+/// A JSON request body of any content type, bounded by [`BODY_LIMIT`]. A body over the limit
+/// is 413, one that is not the expected JSON is 400 naming the field at fault.
 pub struct JsonBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = raw_body(req, state).await?;
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let bytes = raw_body(req).await?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de)
             .map(JsonBody)
@@ -97,23 +99,43 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
-/// The whole body as bytes, or the JSON error for one too large or cut off.
-pub async fn raw_body<S: Send + Sync>(
-    req: Request,
-    state: &S,
-) -> Result<axum::body::Bytes, ApiError> {
-    axum::body::Bytes::from_request(req, state)
-        .await
-        .map_err(|r| {
-            let status = r.status();
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    status,
-                    "payload_too_large",
-                    "request body is larger than the server accepts",
-                )
-            } else {
-                ApiError::new(status, "bad_request", r.body_text())
-            }
-        })
+/// The whole body as bytes, or the JSON error for one too large or cut off. A body over the
+/// limit is drained up to [`DRAIN_LIMIT`] before the 413, so the client gets to read it.
+pub async fn raw_body(req: Request) -> Result<axum::body::Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("request body is larger than the server accepts ({BODY_LIMIT} bytes)"),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > DRAIN_LIMIT) {
+        return Err(too_large());
+    }
+    let limit = BODY_LIMIT as u64;
+    let mut body = req.into_body();
+    let mut kept = Vec::with_capacity(declared.unwrap_or(0).min(limit) as usize);
+    let mut read: u64 = 0;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            ApiError::bad_request(format!("the request body could not be read: {e}"))
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        read += data.len() as u64;
+        if read <= limit {
+            kept.extend_from_slice(&data);
+        } else if read > DRAIN_LIMIT {
+            break;
+        }
+    }
+    if read > limit {
+        return Err(too_large());
+    }
+    Ok(kept.into())
 }

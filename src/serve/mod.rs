@@ -38,6 +38,13 @@ use crate::{Engine, Error, Result};
 /// is read up to 64 KiB).
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+/// How much of a body over [`BODY_LIMIT`] is still read, and thrown away, before the 413 is
+/// sent. Most clients send the whole body before they read the answer: had the server stopped
+/// reading and closed, they would see a reset connection instead of the 413 (and a kept-alive
+/// connection could die under their next request). A body declared or found larger than this
+/// is refused without reading further, and its connection closes.
+pub const DRAIN_LIMIT: u64 = 16 * 1024 * 1024;
+
 /// How `rotor serve` runs.
 pub struct ServeOptions {
     /// The bearer token every request but the public ones must carry.

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::block::merge::quota_block_open;
+use crate::block::merge::open_quota_until;
 use crate::block::stretches::Stretches;
 use crate::block::{Block, QuotaStanding, Slot, Standing};
 use crate::event::{CredentialKind, DisableReason, Identity};
@@ -152,11 +152,11 @@ impl Account {
         Standing {
             account: QuotaStanding {
                 level: self.quota_level,
-                open: quota_block_open(&self.account_block, at),
+                open_until: open_quota_until(&self.account_block, at),
             },
             model: QuotaStanding {
                 level: h.map_or(0, |h| h.quota_level),
-                open: h.is_some_and(|h| quota_block_open(&h.block, at)),
+                open_until: h.and_then(|h| open_quota_until(&h.block, at)),
             },
         }
     }

@@ -154,6 +154,12 @@ impl ParsedError {
         }
     }
 
+    /// The API answered `invalid_grant`: the grant behind the credential is dead, and only a
+    /// new sign-in helps an OAuth account (a refresh would meet the same answer).
+    pub fn is_dead_grant(&self) -> bool {
+        self.kind == ErrorKind::Authentication && self.code.as_deref() == Some("invalid_grant")
+    }
+
     /// A network failure with no HTTP response (connect refused, reset, timeout).
     pub fn network(message: impl AsRef<str>) -> Self {
         let mut e = ParsedError::new(ErrorKind::Transient, None, message);

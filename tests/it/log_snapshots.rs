@@ -158,6 +158,12 @@ fn one_of_each_kind() -> Vec<Event> {
             }),
             generation: Some(1),
             quota: vec![],
+            rule: Some(AppliedRule {
+                index: 0,
+                name: Some("gateway capacity".into()),
+                parsed_kind: ErrorKind::InvalidRequest,
+                parsed_scope: Scope::Model,
+            }),
         }),
         Event::RequestCancelled {
             request: Some(req),

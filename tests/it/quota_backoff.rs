@@ -1,6 +1,7 @@
 //! Quota rules, given/when/then on a manual clock: the backoff 1 s x 2^(n-1) capped at
-//! 30 min and reset by a success, one escalation per open block under concurrent failures,
-//! account-wide windows, and Google's 1 h default. Failures are reported pre-classified.
+//! 30 min and reset by a success, one escalation per open block under concurrent failures (which
+//! keep the first failure's `until`), account-wide windows, and Google's 1 h default. Failures
+//! are reported pre-classified.
 
 use std::time::Duration;
 
@@ -58,21 +59,62 @@ fn ten_concurrent_quota_failures_raise_the_backoff_level_once() {
         e.report_error(l, quota.clone()).unwrap();
         clock.advance(Duration::from_millis(30));
     }
-    // Then the level is 1 and the block is the level-1 wait (1 s after the last answer),
-    // not 2^9 s
+    // Then the level is 1 and the block is the first failure's level-1 wait: the later
+    // answers of the burst neither escalate (2^9 s) nor push `until` on (1 s after the last)
     e.with_state(|s| assert_eq!(s.accounts[&a].health[M].quota_level, 1));
     assert_eq!(
         until_of(&e, a, M, clock.now()).unwrap().1,
-        t("2026-01-01T00:00:01.270Z")
+        t("2026-01-01T00:00:01Z")
     );
     // And the next failure after the block ended escalates to level 2
-    clock.set(t("2026-01-01T00:00:01.270Z"));
+    clock.set(t("2026-01-01T00:00:01Z"));
     let b = e
         .report_error(&lease(&e, P, M), quota)
         .unwrap()
         .block
         .unwrap();
-    assert_eq!((b.level, b.until), (2, t("2026-01-01T00:00:03.270Z")));
+    assert_eq!((b.level, b.until), (2, t("2026-01-01T00:00:03Z")));
+}
+
+#[test]
+fn a_burst_on_an_account_window_keeps_the_first_failures_until_and_a_stated_wait_still_counts() {
+    let clock = ManualClock::at(T0);
+    let e = mem_engine(&clock, Default::default());
+    let [a] = add_keys(&e, Provider::Codex, &["a"])[..] else {
+        unreachable!()
+    };
+    // Given three requests in flight on two models of one Codex account
+    let leases = [
+        lease(&e, Provider::Codex, "gpt-5"),
+        lease(&e, Provider::Codex, "gpt-5-codex"),
+        lease(&e, Provider::Codex, "gpt-5"),
+    ];
+    // When the first two come back as the account's window used up, with no stated reset
+    let quota = perr(ErrorKind::QuotaExceeded, Scope::Account);
+    let first = e.report_error(&leases[0], quota.clone()).unwrap().block;
+    clock.advance(Duration::from_millis(400));
+    let second = e.report_error(&leases[1], quota.clone()).unwrap().block;
+    // Then the second records the block as the first left it: level 1, until 1 s after the
+    // first failure (not after the second)
+    let until = t("2026-01-01T00:00:01Z");
+    assert_eq!(first.as_ref().map(|b| (b.level, b.until)), Some((1, until)));
+    assert_eq!(
+        second.as_ref().map(|b| (b.level, b.until)),
+        Some((1, until))
+    );
+    e.with_state(|s| assert_eq!(s.accounts[&a].quota_level, 1));
+    // And a wait the provider states still applies inside the window, without escalating
+    let mut stated = quota;
+    stated.retry_after_ms = Some(10_000);
+    let third = e.report_error(&leases[2], stated).unwrap().block.unwrap();
+    assert_eq!(
+        (third.level, third.until),
+        (1, t("2026-01-01T00:00:10.400Z"))
+    );
+    assert_eq!(
+        until_of(&e, a, "gpt-5-codex", clock.now()).map(|(_, u)| u),
+        Some(t("2026-01-01T00:00:10.400Z"))
+    );
 }
 
 #[test]

@@ -111,3 +111,28 @@ fn the_rotor_commands_shown_have_an_install_step() {
         "no install step for the `rotor` binary"
     );
 }
+
+#[test]
+fn the_readme_config_example_shows_an_error_rule() {
+    let block = blocks("toml")
+        .into_iter()
+        .find(|b| b.contains("strategy ="))
+        .expect("the configuration example");
+    let c = rotor::Config::from_toml(block).unwrap();
+    let rule = c
+        .rules
+        .first()
+        .expect("a [[rules]] entry in the configuration example");
+    assert_eq!(
+        (rule.provider, rule.status, rule.kind),
+        (
+            Some(rotor::Provider::Openai),
+            Some(400),
+            Some(rotor::parse::ErrorKind::RateLimit)
+        )
+    );
+    assert_eq!(
+        rule.wait.map(|d| d.0),
+        Some(std::time::Duration::from_secs(10))
+    );
+}

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use rotor::event::{Event, Identity, RefreshSucceeded, RequestFailed};
-use rotor::parse::{parse, ErrorKind, Headers, ParsedError, MAX_CODE, MAX_MESSAGE};
+use rotor::event::{AppliedRule, Event, Identity, RefreshSucceeded, RequestFailed};
+use rotor::parse::{parse, ErrorKind, Headers, ParsedError, Scope, MAX_CODE, MAX_MESSAGE};
 use rotor::scrub;
 use rotor::{AccountId, Provider};
 
@@ -152,6 +152,12 @@ proptest! {
             block: None,
             generation: None,
             quota: vec![],
+            rule: Some(AppliedRule {
+                index: 0,
+                name: Some(message.as_str().into()),
+                parsed_kind: kind,
+                parsed_scope: Scope::Model,
+            }),
         });
         let identity = Identity { email: Some(email.as_str().into()), account_id: Some(code.as_str().into()), ..Identity::default() };
         let refreshed = Event::RefreshSucceeded(RefreshSucceeded {

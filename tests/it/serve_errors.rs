@@ -1,8 +1,10 @@
 //! How `rotor serve` says no, through real HTTP: every protected route answers 401 JSON to a
 //! missing or wrong token (the page and its assets need none and no route sends CORS headers),
-//! and bad JSON, wrong fields and oversize bodies are JSON errors naming what is wrong.
+//! and bad JSON, wrong fields and oversize bodies are JSON errors naming what is wrong (an
+//! oversize body's 413 reaches a client that sends it whole before reading).
 
 use reqwest::StatusCode;
+use rotor::serve;
 use rotor::time::ManualClock;
 use serde_json::Value;
 
@@ -203,17 +205,65 @@ async fn bad_json_wrong_fields_and_oversize_bodies_are_json_errors() {
         );
         assert!(v["error"].is_string(), "{v}");
     }
-    // Over the body limit: 413 as JSON, and the server keeps serving.
+    // Over the body limit: 413 as JSON, which the client reads although it sends its whole
+    // body first (the server reads the rest and throws it away), and the kept-alive connection
+    // goes on serving the next request.
     let huge = format!(
         r#"{{"provider":"openai","model":"{}"}}"#,
         "m".repeat(3 << 20)
     );
-    let (s, v) = raw("/v1/select", huge.into_bytes()).await;
-    assert_eq!(
-        (s, v["error"].as_str()),
-        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")),
-        "{v}"
+    let mut served = Vec::new();
+    for _ in 0..3 {
+        let (s, v) = raw("/v1/select", huge.clone().into_bytes()).await;
+        assert_eq!(
+            (s, v["error"].as_str()),
+            (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")),
+            "{v}"
+        );
+        served.push(srv.select("openai", "gpt-4o").await["label"].clone());
+    }
+    assert_eq!(served, ["a", "b", "a"]);
+    srv.stop().await;
+}
+
+/// Sends `head` (a request line and headers, then the blank line) and `body` over a new
+/// connection, all of it before reading, then reads until the server closes: the answer's text.
+async fn send_whole_then_read(addr: std::net::SocketAddr, head: &str, body: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(body).await.unwrap();
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversize_body_is_read_to_its_end_before_the_413_and_a_huge_one_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at(T0);
+    let srv = two_keys(dir.path(), &clock).await;
+    let head = |length: u64| {
+        format!(
+            "POST /v1/select HTTP/1.1\r\nHost: rotor\r\nAuthorization: Bearer {TOKEN}\r\n\
+             Content-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+        )
+    };
+    // A body well over the limit (more than the sockets' buffers hold, so the server must read
+    // it for the send to finish), sent whole before reading: the 413 arrives intact.
+    let body = vec![b' '; serve::BODY_LIMIT + (8 << 20)];
+    let answer = send_whole_then_read(srv.addr, &head(body.len() as u64), &body).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains(r#""error":"payload_too_large""#),
+        "{answer}"
     );
-    assert_eq!(srv.select("openai", "gpt-4o").await["label"], "a");
+    // A length past what the server drains: refused from the headers, before any body is sent.
+    let answer = send_whole_then_read(srv.addr, &head(serve::DRAIN_LIMIT + 1), b"").await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains(r#""error":"payload_too_large""#),
+        "{answer}"
+    );
     srv.stop().await;
 }

@@ -1,6 +1,7 @@
 //! The pure step of a report: from a classified outcome and the projections as they stand, the
-//! events to record (in order) and what the caller is told. The block a failure puts in force
-//! is decided by `block::decide`; nothing here takes a lock or records anything.
+//! events to record (in order) and what the caller is told. A failure is first reshaped by the
+//! configuration's `[[rules]]`; the block it puts in force is decided by `block::decide`;
+//! nothing here takes a lock or records anything.
 
 use std::sync::Arc;
 
@@ -66,7 +67,10 @@ pub(super) fn plan(
             ("success", vec![ev])
         }
         Classified::Failed { error, quota } => {
-            // Its stated wait clamped here, once, to what the event records and the rules read.
+            // The configuration's `[[rules]]` reshape the failure (the event records which did);
+            // then its stated wait is clamped, once, to what the event records and the block reads.
+            let mut error = error;
+            let rule = crate::config::rules::apply(&config.rules, acct.provider, &mut error);
             let error = error.recorded_at(at);
             // A 401 against a credential that has since been replaced says nothing new.
             let stale = r.generation.is_some_and(|g| g < acct.generation);
@@ -75,7 +79,11 @@ pub(super) fn plan(
                     .get(&account)
                     .is_some_and(|c| c.secrets.refresh_token.is_some());
             let auth = error.kind == ErrorKind::Authentication;
-            let block = if stale && auth {
+            // `invalid_grant` from the API: the grant is dead, a refresh would meet the same
+            // answer, so an OAuth account waits for a new sign-in (disabled, not blocked).
+            let reauth =
+                !stale && error.is_dead_grant() && acct.credential == CredentialKind::Oauth;
+            let block = if (stale && auth) || reauth {
                 None
             } else {
                 crate::block::decide(
@@ -86,7 +94,8 @@ pub(super) fn plan(
                     &config.block_settings(acct.provider),
                 )
             };
-            reported.refresh_due = auth && !stale && can_refresh && !acct.refresh.in_flight;
+            reported.refresh_due =
+                auth && !stale && !reauth && can_refresh && !acct.refresh.in_flight;
             reported.block = block.clone();
             reported.error = Some(error.clone());
             tracing::debug!(%account, model = &*model, kind = error.kind.as_str(), status = ?error.status,
@@ -102,12 +111,17 @@ pub(super) fn plan(
                 block,
                 generation: r.generation,
                 quota,
+                rule,
             })];
-            if disables {
-                events.push(Event::AccountDisabled {
-                    account,
-                    reason: DisableReason::Permission,
-                });
+            // A Terms-of-Service suspension (or the like) disables for good; a dead grant until
+            // the account is signed in again.
+            let disabled = match (disables, reauth) {
+                (true, _) => Some(DisableReason::Permission),
+                (_, true) => Some(DisableReason::NeedsReauth),
+                _ => None,
+            };
+            if let Some(reason) = disabled {
+                events.push(Event::AccountDisabled { account, reason });
             }
             if reported.refresh_due {
                 events.push(Event::RefreshDue {

@@ -38,12 +38,13 @@ pub(in crate::parse) fn by_generic_type(input: &Input<'_>) -> Option<ParsedError
         return Some(input.error(ErrorKind::NotFound));
     }
     // Generic type on an auth / permission / throttle status: the status is the better signal.
+    // On a 5xx it is not: a gateway wrapped the provider's verdict on the request (a 502 around
+    // an `invalid_request`), and an outage would not blame the request.
     let kind = match input.status {
         401 => ErrorKind::Authentication,
         403 => ErrorKind::Permission,
         404 => ErrorKind::NotFound,
         429 => ErrorKind::RateLimit,
-        s if s >= 500 => ErrorKind::Transient,
         _ => ErrorKind::InvalidRequest,
     };
     Some(input.error(kind))

@@ -1,13 +1,14 @@
 //! The Google envelope's rules: canonical `error.status`, `details[]` (ErrorInfo.reason wins
 //! over status; RetryInfo.retryDelay; ErrorInfo.metadata quotaResetDelay / quotaResetTimeStamp;
 //! QuotaFailure PerMinute vs PerDay; `limit: 0` → not_found), legacy `errors[].reason` only
-//! without ErrorInfo.
+//! without ErrorInfo; a used-up quota whose reset is stated only in words.
 
 use serde_json::Value;
 
 use crate::block::Wait;
 use crate::parse::envelope::{value_text, Envelope};
 use crate::parse::input::Input;
+use crate::parse::text::wait_in_text;
 use crate::parse::waits::{is_terms_violation, set_wait};
 use crate::parse::{ErrorKind, ParsedError, Scope};
 use crate::time::{parse_duration, parse_ts_clamped};
@@ -86,6 +87,30 @@ pub(in crate::parse) fn by_status(input: &Input<'_>) -> Option<ParsedError> {
         e.disables_account = true;
     }
     Some(e)
+}
+
+/// How Antigravity words a used-up model quota whose reset it states only in the message
+/// ("Individual quota reached ... Resets in 166h12m.", "You have exhausted your capacity on this
+/// model. Your quota will reset after 1h43m56s.").
+const QUOTA_PHRASES: [&str; 3] = [
+    "quota reached",
+    "exhausted your capacity",
+    "quota will reset",
+];
+
+/// A 429 without details (no status, or a bare `RESOURCE_EXHAUSTED`) whose message says the
+/// quota is used up and when it resets, in words only: the model's quota (`quota_exceeded`) for
+/// the stated time, not the short no-details throttle. `waits` reads the wait from the words.
+pub(in crate::parse) fn quota_in_words(input: &Input<'_>) -> Option<ParsedError> {
+    let env = input.env.as_ref()?;
+    let bare = env.details().is_empty()
+        && env
+            .google_status()
+            .is_none_or(|s| s == "RESOURCE_EXHAUSTED");
+    let lower = input.message_lower();
+    let used_up = QUOTA_PHRASES.iter().any(|p| lower.contains(p));
+    (input.status == 429 && bare && used_up && wait_in_text(&lower).is_some())
+        .then(|| input.error(ErrorKind::QuotaExceeded))
 }
 
 fn is_canonical(s: &str) -> bool {

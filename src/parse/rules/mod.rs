@@ -1,5 +1,6 @@
 //! The classification rules the provider parsers share, one file per envelope they read
-//! (`anthropic`, `openai`, `google`, `glm`). A rule answers or passes; each provider parser
+//! (`anthropic`, `openai`, `google`, `glm`), and `words` for what any of them says in words or
+//! in a code every provider shares. A rule answers or passes; each provider parser
 //! states its own order as one table of rules, tried first to last, with the status code as
 //! the last word. Rules call no provider parser, and provider parsers do not call each other.
 
@@ -7,6 +8,7 @@ pub mod anthropic;
 pub mod glm;
 pub mod google;
 pub mod openai;
+pub mod words;
 
 use super::input::Input;
 use super::ParsedError;

@@ -71,7 +71,8 @@ fn is_request_too_large(lower: &str) -> bool {
         && (lower.contains("must be reduced") || lower.contains("reduce"))
 }
 
-/// `type: server_error` with no code: 503 "engine is overloaded" is overloaded, else transient.
+/// `type: server_error` with no code: "engine is overloaded" is overloaded, else transient (a
+/// 503 alone is no provider signal).
 pub(in crate::parse) fn by_server_type(input: &Input<'_>) -> Option<ParsedError> {
     let ty = input.error_type()?;
     if !matches!(
@@ -81,10 +82,41 @@ pub(in crate::parse) fn by_server_type(input: &Input<'_>) -> Option<ParsedError>
         return None;
     }
     let lower = input.message_lower();
-    let kind = if input.status == 503 || lower.contains("overloaded") {
+    let kind = if lower.contains("overloaded") {
         ErrorKind::Overloaded
     } else {
         ErrorKind::Transient
     };
     Some(input.error(kind))
+}
+
+/// Words of a 401 body that are about the credential (the key, the token), not the request.
+const CREDENTIAL_WORDS: [&str; 9] = [
+    "api key",
+    "api_key",
+    "apikey",
+    "access token",
+    "bearer",
+    "authenticat",
+    "credential",
+    "unauthorized",
+    "token is invalid",
+];
+
+/// On an OpenAI-compatible API, a 401 whose body is an `invalid_request_error` about a request
+/// parameter (it names one in `param`, or speaks of a "parameter") and not about the key: the
+/// request's fault, not the credential's. The ChatGPT backend is not OpenAI-compatible in this
+/// (its 401s are the credential's, see `codex`), so only the `openai` and `glm` tables use this.
+pub(in crate::parse) fn parameter_fault_401(input: &Input<'_>) -> Option<ParsedError> {
+    let generic = matches!(
+        input.error_type()?,
+        "invalid_request_error" | "invalid_request"
+    );
+    if input.status != 401 || !generic {
+        return None;
+    }
+    let lower = input.message_lower();
+    let names_param = input.env.as_ref()?.str("param").is_some() || lower.contains("parameter");
+    let about_credential = CREDENTIAL_WORDS.iter().any(|w| lower.contains(w));
+    (names_param && !about_credential).then(|| input.error(ErrorKind::InvalidRequest))
 }

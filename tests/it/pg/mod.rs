@@ -16,6 +16,7 @@ mod fleet_refresh;
 mod fleet_replay;
 mod fleet_serve;
 mod migrate_cli;
+mod rules;
 mod schema;
 mod tail;
 
