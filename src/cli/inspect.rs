@@ -382,10 +382,10 @@ pub struct ExportArgs {
 }
 
 pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<i32> {
-    if let Some(url) = ctx.postgres_url() {
+    if ctx.postgres_url().is_some() {
         return Err(Error::InvalidInput(format!(
             "{}: export copies a SQLite log; a fleet's PostgreSQL log is exported with pg_dump (its events table holds no secrets)",
-            crate::store::postgres::describe_url(url)
+            ctx.log_name()
         )));
     }
     let conn = store::open_read_only(&ctx.db)?;

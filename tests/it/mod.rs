@@ -61,6 +61,7 @@ mod refresh_cli;
 mod refresh_engine;
 mod refresh_flight;
 mod refresh_leak;
+mod replay_without_config;
 mod report_cli;
 mod report_outcomes_cli;
 mod request_scoped;
