@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use metrics::{Counter, Histogram, Unit};
+use metrics::{Counter, Histogram};
 use parking_lot::Mutex;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -24,7 +24,9 @@ pub const ACCOUNTS: &str = "rotor_accounts";
 pub const WRITER_QUEUE: &str = "rotor_writer_queue_depth";
 pub const WRITER_COMMIT_SECONDS: &str = "rotor_writer_commit_seconds";
 pub const EVENTS_APPENDED: &str = "rotor_events_appended_total";
+#[cfg(any(feature = "server", feature = "postgres"))]
 pub const LOG_REACHABLE: &str = "rotor_log_reachable";
+#[cfg(any(feature = "server", feature = "postgres"))]
 pub const STALE_SELECTIONS: &str = "rotor_selections_unreachable_log_total";
 
 /// Distinct model names that get a label of their own in this process; later ones (unless an
@@ -35,8 +37,9 @@ pub const MODEL_LABELS: usize = 64;
 pub const OTHER_MODEL: &str = "other";
 
 /// Registers help texts and units with the installed recorder (call once after installing it).
+#[cfg(feature = "server")]
 pub fn describe() {
-    use metrics::{describe_counter, describe_gauge, describe_histogram};
+    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
     describe_counter!(
         SELECTIONS,
         "select calls by provider, model and outcome (selected, no_account)"
@@ -187,17 +190,19 @@ pub fn record_refresh(provider: Provider, result: &'static str) {
     metrics::counter!(REFRESHES, "provider" => provider.as_str(), "result" => result).increment(1);
 }
 
-/// Records one group commit of the writer: events appended, what is still queued, its time.
 /// A PostgreSQL log became reachable (1) or unreachable (0).
+#[cfg(feature = "postgres")]
 pub fn record_log_reachable(up: bool) {
     metrics::gauge!(LOG_REACHABLE).set(if up { 1.0 } else { 0.0 });
 }
 
 /// A selection made while the PostgreSQL log was unreachable (from the last known state).
+#[cfg(feature = "postgres")]
 pub fn record_stale_selection() {
     metrics::counter!(STALE_SELECTIONS).increment(1);
 }
 
+/// Records one group commit of the writer: events appended, what is still queued, its time.
 pub fn record_commit(events: u64, still_queued: usize, took: Duration) {
     metrics::counter!(EVENTS_APPENDED).increment(events);
     metrics::gauge!(WRITER_QUEUE).set(still_queued as f64);

@@ -73,7 +73,8 @@ pub fn note_refreshability(ctx: &Ctx, view: &mut crate::status::StatusView) -> R
             .get(&id)
             .is_some_and(|c| c.secrets.refresh_token.is_some())
     };
-    crate::status::refreshable::note(&mut view.accounts, has_refresh_token, &endpoints);
+    let missing = |p| crate::status::refreshable::missing_refresher(&endpoints, p);
+    crate::status::refreshable::note(&mut view.accounts, has_refresh_token, missing);
     Ok(())
 }
 
@@ -97,7 +98,8 @@ pub struct StatusArgs {
 
 pub fn status(ctx: &Ctx, a: StatusArgs) -> Result<i32> {
     let (state, _) = fold_read_only(ctx, false)?;
-    let mut view = crate::status::status(&state, a.at.unwrap_or_else(chrono::Utc::now));
+    let at = a.at.unwrap_or_else(chrono::Utc::now);
+    let mut view = crate::status::status_with(&state, at, ctx.config.cooldown.disabled);
     note_refreshability(ctx, &mut view)?;
     if ctx.json {
         ctx.print_json(&view)?;
@@ -302,6 +304,9 @@ pub fn explain_text(ex: &replay::Explanation) -> String {
             ),
             (Some(BlockReason::Excluded), _, None) => {
                 "excluded by the caller (already tried elsewhere)".to_string()
+            }
+            (Some(BlockReason::Parked), _, _) => {
+                "parked: weight 0, never chosen under weighted".to_string()
             }
             (Some(r), Some(t), _) => format!("{} until {}", r.as_str(), format_ts(t)),
             (Some(r), None, _) => format!("{} (until something changes it)", r.as_str()),

@@ -1,6 +1,8 @@
 //! Configuration: a TOML file, every key optional, defaults in `defaults.rs` (and the README's
-//! configuration example). Unknown keys and bad durations are errors naming the key. Reading
-//! the file is the only IO here.
+//! configuration example). Unknown keys and bad durations are errors naming the key. A config
+//! serializes back to every key it has, defaults filled in (the README's test checks its example
+//! against that; the Antigravity client secret is written as `[redacted]`). Reading the file is
+//! the only IO here.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,8 +22,20 @@ pub use models::{ModelAliases, ModelVariants};
 pub use rules::ErrorRule;
 
 /// A duration written as `30s`, `5m`, `1h30m`, `250ms`, or a number of seconds.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Dur(pub Duration);
+
+/// Written as it is read: whole seconds as `30s`, anything finer in milliseconds (`250ms`).
+impl Serialize for Dur {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let ms = self.0.as_millis();
+        if ms % 1000 == 0 {
+            s.collect_str(&format_args!("{}s", ms / 1000))
+        } else {
+            s.collect_str(&format_args!("{ms}ms"))
+        }
+    }
+}
 
 impl<'de> Deserialize<'de> for Dur {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -48,7 +62,7 @@ const fn secs(s: u64) -> Dur {
 
 /// rotor's settings, read from TOML (`rotor.toml`); every field has a default, unknown keys are
 /// errors.
-#[derive(Clone, PartialEq, Debug, Deserialize)]
+#[derive(Clone, PartialEq, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Which selection strategy picks among the accounts of a tier (default round-robin).
@@ -82,7 +96,7 @@ pub struct Config {
 /// `postgres.poll`: how often an instance of a fleet reads the shared log for the others'
 /// events when no notification wakes it sooner (notifications are lost on reconnect, so the
 /// poll is what guarantees it).
-#[derive(Clone, PartialEq, Debug, Deserialize)]
+#[derive(Clone, PartialEq, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PostgresSettings {
     /// The longest an instance goes without reading the others' events (default 250 ms).
@@ -94,7 +108,7 @@ pub struct PostgresSettings {
 
 /// `quota.window.<provider>`: usage window length per provider (default: Antigravity, Claude,
 /// Codex, GLM 5 h; OpenAI 1 min; Gemini 24 h). Recorded on each new account's `account_added`.
-#[derive(Clone, PartialEq, Debug, Default, Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct QuotaWindows {
     /// Window length per provider; a provider absent here uses its built-in default.
@@ -102,7 +116,7 @@ pub struct QuotaWindows {
 }
 
 /// `[refresh]`: when OAuth tokens are refreshed.
-#[derive(Clone, PartialEq, Debug, Deserialize)]
+#[derive(Clone, PartialEq, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RefreshSettings {
     /// How often the background scheduler looks for tokens nearing expiry.
@@ -112,7 +126,7 @@ pub struct RefreshSettings {
 }
 
 /// `[cooldown]`: how long a failure blocks when the provider states no wait of its own.
-#[derive(Clone, PartialEq, Debug, Deserialize)]
+#[derive(Clone, PartialEq, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Cooldowns {
     /// Block after a rate-limit error (429) without `Retry-After`.
@@ -141,7 +155,7 @@ pub struct Cooldowns {
 }
 
 /// `[probe]`: half-open probing of blocked accounts.
-#[derive(Clone, PartialEq, Debug, Deserialize)]
+#[derive(Clone, PartialEq, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProbeSettings {
     /// A block older than this may take one half-open probe when nothing else is available.
@@ -150,7 +164,7 @@ pub struct ProbeSettings {
 
 /// `[quota_backoff]`: wait of a quota error that states no reset, `base × 2^(n-1)` for the n-th in
 /// a row.
-#[derive(Clone, PartialEq, Debug, Deserialize)]
+#[derive(Clone, PartialEq, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct QuotaBackoff {
     /// Wait after the first such error.
@@ -160,7 +174,7 @@ pub struct QuotaBackoff {
 }
 
 /// `[retry]`: how [`crate::Engine::execute`] retries a failed call.
-#[derive(Clone, PartialEq, Debug, Deserialize)]
+#[derive(Clone, PartialEq, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RetrySettings {
     /// Most calls made for one request, the first included.
@@ -170,22 +184,31 @@ pub struct RetrySettings {
 }
 
 /// `[endpoints.<provider>]`: where a provider's OAuth tokens are refreshed.
-#[derive(Clone, PartialEq, Debug, Default, Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointSettings {
     /// Token endpoint URL overriding the provider's built-in one (tests and proxies); `None` keeps
     /// it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
 }
 
 /// `[antigravity]`: the OAuth client Antigravity tokens are refreshed with.
-#[derive(Clone, PartialEq, Default, Deserialize)]
+#[derive(Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AntigravitySettings {
     /// OAuth client id; `None` uses the built-in one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    /// OAuth client secret; `None` uses the built-in one. Never printed by `Debug`.
+    /// OAuth client secret; `None` uses the built-in one. Never printed by `Debug`, serialized
+    /// as `[redacted]`.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "redacted")]
     pub client_secret: Option<String>,
+}
+
+/// A secret's place in serialized output.
+fn redacted<S: serde::Serializer>(_: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("[redacted]")
 }
 
 impl std::fmt::Debug for AntigravitySettings {
@@ -290,7 +313,8 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     let table = text[..start]
         .lines()
         .rev()
-        .map(str::trim)
+        // A table header may carry a comment, as the README's example does.
+        .map(|l| l.split('#').next().unwrap_or("").trim())
         .find(|l| l.starts_with('[') && l.ends_with(']'))
         .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
     Some(match table {
@@ -335,5 +359,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("`strategy`") && e.contains("fastest"), "{e}");
+        // A commented table header still names the table (not the one before it)
+        let e = Config::from_toml(
+            "[probe]\nafter = \"1m\"\n[retry]   # how execute retries\nmax_wait = \"x\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("`retry.max_wait` (line 4)"), "{e}");
     }
 }

@@ -5,13 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::Config;
 use crate::error::{Error, Result};
 
 /// `model_variants`: suffixes that name a reasoning effort of the model before them.
-#[derive(Clone, PartialEq, Eq, Debug, Default, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ModelVariants {
     /// Tried in order; the first that ends the name (and leaves something before it) is cut.

@@ -4,7 +4,7 @@
 //! step records which rule applied on the `request_failed` event (with the parser's verdict it
 //! replaced), so a replay never needs the rules; the block is decided after the rule.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::Dur;
 use crate::block::MAX_WAIT_MS;
@@ -14,26 +14,34 @@ use crate::vocab::{ErrorKind, ParsedError, Scope};
 
 /// One `[[rules]]` entry, checked when the configuration is read: it matches on at least one
 /// of provider, status, code, message and sets at least one of kind, scope, wait.
-#[derive(Clone, PartialEq, Debug, Deserialize)]
+#[derive(Clone, PartialEq, Debug, Deserialize, Serialize)]
 #[serde(try_from = "RawRule")]
 pub struct ErrorRule {
     /// Recorded with the rule's index on the events it shapes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Matches failures from this provider only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<Provider>,
     /// Matches this HTTP status only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// The provider's error code or type (`1302`, `cyber_policy`, `invalid_request_error`),
     /// compared without regard to case.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Words the error message contains, without regard to case (the message as rotor keeps it:
     /// scrubbed, at most 512 characters).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The kind a matching failure gets.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<ErrorKind>,
     /// The scope a matching failure gets.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scope>,
     /// A wait that replaces any the payload stated.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wait: Option<Dur>,
 }
 

@@ -68,6 +68,7 @@ impl Core {
 
     /// Folds an event another instance of a fleet wrote (its `seq` in the shared log): the
     /// selector's memory moves only for this instance's own selections.
+    #[cfg(feature = "postgres")]
     pub fn apply_foreign(&mut self, seq: u64, at: Timestamp, event: &Event) {
         self.state
             .apply_foreign_event_with(&mut self.selector, at, event);
@@ -134,7 +135,8 @@ impl LiveSelector {
         &self.sessions[Sessions::shard_index(session)]
     }
 
-    /// Leases of `account` for (provider, model) so far.
+    /// Leases of `account` for (provider, model) so far (`rotor serve` lists them).
+    #[cfg(feature = "server")]
     pub fn leased(&self, provider: Provider, model: &str, account: AccountId) -> u64 {
         self.key(provider, model)
             .map_or(0, |(_, k)| k.lock().leased(account))

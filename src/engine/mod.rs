@@ -18,6 +18,7 @@ mod live;
 mod recorder;
 mod refresh;
 mod report;
+mod status;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -130,6 +131,7 @@ impl Engine {
     }
 
     /// [`Engine::with_state`], with lease counts: `leased(provider, model, account)`.
+    #[cfg(feature = "server")]
     pub(crate) fn with_leases<R>(
         &self,
         f: impl FnOnce(&State, &dyn Fn(crate::ids::Provider, &str, AccountId) -> u64) -> R,

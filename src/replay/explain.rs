@@ -2,12 +2,14 @@
 //! candidate's eligibility and a sentence saying why the chosen account won (tier fallback,
 //! session failover, probe, weighted scores); an account excluded because an earlier attempt
 //! of the same request failed on it names that attempt (one that failed at most
-//! [`RETRY_WINDOW`] before). Pure; the CLI prints it.
+//! [`RETRY_WINDOW`] before); a weight-0 account under `weighted` is `parked`, as `select`
+//! never chooses it. Pure; the CLI prints it.
 
 use serde::Serialize;
 
 use crate::event::{BlockReason, Event, EventRecord};
 use crate::ids::{AccountId, RequestId};
+use crate::select::Strategy;
 use crate::state::State;
 use crate::time::{serde_ts, serde_ts_opt, Timestamp};
 
@@ -100,6 +102,7 @@ pub fn explain_from(
                 e.session.clone(),
                 e.excluded.clone(),
                 e.cooldown_disabled,
+                e.strategy,
             )),
             Event::NoAccount(e) if e.request == request => Some((
                 e.provider,
@@ -108,10 +111,13 @@ pub fn explain_from(
                 e.session.clone(),
                 e.excluded.clone(),
                 e.cooldown_disabled,
+                e.strategy.unwrap_or(Strategy::RoundRobin),
             )),
             _ => None,
         };
-        let Some((provider, model, chosen, session, excluded, cooldown_disabled)) = decision else {
+        let Some((provider, model, chosen, session, excluded, cooldown_disabled, strategy)) =
+            decision
+        else {
             state.apply(rec);
             continue;
         };
@@ -126,7 +132,10 @@ pub fn explain_from(
                     let off = cooldown_disabled || a.cooldown_off;
                     a.cooling(&model, rec.at).filter(|_| !off)
                 };
-                let u = if excluded.contains(&a.id) {
+                // As `select` decides: weight 0 parks an account under `weighted`.
+                let u = if strategy == Strategy::Weighted && a.weight == 0 {
+                    Some((BlockReason::Parked, None))
+                } else if excluded.contains(&a.id) {
                     Some((BlockReason::Excluded, None))
                 } else {
                     a.held(rec.at).or_else(cooling).map(|u| (u.reason, u.until))
@@ -188,7 +197,7 @@ pub fn explain_from(
                             );
                         }
                     }
-                    if strategy == crate::select::Strategy::Weighted {
+                    if strategy == Strategy::Weighted {
                         // Smooth weighted round robin: the highest current weight + weight wins.
                         let scores: Vec<String> = candidates
                             .iter()
@@ -218,6 +227,19 @@ pub fn explain_from(
                     None => "every candidate was blocked, and none frees by itself (disabled, refreshing or excluded)".to_string(),
                 }
             }
+        };
+        let parked: Vec<&str> = candidates
+            .iter()
+            .filter(|c| c.reason == Some(BlockReason::Parked))
+            .map(|c| c.label.as_str())
+            .collect();
+        let why = match parked.as_slice() {
+            [] => why,
+            [one] => format!("{why}; {one} is parked (weight 0, never chosen under weighted)"),
+            many => format!(
+                "{why}; {} are parked (weight 0, never chosen under weighted)",
+                many.join(", ")
+            ),
         };
         return Some(Explanation {
             writer: None,

@@ -3,6 +3,8 @@
 //! enabled, cooldown), remove, refresh now and clear blocks. Secrets go in and never come out: answers
 //! carry fingerprints. `{id}` is an account id or a label naming exactly one account.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -21,9 +23,14 @@ use crate::time::{format_ts, parse_ts};
 use crate::NewAccount;
 
 /// One account as `GET /v1/accounts` shows it: settings, status, token expiry, refresh state
-/// and per-model counters, with the credential's fingerprint only.
+/// (and why it can never be refreshed, from `stuck`: [`crate::Engine::cannot_refresh`]) and
+/// per-model counters, with the credential's fingerprint only.
 /// `leased(provider, model, account)` counts the leases so far.
-pub fn account_json(a: &Account, leased: &dyn Fn(Provider, &str, AccountId) -> u64) -> Value {
+pub fn account_json(
+    a: &Account,
+    leased: &dyn Fn(Provider, &str, AccountId) -> u64,
+    stuck: &HashMap<AccountId, String>,
+) -> Value {
     let mut health: Vec<_> = a.health.iter().collect();
     health.sort_unstable_by(|x, y| x.0.cmp(y.0));
     json!({
@@ -32,6 +39,7 @@ pub fn account_json(a: &Account, leased: &dyn Fn(Provider, &str, AccountId) -> u
         "cooldown": !a.cooldown_off,
         "credential": a.credential, "fingerprint": a.fingerprint, "generation": a.generation,
         "expires_at": a.expires_at.map(format_ts), "identity": a.identity,
+        "cannot_refresh": stuck.get(&a.id),
         "refresh": {
             "in_flight": a.refresh.in_flight, "blocking": a.refresh.blocking,
             "consecutive_failures": a.refresh.consecutive_failures,
@@ -54,10 +62,11 @@ fn ordered(s: &Projections) -> Vec<&Account> {
 }
 
 pub async fn list(State(app): State<App>) -> Json<Value> {
-    Json(
-        app.engine
-            .with_leases(|s, l| ordered(s).into_iter().map(|a| account_json(a, l)).collect()),
-    )
+    let stuck = app.engine.cannot_refresh();
+    Json(app.engine.with_leases(|s, l| {
+        let rows = ordered(s).into_iter().map(|a| account_json(a, l, &stuck));
+        rows.collect()
+    }))
 }
 
 fn resolve(app: &App, id: &str) -> Result<AccountId, ApiError> {
@@ -65,8 +74,9 @@ fn resolve(app: &App, id: &str) -> Result<AccountId, ApiError> {
 }
 
 fn one(app: &App, id: AccountId) -> Result<Json<Value>, ApiError> {
+    let stuck = app.engine.cannot_refresh();
     app.engine
-        .with_leases(|s, l| s.accounts.get(&id).map(|a| account_json(a, l)))
+        .with_leases(|s, l| s.accounts.get(&id).map(|a| account_json(a, l, &stuck)))
         .map(Json)
         .ok_or_else(|| ApiError::not_found("unknown_account", format!("no account {id}")))
 }

@@ -38,7 +38,7 @@ pub async fn status(
         Some(t) => parse_ts(t)?,
         None => app.engine.now(),
     };
-    let view = app.engine.with_state(|s| crate::status::status(s, at));
+    let view = app.engine.status(at);
     let mut doc = serde_json::to_value(&view).unwrap_or(Value::Null);
     add_causes(&app, &mut doc).await?;
     Ok(Json(doc))

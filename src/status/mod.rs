@@ -1,6 +1,7 @@
 //! Read models for people and scripts: the `status` view (accounts, blocks in force at `at`,
-//! what `select` would skip and why, quota rows) and account lookup by id or label. Pure
-//! functions of the projections; the human table is rendered in `table`.
+//! what `select` would skip and why, which blocks cooldowns switched off let it look past,
+//! quota rows) and account lookup by id or label. Pure functions of the projections; the
+//! human table is rendered in `table`.
 
 pub mod refreshable;
 mod table;
@@ -9,7 +10,7 @@ pub use table::{fit, health, render, time_left};
 
 use serde::Serialize;
 
-use crate::event::{BlockReason, CredentialKind};
+use crate::event::{BlockReason, CooldownOff, CredentialKind};
 use crate::ids::{AccountId, Model, Provider};
 use crate::parse::Scope;
 use crate::state::{Account, State};
@@ -22,6 +23,8 @@ pub struct StatusView {
     /// The moment the view describes (blocks and skips are judged at it).
     #[serde(with = "serde_ts")]
     pub at: Timestamp,
+    /// `cooldown.disabled` in the configuration: `select` looks past every account's blocks.
+    pub cooldown_disabled: bool,
     /// One entry per account, in rotation order.
     pub accounts: Vec<AccountView>,
 }
@@ -43,7 +46,8 @@ pub struct AccountView {
     pub weight: u32,
     /// The allow-list; `None`: every model.
     pub models: Option<Vec<Model>>,
-    /// Whether failures cool this account down (`account update --no-cooldown` turns it off).
+    /// The account's own cooldown switch (`account update --no-cooldown` turns it off);
+    /// [`StatusView::cooldown_disabled`] turns every account's off whatever this says.
     pub cooldown: bool,
     /// API key or OAuth token.
     pub credential: CredentialKind,
@@ -75,6 +79,10 @@ pub struct BlockView {
     /// When it ends by itself; `None` when only an event ends it.
     #[serde(with = "serde_ts_opt")]
     pub until: Option<Timestamp>,
+    /// Cooldowns are off, so `select` looks past this block: `config` (`cooldown.disabled`)
+    /// or `account` (the account's own switch). Absent when the block holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignored_by: Option<CooldownOff>,
 }
 
 /// One model `select` would not lease on an account at the status time.
@@ -107,6 +115,7 @@ fn predicted_blocks(a: &Account, models: &[&Model], at: Timestamp) -> Vec<BlockV
                 model: None,
                 reason: BlockReason::QuotaPredicted,
                 until: Some(until),
+                ignored_by: None,
             });
         }
     }
@@ -119,6 +128,7 @@ fn predicted_blocks(a: &Account, models: &[&Model], at: Timestamp) -> Vec<BlockV
                 model: Some((*m).clone()),
                 reason: BlockReason::QuotaPredicted,
                 until: Some(until),
+                ignored_by: None,
             });
         }
     }
@@ -126,14 +136,28 @@ fn predicted_blocks(a: &Account, models: &[&Model], at: Timestamp) -> Vec<BlockV
 }
 
 /// Accounts in provider then rotation order, with the blocks in force at `at` and what
-/// `select` would skip.
+/// `select` would skip, as `select` sees them with only the accounts' own cooldown switches
+/// (see [`status_with`] for the configuration's).
 pub fn status(state: &State, at: Timestamp) -> StatusView {
+    status_with(state, at, false)
+}
+
+/// [`status`] under `cooldown.disabled = cooldown_disabled`: with cooldowns off (for every
+/// account, or for one) a block stays listed, marked with whose switch lets `select` look
+/// past it, and is no reason to skip.
+pub fn status_with(state: &State, at: Timestamp, cooldown_disabled: bool) -> StatusView {
     let mut accounts = Vec::new();
     for provider in Provider::ALL {
         for a in state.provider_accounts(provider) {
+            // Whose switch lets `select` look past this account's blocks, as it decides it.
+            let off = if cooldown_disabled {
+                Some(CooldownOff::Config)
+            } else {
+                a.cooldown_off.then_some(CooldownOff::Account)
+            };
             let mut blocks = Vec::new();
             // A refresh or an expired token holds the whole account (a disabled one says so
-            // in `status`).
+            // in `status`); no cooldown switch looks past them.
             let held = a
                 .held(at)
                 .filter(|u| matches!(u.reason, BlockReason::Refreshing | BlockReason::Expired));
@@ -142,13 +166,16 @@ pub fn status(state: &State, at: Timestamp) -> StatusView {
                     model: None,
                     reason: u.reason,
                     until: None,
+                    ignored_by: None,
                 });
             }
+            let held_blocks = blocks.len();
             if let Some(b) = a.account_block.as_ref().filter(|b| b.in_force(at)) {
                 blocks.push(BlockView {
                     model: None,
                     reason: b.reason,
                     until: Some(b.until),
+                    ignored_by: None,
                 });
             }
             let models = known_models(a);
@@ -159,15 +186,19 @@ pub fn status(state: &State, at: Timestamp) -> StatusView {
                         model: Some((*m).clone()),
                         reason: b.reason,
                         until: Some(b.until),
+                        ignored_by: None,
                     });
                 }
             }
             blocks.extend(predicted_blocks(a, &models, at));
+            for b in &mut blocks[held_blocks..] {
+                b.ignored_by = off;
+            }
             let skipped = models
                 .iter()
                 .filter_map(|m| {
-                    // An account whose cooldowns are off is skipped only for what holds it.
-                    let cooling = || a.cooling(m, at).filter(|_| !a.cooldown_off);
+                    // With cooldowns off an account is skipped only for what holds it.
+                    let cooling = || a.cooling(m, at).filter(|_| off.is_none());
                     a.held(at).or_else(cooling).map(|u| SkipView {
                         model: (*m).clone(),
                         reason: u.reason,
@@ -194,7 +225,11 @@ pub fn status(state: &State, at: Timestamp) -> StatusView {
             });
         }
     }
-    StatusView { at, accounts }
+    StatusView {
+        at,
+        cooldown_disabled,
+        accounts,
+    }
 }
 
 /// Finds an account by id, or by a label that names exactly one account.

@@ -1,6 +1,7 @@
 //! The human `rotor status` table: per provider a line with its health, then one row per
 //! account x model (plus the account's own row when it has a block or an account-wide quota),
-//! within 100 columns (long labels and models end in an ellipsis), then a legend. Pure
+//! within 100 columns (long labels and models end in an ellipsis), then what holds no row
+//! (cooldowns switched off, accounts that can never be refreshed) and a legend. Pure
 //! rendering of a [`StatusView`]; the JSON form is the view itself.
 
 use std::collections::BTreeSet;
@@ -37,6 +38,13 @@ until, resets: time left (s, m, h, d) until the block lifts / the quota window r
 used: share of the quota window used (as the provider states it, else as rotor learned it)
 reqs: requests counted in the window; limit: the request limit rotor learned for it
 conf: how sure rotor is of that limit, 0-1 (from 0.3 it skips the account at the limit)";
+
+/// The legend's line for rows whose block `select` looks past.
+const LEGEND_COOLDOWN_OFF: &str =
+    "cooldown off: a block is in force until then, but cooldowns are off: select looks past it";
+
+/// The state column of a row whose block `select` looks past.
+const COOLDOWN_OFF: &str = "cooldown off";
 
 /// `t` as the time left from `at`: `42s`, `4m05s`, `2h03m`, `6d23h`; `-` for none.
 pub fn time_left(t: Option<Timestamp>, at: Timestamp) -> String {
@@ -100,6 +108,13 @@ pub fn render(view: &StatusView) -> String {
     let at = view.at;
     let mut out = String::new();
     let _ = writeln!(out, "at {}", format_ts(at));
+    if view.cooldown_disabled {
+        let _ = writeln!(
+            out,
+            "cooldowns are off for every account (cooldown.disabled = true in the configuration):\n\
+             failures are recorded with their blocks, but select looks past them"
+        );
+    }
     for p in Provider::ALL {
         let accounts: Vec<_> = view.accounts.iter().filter(|a| a.provider == p).collect();
         if accounts.is_empty() {
@@ -123,19 +138,36 @@ pub fn render(view: &StatusView) -> String {
             render_account(&mut out, a, at);
         }
     }
-    let stuck: Vec<_> = view
+    let notes: Vec<_> = view
         .accounts
         .iter()
-        .filter_map(|a| {
-            a.cannot_refresh
+        .flat_map(|a| {
+            // The configuration's switch is said once, above; an account's own, here.
+            let off = (!a.cooldown && !view.cooldown_disabled).then(|| {
+                format!(
+                    "{}: cooldowns off for this account (account update --cooldown turns them on)",
+                    a.label
+                )
+            });
+            let stuck = a
+                .cannot_refresh
                 .as_ref()
-                .map(|why| format!("{}: cannot refresh: {why}", a.label))
+                .map(|why| format!("{}: cannot refresh: {why}", a.label));
+            off.into_iter().chain(stuck)
         })
         .collect();
-    if !stuck.is_empty() {
-        let _ = writeln!(out, "\n{}", stuck.join("\n"));
+    if !notes.is_empty() {
+        let _ = writeln!(out, "\n{}", notes.join("\n"));
     }
     let _ = writeln!(out, "\n{LEGEND}");
+    if view
+        .accounts
+        .iter()
+        .flat_map(|a| &a.blocks)
+        .any(|b| b.ignored_by.is_some())
+    {
+        let _ = writeln!(out, "{LEGEND_COOLDOWN_OFF}");
+    }
     out
 }
 
@@ -153,11 +185,14 @@ fn render_account(out: &mut String, a: &AccountView, at: Timestamp) {
     }
     for m in models {
         // A model row says what `select` would do for it; the account's row, its own block.
+        // A block cooldowns let `select` look past reads `cooldown off` until it ends.
         let skip = a.skipped.iter().find(|s| Some(&*s.model) == m);
+        let own_block = a.blocks.iter().find(|b| b.model.as_deref() == m);
         let account_block = a.blocks.iter().find(|b| b.model.is_none());
         let quota = a.quota.iter().find(|q| q.model.as_deref() == m);
-        let (state, until) = match (skip, account_block) {
+        let (state, until) = match (skip, own_block.or(account_block)) {
             (Some(s), _) => (s.reason.as_str(), time_left(s.until, at)),
+            (None, Some(b)) if b.ignored_by.is_some() => (COOLDOWN_OFF, time_left(b.until, at)),
             (None, Some(b)) => (b.reason.as_str(), time_left(b.until, at)),
             (None, None) if a.status != "active" => (a.status, "-".to_string()),
             (None, None) => ("available", "-".to_string()),

@@ -10,7 +10,9 @@ use super::postgres::PgInstance;
 use super::{CredentialWrite, EncodeCheckpoint, Writer, WriterHold};
 use crate::event::Event;
 use crate::time::Timestamp;
-use crate::{Error, Result};
+#[cfg(feature = "postgres")]
+use crate::Error;
+use crate::Result;
 
 /// The log behind an engine.
 #[derive(Clone)]

@@ -10,7 +10,7 @@ use super::{ErrorKind, Scope};
 use crate::time::Timestamp;
 
 /// Why an account is not selectable (a block's reason), plus `excluded` for accounts the
-/// caller asked to skip.
+/// caller asked to skip and `parked` for a weight-0 account under `weighted`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum BlockReason {
@@ -28,17 +28,21 @@ pub enum BlockReason {
     Excluded,
     /// Its OAuth access token is past its expiry, until a refresh succeeds.
     Expired,
+    /// Weight 0 under `weighted`: never chosen there. `select` passes it over without a skip
+    /// (it is no candidate); `replay --explain` names it, so no one reads it as eligible.
+    Parked,
 }
 
 impl BlockReason {
     /// The reasons that are no failure, with their names.
-    const OTHERS: [(BlockReason, &'static str); 6] = [
+    const OTHERS: [(BlockReason, &'static str); 7] = [
         (BlockReason::QuotaPredicted, "quota_predicted"),
         (BlockReason::Refreshing, "refreshing"),
         (BlockReason::Disabled, "disabled"),
         (BlockReason::NeedsReauth, "needs_reauth"),
         (BlockReason::Excluded, "excluded"),
         (BlockReason::Expired, "expired"),
+        (BlockReason::Parked, "parked"),
     ];
 
     /// The name the log, `status` and the metrics use.

@@ -22,6 +22,7 @@ mod cli_select;
 mod cli_tables;
 mod concurrency;
 mod cooldown_off;
+mod cooldown_status;
 mod corpus;
 mod demo_db;
 mod demo_fakes;
@@ -60,6 +61,7 @@ mod refresh_cli;
 mod refresh_engine;
 mod refresh_flight;
 mod refresh_leak;
+mod replay_without_config;
 mod report_cli;
 mod report_outcomes_cli;
 mod request_scoped;
@@ -84,6 +86,8 @@ mod serve_inspect;
 mod serve_parity;
 #[cfg(feature = "server")]
 mod serve_process;
+#[cfg(feature = "server")]
+mod serve_refreshability;
 #[cfg(feature = "server")]
 mod serve_token;
 mod simday;

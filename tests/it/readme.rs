@@ -1,7 +1,8 @@
-//! The README is real: its configuration example parses with its values; its embedding example
-//! names every crate it uses in the dependencies it lists (the example itself compiles and runs
-//! as a doctest, see `ReadmeDoctests` in `src/lib.rs`); the `rotor` commands it shows have an
-//! install step.
+//! The README is real: its configuration example parses with its values and shows every key
+//! the configuration has (a key added to the loader and not to the example fails); its
+//! embedding example names every crate it uses in the dependencies it lists (the example itself
+//! compiles and runs as a doctest, see `ReadmeDoctests` in `src/lib.rs`); the `rotor` commands
+//! it shows have an install step.
 
 const README: &str = include_str!("../../README.md");
 
@@ -19,21 +20,25 @@ fn blocks(lang: &str) -> Vec<&'static str> {
     out
 }
 
-#[test]
-fn the_readme_config_example_parses_with_its_values() {
-    let block = blocks("toml")
+/// The README's configuration example.
+fn config_example() -> &'static str {
+    blocks("toml")
         .into_iter()
         .find(|b| b.contains("strategy ="))
-        .expect("the configuration example");
-    let c = rotor::Config::from_toml(block).unwrap();
+        .expect("the configuration example")
+}
+
+#[test]
+fn the_readme_config_example_parses_with_its_values() {
+    let c = rotor::Config::from_toml(config_example()).unwrap();
     assert_eq!(c.retry.max_attempts, 3);
     assert_eq!(c.probe.after.0, std::time::Duration::from_secs(900));
     assert_eq!(
         c.endpoints[&rotor::Provider::Claude].token_url.as_deref(),
         Some("https://platform.claude.com/v1/oauth/token")
     );
-    // The keys the peers' users rely on: cooldowns can be switched off, and model variants and
-    // aliases are rotated as their canonical model.
+    // The keys the peers' users rely on: cooldowns can be switched off, model variants and
+    // aliases are rotated as their canonical model, and rules correct a classification.
     assert!(!c.cooldown.disabled);
     assert_eq!(c.canonical_model("gpt-5-codex-high"), "gpt-5-codex");
     assert_eq!(c.canonical_model("claude-sonnet"), "claude-sonnet-4-5");
@@ -42,6 +47,83 @@ fn the_readme_config_example_parses_with_its_values() {
         "claude-sonnet-4-5"
     );
     assert_eq!(c.canonical_model("gpt-4o"), "gpt-4o");
+    assert_eq!(c.rules.len(), 2, "{:?}", c.rules);
+    assert_eq!(c.rules[0].name.as_deref(), Some("gateway capacity"));
+    assert_eq!(c.rules[0].wait.map(|w| w.0.as_secs()), Some(10));
+}
+
+/// Every key `full` holds that `written` does not, as dotted paths: tables are followed where
+/// both hold a table, arrays of tables item by item; a value is not looked into.
+fn missing_keys(full: &toml::Value, written: &toml::Value, path: &str, out: &mut Vec<String>) {
+    match (full, written) {
+        (toml::Value::Table(f), toml::Value::Table(w)) => {
+            for (key, value) in f {
+                let at = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                match w.get(key) {
+                    Some(there) => missing_keys(value, there, &at, out),
+                    None => out.push(at),
+                }
+            }
+        }
+        (toml::Value::Array(f), toml::Value::Array(w)) => {
+            for (i, (value, there)) in f.iter().zip(w).enumerate() {
+                missing_keys(value, there, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_readme_config_example_names_every_key_the_configuration_has() {
+    // The example as the loader reads it, written back with every default filled in
+    let example = config_example();
+    let config = rotor::Config::from_toml(example).unwrap();
+    let full = toml::Value::try_from(&config).unwrap();
+    // (and written back faithfully: it reads back to the same configuration)
+    let mut back = rotor::Config::from_toml(&toml::to_string(&config).unwrap()).unwrap();
+    back.antigravity.client_secret = config.antigravity.client_secret.clone();
+    assert_eq!(back, config);
+    let written: toml::Value = toml::from_str(example).unwrap();
+    let mut missing = Vec::new();
+    missing_keys(&full, &written, "", &mut missing);
+    assert!(
+        missing.is_empty(),
+        "keys the configuration has and the README's example does not show: {missing:?}"
+    );
+    // Each table the example shows as a map of names holds one entry at least
+    for key in ["model_alias", "endpoints", "refresh.lead", "quota.window"] {
+        let table = key.split('.').fold(&written, |v, k| &v[k]);
+        assert!(!table.as_table().unwrap().is_empty(), "{key} is empty");
+    }
+    // And its [[rules]] show every key a rule has between them (a rule's keys are optional, so
+    // one rule with every key is the measure; a new key fails to compile here first)
+    let every = rotor::config::ErrorRule {
+        name: Some("n".into()),
+        provider: Some(rotor::Provider::Openai),
+        status: Some(400),
+        code: Some("c".into()),
+        message: Some("m".into()),
+        kind: Some(rotor::ErrorKind::RateLimit),
+        scope: Some(rotor::Scope::Model),
+        wait: Some(rotor::config::Dur(std::time::Duration::from_secs(1))),
+    };
+    let keys = |v: &toml::Value| -> Vec<String> { v.as_table().unwrap().keys().cloned().collect() };
+    let mut shown: Vec<String> = written["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(keys)
+        .collect();
+    shown.sort();
+    shown.dedup();
+    let mut all = keys(&toml::Value::try_from(&every).unwrap());
+    all.sort();
+    assert_eq!(shown, all, "the keys the README's [[rules]] show");
 }
 
 /// Crates a Rust snippet names: lowercase path roots (`tokio::main`, `rotor::Result`), not the

@@ -1,10 +1,12 @@
 //! Weights as the peers' users rely on them: weight 0 parks an account under `weighted` (never
 //! chosen, even when it is the only one left), other strategies ignore weights, and a negative
 //! weight is refused as an input error by the CLI (the library's weights are unsigned, and
-//! `rotor serve` refuses one in `serve_errors`).
+//! `rotor serve` refuses one in `serve_errors`); `replay --explain` calls a parked account
+//! parked, never eligible.
 
 use rotor::time::ManualClock;
 use rotor::{NewAccount, Provider, SelectOpts, Strategy};
+use serde_json::Value;
 
 use super::common::*;
 
@@ -112,4 +114,86 @@ fn the_cli_refuses_a_negative_weight_with_a_clear_message() {
         json(&rotor(&db, &["--json", "account", "list"]))[0]["weight"],
         0
     );
+}
+
+#[test]
+fn replay_explain_calls_a_parked_account_parked_not_eligible() {
+    // Given a weighted configuration, accounts a and b, and b parked by the CLI
+    let (dir, db) = temp_db();
+    let conf = dir.path().join("weighted.toml");
+    std::fs::write(&conf, "strategy = \"weighted\"\n").unwrap();
+    let conf = conf.display().to_string();
+    add_key_account(&db, "openai", "a");
+    add_key_account(&db, "openai", "b");
+    let o = rotor(&db, &["account", "update", "b", "--weight", "0"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let select = || {
+        rotor(
+            &db,
+            &[
+                "--config",
+                &conf,
+                "--json",
+                "select",
+                "--provider",
+                "openai",
+                "--model",
+                M,
+            ],
+        )
+    };
+    // When a request is placed and explained (without the configuration)
+    let o = select();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let request = json(&o)["request"].as_str().unwrap().to_string();
+    let explain = |request: &str| {
+        let o = rotor(&db, &["--json", "replay", "--explain", request]);
+        assert_eq!(o.status.code(), Some(0), "{o:?}");
+        json(&o)
+    };
+    let ex = explain(&request);
+    // Then b is no eligible candidate but parked, as select decided, and a alone is scored
+    let b = ex["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["label"] == "b")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (&b["eligible"], &b["reason"]),
+        (&Value::Bool(false), &Value::from("parked")),
+        "{ex}"
+    );
+    let why = ex["why"].as_str().unwrap();
+    assert!(why.contains("b is parked (weight 0"), "{why}");
+    assert!(!why.contains("b +"), "a parked account has no score: {why}");
+    let text = stdout(&rotor(&db, &["replay", "--explain", &request]));
+    let line = text.lines().find(|l| l.contains(" b ")).unwrap();
+    assert!(line.contains("parked: weight 0"), "{text}");
+    // When a is rate limited and nothing is left, the refusal says b is parked too
+    let o = rotor(
+        &db,
+        &[
+            "report",
+            "--request",
+            &request,
+            "--status",
+            "429",
+            "--header",
+            "retry-after: 600",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_eq!(select().status.code(), Some(3));
+    let refused = records(&db)
+        .into_iter()
+        .find_map(|r| match r.event {
+            rotor::event::Event::NoAccount(n) => Some(n.request.to_string()),
+            _ => None,
+        })
+        .unwrap();
+    let ex = explain(&refused);
+    assert!(ex["why"].as_str().unwrap().contains("b is parked"), "{ex}");
+    assert_eq!(ex["candidates"][1]["reason"], "parked", "{ex}");
 }

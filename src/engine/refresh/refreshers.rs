@@ -48,6 +48,9 @@ impl Refreshers {
                 Ok(None) => {}
                 // Only a missing antigravity client gets here (URLs were validated above):
                 // not fatal, since most users have no antigravity accounts.
+                Err(crate::Error::Refresh(why)) => {
+                    missing.insert(p, why);
+                }
                 Err(e) => {
                     missing.insert(p, e.to_string());
                 }
