@@ -29,7 +29,7 @@ pub struct Dur(pub Duration);
 impl Serialize for Dur {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let ms = self.0.as_millis();
-        if ms % 1000 == 0 {
+        if ms.is_multiple_of(1000) {
             s.collect_str(&format_args!("{}s", ms / 1000))
         } else {
             s.collect_str(&format_args!("{ms}ms"))
