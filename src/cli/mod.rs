@@ -9,6 +9,7 @@ mod account_row;
 mod account_update;
 mod bench;
 mod classify;
+mod clear;
 mod demo;
 mod import;
 mod input;
@@ -16,7 +17,9 @@ mod inspect;
 #[cfg(feature = "postgres")]
 mod migrate;
 mod refresh;
-mod request;
+mod replay;
+mod report;
+mod select;
 #[cfg(feature = "server")]
 mod serve;
 
@@ -76,19 +79,19 @@ pub enum Command {
     #[command(subcommand)]
     Account(account::AccountCmd),
     /// Choose an account for (provider, model) and record the decision.
-    Select(request::SelectArgs),
+    Select(select::SelectArgs),
     /// Report the outcome of a request.
-    Report(request::ReportArgs),
+    Report(report::ReportArgs),
     /// Classify a provider error response (no log needed).
     Classify(classify::ClassifyArgs),
     /// Health and quota of every account x model.
     Status(inspect::StatusArgs),
     /// Decisions and state changes, from the log alone.
-    Replay(inspect::ReplayArgs),
+    Replay(replay::ReplayArgs),
     /// The raw log.
     Events(inspect::EventsArgs),
     /// Clear a block by hand.
-    Clear(request::ClearArgs),
+    Clear(clear::ClearArgs),
     /// Write a copy of the log for a bug report: no secrets, identities pseudonymized.
     Export(inspect::ExportArgs),
     /// Refresh OAuth tokens now: one account, or every account that is due.
@@ -152,12 +155,12 @@ fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Demo(a) => demo::demo(&ctx, a),
         Command::Account(c) => account::run(&ctx, c),
-        Command::Select(a) => request::select(&ctx, a),
-        Command::Report(a) => request::report(&ctx, a),
+        Command::Select(a) => select::select(&ctx, a),
+        Command::Report(a) => report::report(&ctx, a),
         Command::Classify(a) => classify::classify(&ctx, a),
-        Command::Clear(a) => request::clear(&ctx, a),
+        Command::Clear(a) => clear::clear(&ctx, a),
         Command::Status(a) => inspect::status(&ctx, a),
-        Command::Replay(a) => inspect::replay(&ctx, a),
+        Command::Replay(a) => replay::replay(&ctx, a),
         Command::Events(a) => inspect::events(&ctx, a),
         Command::Export(a) => inspect::export(&ctx, a),
         Command::Refresh(a) => refresh::refresh(&ctx, a),

@@ -1,22 +1,21 @@
 //! The `rotor demo` driver: starts the fake world, opens a fresh demo log (never over a file
 //! that is not a previous demo's; on PostgreSQL only a database with no log yet) with every fake
 //! account, and drives N requests through the engine from concurrent workers on simulated time,
-//! with a progress bar. On a `postgres://` log the requests are split over two engines, two
-//! instances of one fleet (`fleet`). Summarizing the log afterwards lives in `summary`.
+//! with a progress bar; on `postgres://`, over two instances of one fleet (`fleet`). What each
+//! request is lives in `traffic`; summarizing the log afterwards in `summary`.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use parking_lot::Mutex;
 
+use super::traffic::{models, one_request, route, MIX};
 use crate::config::{Config, Dur, EndpointSettings};
-use crate::engine::{Attempt, ExecuteError};
-use crate::fake::{call, FakeStats, FakeWorld, FakeWorldConfig};
+use crate::fake::{FakeStats, FakeWorld, FakeWorldConfig};
 use crate::ids::{Model, Provider};
-use crate::select::SelectOpts;
 use crate::time::{Clock, ManualClock, SystemClock, Timestamp};
 use crate::{Engine, NewAccount, Result};
 
@@ -69,26 +68,6 @@ pub struct DemoRun {
     /// The simulated time when the last request was done.
     pub ended_at: Option<Timestamp>,
 }
-
-/// The models each provider is asked for.
-pub fn models(p: Provider) -> &'static [&'static str] {
-    match p {
-        Provider::Claude => &["claude-sonnet-4-5", "claude-opus-4-1"],
-        Provider::Codex => &["gpt-5-codex"],
-        Provider::Antigravity => &["gemini-3-pro", "gemini-2.5-flash"],
-        Provider::Openai => &["gpt-4o", "gpt-4o-mini"],
-        Provider::Glm => &["glm-4.6"],
-        Provider::Gemini => &["gemini-2.5-pro"],
-    }
-}
-
-const MIX: [Provider; 5] = [
-    Provider::Claude,
-    Provider::Codex,
-    Provider::Antigravity,
-    Provider::Openai,
-    Provider::Glm,
-];
 
 /// Runs the demo; returns the engines (still open: one, or a fleet's instances in the order
 /// they joined) and the raw results.
@@ -264,61 +243,4 @@ async fn prepare_log(opts: &DemoOptions) -> Result<usize> {
     }
     crate::store::create_demo_log(&opts.db)?;
     Ok(1)
-}
-
-/// Which engine serves request `i`: the one its session sticks to (a load balancer keeps a
-/// session on one replica, since affinity is per instance), else they take turns. Every 4th
-/// request has a session, so the others are counted apart to keep the split even.
-fn route(i: usize, session: Option<usize>, engines: usize) -> usize {
-    match session {
-        Some(s) => (s / 4) % engines,
-        None => (i - i / 4 - 1) % engines,
-    }
-}
-
-/// One request through `execute` (select, call, report, retry elsewhere). Returns rotor's own
-/// time (the whole `execute` minus the time spent in the provider call) and whether it was
-/// served; `Err(())` when no account was available at all.
-async fn one_request(
-    engine: &Engine,
-    world: &FakeWorld,
-    client: &reqwest::Client,
-    provider: Provider,
-    model: &Model,
-    session: Option<String>,
-) -> Result<Result<u64, u64>, ()> {
-    let opts = SelectOpts {
-        session,
-        ..Default::default()
-    };
-    let in_call = AtomicU64::new(0);
-    let started = Instant::now();
-    let result = engine
-        .execute(provider, model, opts, |lease| {
-            let in_call = &in_call;
-            async move {
-                let t = Instant::now();
-                let bearer = lease.bearer().unwrap_or_default().to_string();
-                let attempt =
-                    match call(client, &world.base_url(provider), provider, model, &bearer).await {
-                        Ok(r) if r.is_success() => Attempt::Success {
-                            usage: crate::quota::extract_usage(provider, &r.body),
-                            headers: r.parse_headers(),
-                            value: (),
-                        },
-                        Ok(r) => Attempt::failed(r.status, r.parse_headers(), r.body.to_vec()),
-                        Err(e) => Attempt::network(e.to_string()),
-                    };
-                in_call.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
-                attempt
-            }
-        })
-        .await;
-    let overhead =
-        (started.elapsed().as_nanos() as u64).saturating_sub(in_call.load(Ordering::Relaxed));
-    match result {
-        Ok(()) => Ok(Ok(overhead)),
-        Err(ExecuteError::NoAccount(_)) => Err(()),
-        Err(_) => Ok(Err(overhead)),
-    }
 }

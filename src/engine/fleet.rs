@@ -1,24 +1,15 @@
 //! The engine as one instance of a fleet on a PostgreSQL log: `open` (fold the log as it is,
 //! start following the other writers, announce the instance), applying what the follower
-//! brings under the engine's lock, `catch_up`, reachability, and the refresh claim that makes
-//! one refresh per account across the fleet. The store, the writer thread and the follower are
-//! `store::postgres`; recording goes through the same `LogSink` as on SQLite.
+//! brings under the engine's lock, `catch_up`, reachability. The refresh claim that makes one
+//! refresh per account across the fleet is `refresh/claim.rs`. The store, the writer thread and
+//! the follower are `store::postgres`; recording goes through the same `LogSink` as on SQLite.
 
 use std::sync::Weak;
-use std::time::Duration;
 
 use super::*;
 use crate::event::Event;
 use crate::ids::AccountId;
-use crate::store::postgres::{
-    ApplyForeign, Claim, Follower, Foreign, LogEvent, PgInstance, PgOptions,
-};
-
-/// How long a refresh claim holds before another instance may take over (a frozen or killed
-/// holder blocks nobody past it). Longer than a token request may take.
-const CLAIM_TTL: Duration = Duration::from_secs(60);
-/// How often an instance waiting for another's refresh (or for the server) looks again.
-const CLAIM_RETRY: Duration = Duration::from_millis(50);
+use crate::store::postgres::{ApplyForeign, Follower, Foreign, LogEvent, PgInstance, PgOptions};
 
 /// The fleet side of an engine: its instance (writer thread, store) and its follower.
 pub(super) struct Fleet {
@@ -157,33 +148,6 @@ fn host_name() -> String {
         .unwrap_or_default()
 }
 
-/// What a claim on a refresh came to.
-pub(super) enum Claimed {
-    /// This instance holds the claim (released when the guard drops): call the endpoint.
-    Go(ClaimGuard),
-    /// Another instance stored a newer generation than the one this refresh was for; it has
-    /// been applied here.
-    RefreshedElsewhere,
-}
-
-/// Releases the claim when dropped (after the refresh's result is committed).
-pub(super) struct ClaimGuard {
-    pg: Arc<PgInstance>,
-    account: AccountId,
-}
-
-impl Drop for ClaimGuard {
-    fn drop(&mut self) {
-        let (store, account) = (self.pg.store(), self.account);
-        // A release that fails leaves a claim that expires by itself.
-        self.pg.spawn(async move {
-            if let Err(e) = store.release_refresh(account).await {
-                tracing::debug!(%account, %e, "releasing a refresh claim failed; it expires");
-            }
-        });
-    }
-}
-
 impl Engine {
     /// On a fleet log: waits until every event other instances committed before this call
     /// has been applied here. On SQLite there is nothing to wait for.
@@ -221,70 +185,5 @@ impl Engine {
         if !self.log_reachable() {
             crate::metrics::record_stale_selection();
         }
-    }
-
-    /// On a fleet log, claims the refresh of `account` (of credential `generation`) for this
-    /// instance, waiting while another holds it or the server is away. `None` on SQLite.
-    pub(super) async fn claim_refresh(
-        &self,
-        account: AccountId,
-        generation: u64,
-    ) -> Result<Option<Claimed>> {
-        let Some(fleet) = &self.inner.fleet else {
-            return Ok(None);
-        };
-        let pg = fleet.pg.clone();
-        loop {
-            let store = pg.store();
-            // A claim's lifetime is how long a holder may take over a token request: real
-            // time, not the engine's clock, which a simulation may run far faster (the demo's
-            // runs minutes per second) and so expire a claim while its holder is calling.
-            let now = SystemClock.now();
-            let claim = pg
-                .run(async move { store.claim_refresh(account, now, CLAIM_TTL).await })
-                .await?;
-            match claim {
-                Ok(Claim::Acquired { .. }) => {
-                    let guard = ClaimGuard {
-                        pg: pg.clone(),
-                        account,
-                    };
-                    let store = pg.store();
-                    let stored = pg
-                        .run(async move { store.generation(account).await })
-                        .await?;
-                    match stored {
-                        Ok(g) if g > generation => {
-                            drop(guard);
-                            self.catch_up().await?;
-                            return Ok(Some(Claimed::RefreshedElsewhere));
-                        }
-                        Ok(_) => {
-                            // The previous holder committed its result before releasing: once
-                            // that is applied here, a failed attempt of the same generation
-                            // (a dead grant, a backoff) is not made a second time.
-                            self.catch_up().await?;
-                            return Ok(Some(Claimed::Go(guard)));
-                        }
-                        Err(e) => {
-                            tracing::debug!(%account, %e, "reading the stored generation failed; retrying")
-                        }
-                    }
-                }
-                Ok(Claim::HeldBy { holder, .. }) => {
-                    tracing::trace!(%account, %holder, "another instance is refreshing");
-                    if self.generation_of(account).is_some_and(|g| g > generation) {
-                        return Ok(Some(Claimed::RefreshedElsewhere));
-                    }
-                }
-                // The server is away: refreshes wait for it.
-                Err(e) => tracing::debug!(%account, %e, "cannot claim the refresh yet"),
-            }
-            tokio::time::sleep(CLAIM_RETRY).await;
-        }
-    }
-
-    fn generation_of(&self, account: AccountId) -> Option<u64> {
-        self.with_state(|s| s.accounts.get(&account).map(|a| a.generation))
     }
 }

@@ -1,9 +1,10 @@
 //! `replay --explain`: recompute one logged decision from the events before it, with every
-//! candidate's eligibility and a sentence saying why the chosen account won (tier fallback,
-//! session failover, probe, weighted scores); an account excluded because an earlier attempt
-//! of the same request failed on it names that attempt (one that failed at most
-//! [`RETRY_WINDOW`] before); a weight-0 account under `weighted` is `parked`, as `select`
-//! never chooses it. Pure; the CLI prints it.
+//! candidate's eligibility (a weight-0 account under `weighted` is `parked`, as `select` never
+//! chooses it; one excluded because an earlier attempt of the same request failed on it, at
+//! most [`RETRY_WINDOW`] before, names that attempt). The sentence saying why the chosen account
+//! won (or none could) is written in `explain/why.rs`. Pure; the CLI prints it.
+
+mod why;
 
 use serde::Serialize;
 
@@ -151,97 +152,7 @@ pub fn explain_from(
                 }
             })
             .collect();
-        let label = |id: AccountId| {
-            state
-                .accounts
-                .get(&id)
-                .map_or(id.to_string(), |a| a.label.clone())
-        };
-        let why = match chosen {
-            Some((acct, _, _, true)) => format!(
-                "every candidate was blocked; {} took a half-open probe (its block is older than probe.after)",
-                label(acct)
-            ),
-            Some((acct, strategy, tier, false)) => {
-                let sticky = session
-                    .as_ref()
-                    .is_some_and(|s| state.selector.sessions.get(s, rec.at) == Some(acct));
-                if sticky {
-                    format!("session {:?} stays on {} while it is available", session.as_deref().unwrap_or(""), label(acct))
-                } else {
-                    let lower = candidates.iter().filter(|c| c.tier < tier).count();
-                    let mut why = String::new();
-                    // A session whose account could not serve moved: say from where and why.
-                    let prev = session.as_ref().and_then(|s| state.selector.sessions.get(s, rec.at));
-                    if let (Some(s), Some(prev)) = (&session, prev) {
-                        let cause = candidates.iter().find(|c| c.account == prev).and_then(|c| c.reason);
-                        why += &format!(
-                            "session {s:?} moved off {} ({}); ",
-                            label(prev),
-                            cause.map_or("no longer a candidate", |r| r.as_str())
-                        );
-                    }
-                    if lower > 0 {
-                        why += &format!("tier {tier} is used because every account of the tiers before it is blocked; ");
-                    }
-                    why += &format!("{} picked {} in tier {tier}", strategy.as_str(), label(acct));
-                    if let Event::Selected(e) = &rec.event {
-                        if let Some(i) = &e.cooldown_ignored {
-                            why += &format!(
-                                "; its {} block was looked past: cooldowns were off {}",
-                                i.reason.as_str(),
-                                match i.by {
-                                    crate::event::CooldownOff::Config => "(cooldown.disabled)",
-                                    crate::event::CooldownOff::Account => "for this account",
-                                }
-                            );
-                        }
-                    }
-                    if strategy == Strategy::Weighted {
-                        // Smooth weighted round robin: the highest current weight + weight wins.
-                        let scores: Vec<String> = candidates
-                            .iter()
-                            .filter(|c| c.eligible && c.tier == tier)
-                            .filter_map(|c| state.accounts.get(&c.account))
-                            .map(|a| {
-                                let cur = state.selector.current_weight(provider, &model, a.id);
-                                format!("{} {cur:+} + {} = {}", a.label, a.weight, cur + a.weight as i64)
-                            })
-                            .collect();
-                        why += &format!(" (highest current weight + weight: {})", scores.join(", "));
-                    }
-                    why
-                }
-            }
-            None => {
-                // The log states when the first one frees: the caller's honest Retry-After.
-                let earliest = match &rec.event {
-                    Event::NoAccount(e) => e.earliest_at,
-                    _ => None,
-                };
-                match earliest {
-                    Some(t) => format!(
-                        "every candidate was blocked, so no account was leased; the first frees at {}",
-                        crate::time::format_ts(t)
-                    ),
-                    None => "every candidate was blocked, and none frees by itself (disabled, refreshing or excluded)".to_string(),
-                }
-            }
-        };
-        let parked: Vec<&str> = candidates
-            .iter()
-            .filter(|c| c.reason == Some(BlockReason::Parked))
-            .map(|c| c.label.as_str())
-            .collect();
-        let why = match parked.as_slice() {
-            [] => why,
-            [one] => format!("{why}; {one} is parked (weight 0, never chosen under weighted)"),
-            many => format!(
-                "{why}; {} are parked (weight 0, never chosen under weighted)",
-                many.join(", ")
-            ),
-        };
-        return Some(Explanation {
+        let mut explanation = Explanation {
             writer: None,
             request,
             at: rec.at,
@@ -253,8 +164,10 @@ pub fn explain_from(
             probe: chosen.is_some_and(|c| c.3),
             session,
             candidates,
-            why,
-        });
+            why: String::new(),
+        };
+        explanation.why = why::sentence(&state, rec, &explanation);
+        return Some(explanation);
     }
     None
 }

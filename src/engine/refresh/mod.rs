@@ -1,14 +1,18 @@
-//! The engine's token-refresh service, in one folder: the refreshers and single-flight gate
-//! (`refreshers.rs`), one refresh run (`service.rs`: `refresh_now`, the on-401 spawn), what
-//! it returns (`outcome.rs`), the scheduler loop and its due scan (`scheduler.rs`), and why an
-//! account is passed over (`skips.rs`, which also holds the one `standing` both read). The
-//! provider protocols, the due / backoff arithmetic and the gate itself are in `crate::refresh`.
+//! The engine's token-refresh service: the refreshers and single-flight gate (`refreshers.rs`);
+//! a run (`service.rs`, deciding under the lock in `plan.rs`, one per account across a fleet
+//! through `claim.rs`) and the on-401 / expired-token spawn (`spawn.rs`); what a run returns
+//! (`outcome.rs`); the scheduler (`scheduler.rs`); why an account is passed over (`skips.rs`,
+//! with the one `standing`). Protocols, due / backoff arithmetic, the gate: `crate::refresh`.
 
+#[cfg(feature = "postgres")]
+mod claim;
 mod outcome;
+mod plan;
 mod refreshers;
 mod scheduler;
 mod service;
 mod skips;
+mod spawn;
 
 pub use outcome::{RefreshOutcome, RefreshSkip};
 pub(crate) use refreshers::Refreshers;

@@ -1,40 +1,17 @@
 //! One refresh run: [`Engine::refresh_now`] (through the per-account single-flight gate of
-//! `refreshers.rs`) and the on-401 spawn. A run records
-//! `refresh_due`, calls the token endpoint with the current generation's secrets, and records
+//! `refreshers.rs`). Once `plan.rs` has decided to call the token endpoint (and recorded
+//! `refresh_due`), the run calls it with the current generation's secrets and records
 //! `refresh_succeeded` (new secrets in the same transaction, durable before returning) or
 //! `refresh_failed` (backoff; a dead grant also disables the account as `needs_reauth`).
 
-use std::sync::Arc;
-
+use super::plan::Step;
 use super::{RefreshOutcome, RefreshSkip};
-use crate::engine::{Core, Engine};
-use crate::event::{
-    CredentialKind, DisableReason, Event, RefreshErrorClass, RefreshFailed, RefreshSucceeded,
-    RefreshWhy,
-};
+use crate::engine::Engine;
+use crate::event::{DisableReason, Event, RefreshFailed, RefreshSucceeded, RefreshWhy};
 use crate::ids::AccountId;
-use crate::refresh::{backoff, due, Flight, RefreshFailure, TokenRefresher};
-use crate::state::AccountStatus;
+use crate::refresh::{backoff, Flight, RefreshFailure};
 use crate::store::CredentialWrite;
-use crate::time::Timestamp;
-
 use crate::{Error, Result};
-
-/// What `refresh_once` read under the lock before calling the endpoint.
-struct Plan {
-    refresher: Arc<dyn TokenRefresher>,
-    secrets: crate::secret::Secrets,
-    generation: u64,
-    failures: u32,
-}
-
-/// What `plan_refresh` decided.
-enum Step {
-    Run(Plan),
-    /// Record this failure (the `failures`-th in a row) without calling the endpoint.
-    Fail(RefreshFailure, u32),
-    Done(RefreshOutcome),
-}
 
 impl Engine {
     /// Refreshes `account` now, at most one refresh per account at a time: a caller arriving
@@ -67,102 +44,6 @@ impl Engine {
         }
     }
 
-    /// A selection at `at` passed `account` over because its access token had expired: records
-    /// `refresh_due{expired}` and runs it as [`Engine::spawn_refresh`] does, unless a refresh is
-    /// already asked for, none could run (no refresh token, no refresher: `status` says so), or
-    /// the failure backoff holds it (the scheduler retries then: the token is due).
-    pub(in crate::engine) fn refresh_expired(&self, account: AccountId, at: Timestamp) {
-        // The `refresh_due` to record, if one is wanted: read under the shared lock first, so
-        // selections passing over a token that cannot be refreshed never queue for the
-        // exclusive one.
-        let wanted = |core: &Core| {
-            let a = core.state.accounts.get(&account)?;
-            let refreshable = matches!(
-                super::skips::standing(a, core, &self.inner.refresh),
-                super::skips::Standing::Refreshable(_)
-            );
-            let backing_off = a.refresh.next_attempt_at.is_some_and(|t| t > at);
-            let asked = refreshable && !backing_off && !a.refresh.in_flight;
-            (asked && a.token_expired(at)).then_some(Event::RefreshDue {
-                account,
-                expires_at: a.expires_at,
-                why: RefreshWhy::Expired,
-                generation: Some(a.generation),
-            })
-        };
-        if wanted(&self.inner.core.read()).is_none() {
-            return;
-        }
-        {
-            let mut core = self.inner.core.write();
-            let Some(ev) = wanted(&core) else {
-                return;
-            };
-            if let Err(e) = self.record(&mut core, at, ev, None) {
-                tracing::error!(%account, %e, "recording a refresh for an expired token failed");
-                return;
-            }
-        }
-        tracing::debug!(%account, "refresh requested for an expired token");
-        self.spawn_refresh(account, RefreshWhy::Expired);
-    }
-
-    /// Called after a 401 (or a selection that met an expired token) recorded `refresh_due`:
-    /// runs the refresh on the current tokio runtime, or leaves it to the scheduler (which picks
-    /// up unanswered `refresh_due`s).
-    pub(in crate::engine) fn spawn_refresh(&self, account: AccountId, why: RefreshWhy) {
-        let Ok(rt) = tokio::runtime::Handle::try_current() else {
-            tracing::debug!(%account, "no tokio runtime: the scheduler will run the refresh");
-            return;
-        };
-        let engine = self.clone();
-        rt.spawn(async move {
-            // The account stays `refreshing` until this ends, so a refresh still in backoff
-            // waits for it here rather than depend on a scheduler the embedder may not run.
-            loop {
-                match engine.refresh_now(account, why).await {
-                    Ok(RefreshOutcome::Skipped {
-                        reason: RefreshSkip::BackingOff,
-                        until: Some(until),
-                        ..
-                    }) => {
-                        let wait = (until - engine.now()).to_std().unwrap_or_default();
-                        tokio::time::sleep(wait.max(std::time::Duration::from_millis(1))).await;
-                    }
-                    Ok(_) => break,
-                    Err(e) => {
-                        tracing::warn!(%account, %e, ?why, "an asked-for refresh failed to run");
-                        break;
-                    }
-                }
-            }
-        });
-    }
-
-    /// After winning a fleet's claim: the skip another instance's failed attempt of this
-    /// refresh calls for (the account disabled, or backing off unless a person asked).
-    #[cfg(feature = "postgres")]
-    fn failed_elsewhere(&self, account: AccountId, why: RefreshWhy) -> Option<RefreshOutcome> {
-        let now = self.now();
-        let (disabled, backoff) = self.with_state(|s| {
-            let a = s.accounts.get(&account)?;
-            let disabled = matches!(a.status, AccountStatus::Disabled(_));
-            Some((disabled, a.refresh.next_attempt_at.filter(|t| *t > now)))
-        })?;
-        let skip = |reason, until| RefreshOutcome::Skipped {
-            account,
-            reason,
-            until,
-        };
-        if disabled {
-            return Some(skip(RefreshSkip::Disabled, None));
-        }
-        match (why, backoff) {
-            (RefreshWhy::Manual, _) | (_, None) => None,
-            (_, until) => Some(skip(RefreshSkip::BackingOff, until)),
-        }
-    }
-
     /// One refresh inside the gate.
     async fn refresh_once(&self, account: AccountId, why: RefreshWhy) -> Result<RefreshOutcome> {
         let skip = |reason, until| RefreshOutcome::Skipped {
@@ -179,10 +60,10 @@ impl Engine {
         // is committed) across the call, which runs outside any transaction.
         #[cfg(feature = "postgres")]
         let _claim = match self.claim_refresh(account, plan.generation).await? {
-            Some(crate::engine::fleet::Claimed::RefreshedElsewhere) => {
+            Some(super::claim::Claimed::RefreshedElsewhere) => {
                 return Ok(skip(RefreshSkip::AlreadyRefreshed, None));
             }
-            Some(crate::engine::fleet::Claimed::Go(guard)) => {
+            Some(super::claim::Claimed::Go(guard)) => {
                 // While this instance waited for the claim, another may have tried the same
                 // generation and failed: its result is applied by now (`claim_refresh` caught
                 // up), and a dead grant or a backoff holds for the fleet, not per instance.
@@ -238,83 +119,6 @@ impl Engine {
             }
             Err(f) => self.record_failure(account, f, plan.failures + 1).await,
         }
-    }
-
-    /// Decides under the lock whether to call the endpoint; records `refresh_due` if it will
-    /// and no `refresh_due` is already unanswered.
-    fn plan_refresh(&self, account: AccountId, why: RefreshWhy) -> Result<Step> {
-        let skip = |reason, until| {
-            Ok(Step::Done(RefreshOutcome::Skipped {
-                account,
-                reason,
-                until,
-            }))
-        };
-        let now = self.now();
-        let mut core = self.inner.core.write();
-        let a = core
-            .state
-            .accounts
-            .get(&account)
-            .ok_or_else(|| Error::UnknownAccount(account.to_string()))?;
-        if a.credential != CredentialKind::Oauth {
-            return skip(RefreshSkip::NotOauth, None);
-        }
-        if let AccountStatus::Disabled(_) = a.status {
-            return skip(RefreshSkip::Disabled, None);
-        }
-        let Some(cred) = core.creds.get(&account).cloned() else {
-            return skip(RefreshSkip::NoRefreshToken, None);
-        };
-        if cred.secrets.refresh_token.is_none() {
-            return skip(RefreshSkip::NoRefreshToken, None);
-        }
-        let refresher = match self.inner.refresh.get(a.provider) {
-            Ok(r) => r.clone(),
-            Err(why_not) if a.refresh.in_flight => {
-                // A 401 left the account `refreshing`: end that rather than strand it.
-                let f = RefreshFailure::new(RefreshErrorClass::Server, None, &why_not);
-                return Ok(Step::Fail(f, a.refresh.consecutive_failures + 1));
-            }
-            Err(why_not) => return Err(Error::Refresh(why_not)),
-        };
-        let pending = a.refresh.in_flight;
-        let state = due::RefreshState {
-            expires_at: a.expires_at,
-            lead: refresher.refresh_lead(),
-            next_attempt_at: a.refresh.next_attempt_at,
-        };
-        let backing_off = a.refresh.next_attempt_at.filter(|t| *t > now);
-        match why {
-            RefreshWhy::Scheduled if !pending && !due::is_due(&state, now) => {
-                return skip(RefreshSkip::NotDue, None);
-            }
-            RefreshWhy::On401 | RefreshWhy::Expired if !pending => {
-                return skip(RefreshSkip::AlreadyRefreshed, None)
-            }
-            RefreshWhy::Scheduled | RefreshWhy::On401 | RefreshWhy::Expired
-                if backing_off.is_some() =>
-            {
-                return skip(RefreshSkip::BackingOff, backing_off);
-            }
-            _ => {}
-        }
-        let plan = Plan {
-            refresher,
-            generation: a.generation,
-            secrets: (*cred.secrets).clone(),
-            failures: a.refresh.consecutive_failures,
-        };
-        if !pending {
-            let ev = Event::RefreshDue {
-                account,
-                expires_at: a.expires_at,
-                why,
-                generation: Some(a.generation),
-            };
-            self.record(&mut core, now, ev, None)?;
-        }
-        Ok(Step::Run(plan))
     }
 
     /// Records `refresh_failed` (and `needs_reauth` for a dead grant) after the `failures`-th
