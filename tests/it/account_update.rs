@@ -7,7 +7,7 @@ use std::path::Path;
 
 use rotor::time::ManualClock;
 use rotor::{AccountChanges, NewAccount, Provider, Strategy};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::common::*;
 

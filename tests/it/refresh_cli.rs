@@ -2,8 +2,6 @@
 //! importing fresh credentials to cure `needs_reauth`, a 401 reported with no tokio runtime
 //! left to the scheduler, and bad token URLs refused when the engine opens.
 
-use std::path::Path;
-
 use rotor::event::RefreshWhy;
 use rotor::parse::Headers;
 use rotor::time::ManualClock;
