@@ -118,19 +118,7 @@ fn percentile_ms(samples: &mut [Duration], q: f64) -> f64 {
 /// A new database on the server, named after what it measures.
 async fn fresh_db(server: &str, what: &str) -> String {
     let name = format!("rotor_fleet_bench_{}_{what}", std::process::id());
-    let admin = harness::connect_url(server).await;
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .expect("drop the bench's database of an earlier run");
-    // Apart: two statements in one call run as one transaction, which CREATE DATABASE refuses.
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("the bench URL's user must be allowed to create databases");
-    let mut u = url::Url::parse(server).expect("a postgres:// URL");
-    u.set_path(&name);
-    u.to_string()
+    harness::recreate_db(server, &name).await
 }
 
 /// One round of appends on a fresh log at `url`: the engine's rate (events committed per

@@ -28,20 +28,7 @@ impl Server {
             Server::Own(s) => s.fresh_db().await,
             Server::Given(url) => {
                 let name = format!("rotor_bench_{}_{round}", std::process::id());
-                let admin = harness::connect_url(url).await;
-                admin
-                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-                    .await
-                    .expect("drop the bench's database of an earlier run");
-                // Apart: two statements in one call run as one transaction, which
-                // CREATE DATABASE refuses.
-                admin
-                    .batch_execute(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("the bench URL's user must be allowed to create databases");
-                let mut u = url::Url::parse(url).expect("a postgres:// URL");
-                u.set_path(&name);
-                u.to_string()
+                harness::recreate_db(url, &name).await
             }
         }
     }

@@ -135,3 +135,9 @@ pub enum Error {
 
 /// rotor's `Result`: [`Error`] unless said otherwise.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<crate::ids::InvalidId> for Error {
+    fn from(e: crate::ids::InvalidId) -> Self {
+        Error::InvalidInput(e.into_message())
+    }
+}

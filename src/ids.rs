@@ -8,8 +8,6 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::Error;
-
 /// One account (credential) known to rotor.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -19,6 +17,19 @@ pub struct AccountId(pub Uuid);
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RequestId(pub Uuid);
+
+/// Text that names no id or provider; the message says what was expected and what was given.
+/// (It becomes [`Error::InvalidInput`](crate::Error::InvalidInput) where a rotor call fails.)
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidId(String);
+
+impl InvalidId {
+    /// The message, to carry into another error.
+    pub fn into_message(self) -> String {
+        self.0
+    }
+}
 
 macro_rules! uuid_id {
     ($t:ident, $what:literal) => {
@@ -33,11 +44,11 @@ macro_rules! uuid_id {
             }
         }
         impl FromStr for $t {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self, Error> {
+            type Err = InvalidId;
+            fn from_str(s: &str) -> Result<Self, InvalidId> {
                 Uuid::parse_str(s.trim())
                     .map($t)
-                    .map_err(|_| Error::InvalidInput(format!("not a valid {} id: {s:?}", $what)))
+                    .map_err(|_| InvalidId(format!("not a valid {} id: {s:?}", $what)))
             }
         }
     };
@@ -144,14 +155,14 @@ impl fmt::Display for Provider {
 }
 
 impl FromStr for Provider {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
+    type Err = InvalidId;
+    fn from_str(s: &str) -> Result<Self, InvalidId> {
         let s = s.trim().to_ascii_lowercase();
         Provider::ALL
             .into_iter()
             .find(|p| p.as_str() == s)
             .ok_or_else(|| {
-                Error::InvalidInput(format!(
+                InvalidId(format!(
                     "unknown provider {s:?} (expected one of claude, codex, antigravity, openai, glm, gemini)"
                 ))
             })

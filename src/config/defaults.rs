@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::dur::secs;
 use super::*;
 
 impl Default for Config {

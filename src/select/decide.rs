@@ -1,17 +1,18 @@
 //! The decision itself: candidates, priority tiers, the strategy inside the first tier that has
-//! a candidate, session affinity, half-open probes, and `NoAccount` with the earliest time any
-//! candidate frees up. Cooldowns switched off (for all, or for one account) let a candidate
-//! through its blocks, and the choice names the block it looked past; weight 0 parks an
-//! account under `weighted`. Pure: a function of the projections, the options and `now`.
+//! a candidate, session affinity; when none is available, the half-open probe or the refusal
+//! (`probe.rs`). Cooldowns switched off (for all, or for one account) let a candidate through
+//! its blocks, and the choice names the block it looked past; weight 0 parks an account under
+//! `weighted`. Pure: a function of the projections, the options and `now`.
 
 use std::time::Duration;
 
+use super::probe::{probe_or_refuse, Passed};
 use super::Strategy;
 use crate::event::{CooldownOff, IgnoredBlock, Skip};
 use crate::ids::{AccountId, Provider};
 use crate::quota::rank::account_quota_key;
 use crate::state::{Account, KeySelector, State, Unavailable};
-use crate::time::{add, Timestamp};
+use crate::time::Timestamp;
 use crate::vocab::BlockReason;
 
 /// What the caller adds to a selection.
@@ -140,7 +141,7 @@ pub fn decide_with(
         }
     }
 
-    let mut skipped: Vec<(Skip, Option<Timestamp>, bool, u32)> = Vec::new();
+    let mut skipped: Vec<Passed> = Vec::new();
     let tiers = state.tiers.get(&provider).map_or(&[][..], |v| v.as_slice());
     for &(tier, start, end) in tiers {
         let accounts = &order[start.min(order.len())..end.min(order.len())];
@@ -224,48 +225,7 @@ pub fn decide_with(
         }
     }
 
-    // Nothing available: a block that is old enough may take one half-open probe, unless
-    // another probe is out. A probe whose outcome never came back (the caller crashed or lost
-    // it) stops holding the block after `probe.after`, so a lost report cannot wedge it.
-    let probe_out = |id: AccountId| {
-        state.accounts.get(&id).is_some_and(|a| {
-            let acct = a.account_block.iter();
-            let model_block = a.health.get(model).and_then(|h| h.block.as_ref());
-            acct.chain(model_block)
-                .filter(|b| b.in_force(now))
-                .filter_map(|b| b.probe)
-                .any(|(_, leased)| add(leased, policy.probe_after) > now)
-        })
-    };
-    let probe = skipped
-        .iter()
-        .enumerate()
-        .filter(|(_, (s, since, probing, _))| {
-            !(*probing && probe_out(s.account))
-                && s.reason != BlockReason::Excluded
-                && s.until.is_some()
-                && since.is_some_and(|t| add(t, policy.probe_after) <= now)
-        })
-        .min_by_key(|(_, (s, _, _, tier))| (*tier, s.until));
-    if let Some((i, _)) = probe {
-        let (chosen, _, _, tier) = skipped.remove(i);
-        return Ok(Choice {
-            account: chosen.account,
-            tier,
-            probe: true,
-            skipped: skipped.into_iter().map(|s| s.0).collect(),
-            cooldown_ignored: None,
-        });
-    }
-    let earliest_at = skipped
-        .iter()
-        .filter(|s| s.0.reason != BlockReason::Excluded)
-        .filter_map(|s| s.0.until)
-        .min();
-    Err(Refusal {
-        earliest_at,
-        skipped: skipped.into_iter().map(|s| s.0).collect(),
-    })
+    probe_or_refuse(state, model, now, policy, skipped)
 }
 
 /// Index in the tier `[start, end)` just after the last account chosen for the key.

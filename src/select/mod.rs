@@ -2,6 +2,7 @@
 //! the projections. No clock, IO or randomness: the engine turns a `Decision` into an event.
 
 mod decide;
+mod probe;
 
 pub use crate::vocab::Strategy;
 pub use decide::{decide, decide_with, Choice, Policy, Recall, Refusal, SelectOpts};

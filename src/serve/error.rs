@@ -44,6 +44,12 @@ impl ApiError {
     }
 }
 
+impl From<crate::ids::InvalidId> for ApiError {
+    fn from(e: crate::ids::InvalidId) -> Self {
+        Error::from(e).into()
+    }
+}
+
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         match e {

@@ -1,12 +1,12 @@
 //! Projections: the state every decision reads, rebuilt by folding events with the pure
 //! [`State::apply`]. Plain data (no locks): the live engine keeps the selector's memory behind
-//! its own locks and folds into it with `State::apply_event_with`. No clock, IO or randomness
-//! here: time comes from each event's `at`. Blocks are decided at report time (`block::decide`)
-//! and arrive on the events; the fold puts them in force and lifts them with `block`'s merge
-//! and lift.
-
+//! its own locks and folds into it with `State::apply_event_with`. No clock, IO or randomness:
+//! time comes from each event's `at`. Here the dispatch; the accounts and their rotation order
+//! fold in `roster.rs`, selections in `selected.rs`, outcomes (blocks as decided at report time,
+//! put in force and lifted with `block`'s merge and lift) in `outcome.rs`.
 mod account;
 mod outcome;
+mod roster;
 pub(crate) mod selected;
 mod selector;
 mod sessions;
@@ -128,62 +128,10 @@ impl State {
     pub fn apply_event(&mut self, at: Timestamp, event: &Event) {
         match event {
             Event::AccountAdded(e) => self.add_account(e),
-            Event::AccountUpdated(e) => {
-                let Some(a) = self.accounts.get_mut(&e.account) else {
-                    return;
-                };
-                if let Some(l) = &e.label {
-                    a.label = l.clone();
-                }
-                if let Some(w) = e.weight {
-                    a.weight = w;
-                }
-                if let Some(on) = e.cooldown {
-                    a.cooldown_off = !on;
-                }
-                if let Some(m) = &e.models {
-                    a.models = m.clone();
-                }
-                if let Some(f) = &e.fingerprint {
-                    a.fingerprint = f.clone();
-                    a.refresh = RefreshState::default();
-                }
-                if e.expires_at.is_some() {
-                    a.expires_at = e.expires_at;
-                }
-                if let Some(g) = e.generation {
-                    a.generation = g;
-                }
-                let provider = a.provider;
-                if let Some(p) = e.priority {
-                    a.priority = p;
-                    self.reorder(provider);
-                }
-                if e.weight.is_some() {
-                    SelectorCells::forget_credit(&mut self.selector, e.account);
-                }
-            }
-            Event::AccountRemoved { account } => {
-                if let Some(a) = self.accounts.remove(account) {
-                    if let Some(o) = self.order.get_mut(&a.provider) {
-                        o.retain(|id| id != account);
-                    }
-                    self.position.remove(account);
-                    self.reorder(a.provider);
-                    SelectorCells::forget_account(&mut self.selector, *account);
-                }
-            }
-            Event::AccountDisabled { account, reason } => {
-                if let Some(a) = self.accounts.get_mut(account) {
-                    a.status = AccountStatus::Disabled(*reason);
-                }
-            }
-            Event::AccountEnabled { account } => {
-                if let Some(a) = self.accounts.get_mut(account) {
-                    a.status = AccountStatus::Active;
-                    a.refresh = RefreshState::default();
-                }
-            }
+            Event::AccountUpdated(e) => self.update_account(e),
+            Event::AccountRemoved { account } => self.remove_account(account),
+            Event::AccountDisabled { account, reason } => self.disable_account(account, reason),
+            Event::AccountEnabled { account } => self.enable_account(account),
             Event::Selected(e) => {
                 selected::apply(&mut self.accounts, &self.order, &mut self.selector, at, e)
             }
@@ -245,63 +193,5 @@ impl State {
                 }
             }
         }
-    }
-
-    fn add_account(&mut self, e: &AccountAdded) {
-        self.added += 1;
-        let account = Account {
-            id: e.account,
-            provider: e.provider,
-            label: e.label.clone(),
-            priority: e.priority,
-            weight: e.weight,
-            models: e.models.clone(),
-            credential: e.credential,
-            fingerprint: e.fingerprint.clone(),
-            expires_at: e.expires_at,
-            generation: 1,
-            identity: e.identity.clone(),
-            status: AccountStatus::Active,
-            added_seq: self.added,
-            account_block: None,
-            account_stretches: Default::default(),
-            quota_level: 0,
-            health: Default::default(),
-            refresh: RefreshState::default(),
-            // Window lengths are a fold input: the defaults, so every replay agrees.
-            quota: crate::quota::AccountQuota::new(e.provider, &quota_settings(e)),
-            cooldown_off: false,
-        };
-        self.accounts.insert(e.account, account);
-        self.order.entry(e.provider).or_default().push(e.account);
-        self.reorder(e.provider);
-    }
-
-    fn reorder(&mut self, provider: Provider) {
-        let accounts = &self.accounts;
-        let Some(o) = self.order.get_mut(&provider) else {
-            return;
-        };
-        o.sort_by_key(|id| accounts.get(id).map(|a| (a.priority, a.added_seq)));
-        let mut tiers: Vec<(u32, usize, usize)> = Vec::new();
-        for (i, id) in o.iter().enumerate() {
-            self.position.insert(*id, i);
-            let p = accounts.get(id).map_or(u32::MAX, |a| a.priority);
-            match tiers.last_mut() {
-                Some(t) if t.0 == p => t.2 = i + 1,
-                _ => tiers.push((p, i, i + 1)),
-            }
-        }
-        self.tiers.insert(provider, tiers);
-    }
-}
-
-/// Quota window settings of a new account: the built-in defaults, with the window recorded on
-/// its `account_added` event (from configuration at the time) when there is one.
-fn quota_settings(e: &AccountAdded) -> crate::quota::QuotaSettings {
-    let settings = crate::quota::QuotaSettings::default();
-    match e.quota_window_s {
-        Some(s) => settings.with_window(e.provider, std::time::Duration::from_secs(s)),
-        None => settings,
     }
 }

@@ -1,7 +1,7 @@
 //! Folding what happened to one account: request outcomes (success, failure with its recorded
 //! block), refresh results and manual clears. The block arithmetic they apply (merge, lift) is
-//! `block`'s; the quota learning is `quota`'s. Selection bookkeeping and account settings stay
-//! in `mod.rs`.
+//! `block`'s; the quota learning is `quota`'s. Selection bookkeeping is `selected.rs`'s, account
+//! settings `roster.rs`'s.
 
 use super::{Account, RefreshState};
 use crate::block::{lift, merge, Slot};

@@ -7,25 +7,12 @@ use std::path::Path;
 
 use rotor::time::ManualClock;
 use rotor::{AccountChanges, NewAccount, Provider, Strategy};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::common::*;
 
 const P: Provider = Provider::Openai;
 const M: &str = "gpt-4o";
-
-fn logged(db: &Path, kind: &str) -> Vec<Value> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut q = conn
-        .prepare("SELECT data FROM events WHERE kind = ?1 ORDER BY seq")
-        .unwrap();
-    let rows = q
-        .query_map([kind], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
-        .collect();
-    rows
-}
 
 fn select_label(db: &Path, model: &str) -> String {
     let o = rotor(

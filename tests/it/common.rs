@@ -65,6 +65,35 @@ pub fn rotor_env(db: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().unwrap()
 }
 
+/// The `data` of every event of `kind` in the SQLite log at `db`, in log order, read with
+/// plain SQL as any tool reading the file would.
+pub fn logged(db: &Path, kind: &str) -> Vec<serde_json::Value> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut q = conn
+        .prepare("SELECT data FROM events WHERE kind = ?1 ORDER BY seq")
+        .unwrap();
+    let rows = q
+        .query_map([kind], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
+        .collect();
+    rows
+}
+
+/// Runs the `rotor` binary with `--config conf` and `args` against `db`, off the async runtime
+/// (so a fake server on the same runtime keeps answering).
+pub async fn rotor_with_config(db: &Path, conf: &Path, args: &[&str]) -> Output {
+    let (db, conf) = (db.to_path_buf(), conf.to_path_buf());
+    let mut full = vec!["--config".to_owned(), conf.display().to_string()];
+    full.extend(args.iter().map(|s| s.to_string()));
+    tokio::task::spawn_blocking(move || {
+        let full: Vec<&str> = full.iter().map(String::as_str).collect();
+        rotor(&db, &full)
+    })
+    .await
+    .unwrap()
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -150,4 +179,48 @@ pub fn add_key_account(db: &Path, provider: &str, label: &str) {
         &[("K", &key)],
     );
     assert!(o.status.success(), "{o:?}");
+}
+
+/// Adds four accounts through the CLI whose refreshability differs: Claude `stuck` (no refresh
+/// token; its token expires at `stuck_expires_at`), Claude `fine` (a refresh token), Antigravity
+/// `ag` (a refresh token, but refreshable only with an Antigravity client configured) and OpenAI
+/// `key` (an API key). Returns the path of an empty config file beside `db`.
+pub fn add_refreshability_mix(db: &Path, stuck_expires_at: &str) -> String {
+    let add = |args: &[&str]| {
+        let mut full = vec!["account", "add"];
+        full.extend_from_slice(args);
+        let o = rotor(db, &full);
+        assert_eq!(o.status.code(), Some(0), "{o:?}");
+    };
+    let claude = |label: &str, expires_at: &str, refresh: Option<&str>| {
+        let token = format!("sk-ant-oat01-test-{label}-0123456789");
+        let mut args = vec!["--provider", "claude", "--label", label];
+        args.extend(["--access-token", &token, "--expires-at", expires_at]);
+        if let Some(rt) = refresh {
+            args.extend(["--refresh-token", rt]);
+        }
+        add(&args);
+    };
+    claude("stuck", stuck_expires_at, None);
+    claude(
+        "fine",
+        "2030-01-01T00:00:00Z",
+        Some("rt-test-fine-0123456789"),
+    );
+    add(&[
+        "--provider",
+        "antigravity",
+        "--label",
+        "ag",
+        "--access-token",
+        "ya29.test-ag-0123456789",
+        "--refresh-token",
+        "1//test-ag-0123456789",
+        "--expires-at",
+        "2030-01-01T00:00:00Z",
+    ]);
+    add_key_account(db, "openai", "key");
+    let conf = db.parent().unwrap().join("empty.toml");
+    std::fs::write(&conf, "").unwrap();
+    conf.display().to_string()
 }

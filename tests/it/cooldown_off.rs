@@ -3,8 +3,6 @@
 //! put in force, nothing is skipped for it, and `selected` says which block it looked past and
 //! why. The switch is recorded on the events, so `replay --verify` needs no configuration.
 
-use std::path::Path;
-
 use rotor::parse::Headers;
 use rotor::time::ManualClock;
 use rotor::{Config, Outcome, Provider, SelectOpts};
@@ -14,19 +12,6 @@ use super::common::*;
 
 const P: Provider = Provider::Openai;
 const M: &str = "gpt-4o";
-
-fn logged(db: &Path, kind: &str) -> Vec<Value> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut q = conn
-        .prepare("SELECT data FROM events WHERE kind = ?1 ORDER BY seq")
-        .unwrap();
-    let rows = q
-        .query_map([kind], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
-        .collect();
-    rows
-}
 
 fn rate_limited(secs: u64) -> Outcome {
     let h: Headers = [("retry-after", secs.to_string())].into_iter().collect();

@@ -4,7 +4,6 @@
 //! that can never be refreshed (no refresh token, or no refresher configured for its provider)
 //! says so in `status` and `account list` (`cannot_refresh`), and selecting past it asks nothing.
 
-use std::path::Path;
 use std::time::Duration;
 
 use rotor::event::RefreshWhy;
@@ -17,19 +16,6 @@ use super::fake_oauth::FakeOAuth;
 use super::refresh_engine::{add_claude, engine};
 
 const C: Provider = Provider::Claude;
-
-fn logged(db: &Path, kind: &str) -> Vec<Value> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut q = conn
-        .prepare("SELECT data FROM events WHERE kind = ?1 ORDER BY seq")
-        .unwrap();
-    let rows = q
-        .query_map([kind], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
-        .collect();
-    rows
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_is_skipped_refreshed_and_then_serves_again() {
@@ -127,51 +113,8 @@ fn an_expired_token_that_cannot_be_refreshed_is_skipped_without_asking() {
 fn status_and_account_list_name_accounts_that_can_never_be_refreshed() {
     // Given an expired Claude token without a refresh token, a Claude token with one, an
     // Antigravity token with one but no Antigravity client configured, and an API key
-    let (dir, db) = temp_db();
-    let add = |args: &[&str]| {
-        let mut full = vec!["account", "add"];
-        full.extend_from_slice(args);
-        let o = rotor(&db, &full);
-        assert_eq!(o.status.code(), Some(0), "{o:?}");
-    };
-    add(&[
-        "--provider",
-        "claude",
-        "--label",
-        "stuck",
-        "--access-token",
-        "sk-ant-oat01-test-stuck-0123456789",
-        "--expires-at",
-        "2025-06-01T00:00:00Z",
-    ]);
-    add(&[
-        "--provider",
-        "claude",
-        "--label",
-        "fine",
-        "--access-token",
-        "sk-ant-oat01-test-fine-0123456789",
-        "--refresh-token",
-        "rt-test-fine-0123456789",
-        "--expires-at",
-        "2030-01-01T00:00:00Z",
-    ]);
-    add(&[
-        "--provider",
-        "antigravity",
-        "--label",
-        "ag",
-        "--access-token",
-        "ya29.test-ag-0123456789",
-        "--refresh-token",
-        "1//test-ag-0123456789",
-        "--expires-at",
-        "2030-01-01T00:00:00Z",
-    ]);
-    add_key_account(&db, "openai", "key");
-    let conf = dir.path().join("empty.toml");
-    std::fs::write(&conf, "").unwrap();
-    let conf = conf.display().to_string();
+    let (_dir, db) = temp_db();
+    let conf = add_refreshability_mix(&db, "2025-06-01T00:00:00Z");
     // Then account list says which can never be refreshed, and why
     let rows = json(&rotor(
         &db,

@@ -123,6 +123,17 @@ impl FakeOAuth {
         }
     }
 
+    /// Writes `dir/rotor.toml` pointing Claude's token endpoint here, for runs of the binary.
+    pub fn write_claude_config(&self, dir: &std::path::Path) -> std::path::PathBuf {
+        let p = dir.join("rotor.toml");
+        let text = format!(
+            "[endpoints.claude]\ntoken_url = \"{}\"\n",
+            self.token_url(Provider::Claude)
+        );
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
     /// Signs `email` in: a fresh grant whose refresh token is live, as an import would hold it.
     pub fn sign_in(&self, p: Provider, email: &str) -> Secrets {
         let mut g = self.inner.lock();

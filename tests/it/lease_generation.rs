@@ -4,7 +4,7 @@
 //! `selected` events written before the generation was recorded (version 1) are upcast: their
 //! generation is unknown, and a 401 against one counts as against the current credential.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use rotor::{Engine, NewAccount, Provider};
@@ -12,29 +12,6 @@ use serde_json::Value;
 
 use super::common::*;
 use super::fake_oauth::FakeOAuth;
-
-async fn run(db: &Path, conf: &Path, args: &[&str]) -> std::process::Output {
-    let (db, conf) = (db.to_path_buf(), conf.to_path_buf());
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let mut full = vec!["--config".to_owned(), conf.display().to_string()];
-        full.extend(args);
-        let full: Vec<&str> = full.iter().map(String::as_str).collect();
-        rotor(&db, &full)
-    })
-    .await
-    .unwrap()
-}
-
-fn write_config(dir: &Path, fake: &FakeOAuth) -> PathBuf {
-    let p = dir.join("rotor.toml");
-    let text = format!(
-        "[endpoints.claude]\ntoken_url = \"{}\"\n",
-        fake.token_url(Provider::Claude)
-    );
-    std::fs::write(&p, text).unwrap();
-    p
-}
 
 /// A Claude account signed in at the fake, its token good until 2030.
 fn add_signed_in(db: &Path, fake: &FakeOAuth, label: &str) {
@@ -58,21 +35,8 @@ fn add_signed_in(db: &Path, fake: &FakeOAuth, label: &str) {
     e.flush_blocking().unwrap();
 }
 
-fn logged(db: &Path, kind: &str) -> Vec<Value> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut q = conn
-        .prepare("SELECT data FROM events WHERE kind = ?1 ORDER BY seq")
-        .unwrap();
-    let rows = q
-        .query_map([kind], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
-        .collect();
-    rows
-}
-
 async fn select(db: &Path, conf: &Path) -> String {
-    let o = run(
+    let o = rotor_with_config(
         db,
         conf,
         &[
@@ -90,7 +54,7 @@ async fn select(db: &Path, conf: &Path) -> String {
 }
 
 async fn report_401(db: &Path, conf: &Path, request: &str) -> Value {
-    let o = run(
+    let o = rotor_with_config(
         db,
         conf,
         &["--json", "report", "--request", request, "--status", "401"],
@@ -113,10 +77,10 @@ async fn a_401_reported_by_the_cli_for_an_older_generation_refreshes_nothing() {
     // Given a lease of generation 1, then a refresh by hand, then a lease of generation 2
     let fake = FakeOAuth::start().await;
     let (dir, db) = temp_db();
-    let conf = write_config(dir.path(), &fake);
+    let conf = fake.write_claude_config(dir.path());
     add_signed_in(&db, &fake, "a");
     let old = select(&db, &conf).await;
-    let o = run(&db, &conf, &["refresh", "a"]).await;
+    let o = rotor_with_config(&db, &conf, &["refresh", "a"]).await;
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     let new = select(&db, &conf).await;
     // Then each selection records the generation it leased
@@ -146,7 +110,7 @@ async fn a_version_1_selected_event_is_upcast_with_an_unknown_generation() {
     // Given a log whose selection was written before generations were recorded
     let fake = FakeOAuth::start().await;
     let (dir, db) = temp_db();
-    let conf = write_config(dir.path(), &fake);
+    let conf = fake.write_claude_config(dir.path());
     add_signed_in(&db, &fake, "a");
     let request = select(&db, &conf).await;
     {
@@ -176,7 +140,7 @@ async fn a_version_1_selected_event_is_upcast_with_an_unknown_generation() {
         assert_eq!(v, 1);
     }
     // Then it reads back with no generation, as the raw log shows
-    let o = run(&db, &conf, &["--json", "events"]).await;
+    let o = rotor_with_config(&db, &conf, &["--json", "events"]).await;
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     let selected: Vec<Value> = stdout(&o)
         .lines()
@@ -191,7 +155,7 @@ async fn a_version_1_selected_event_is_upcast_with_an_unknown_generation() {
         selected[0]
     );
     // And replay verifies it
-    let o = run(&db, &conf, &["--json", "replay", "--verify"]).await;
+    let o = rotor_with_config(&db, &conf, &["--json", "replay", "--verify"]).await;
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     // And a new selection is written as today's version, with its generation
     select(&db, &conf).await;

@@ -3,8 +3,6 @@
 //! (`model_alias.<name>`) is blocked, counted and rotated as the canonical model, and `selected`
 //! records both names, so `replay --verify` needs no configuration to reproduce the decisions.
 
-use std::path::Path;
-
 use rotor::parse::Headers;
 use rotor::time::ManualClock;
 use rotor::{Config, Outcome, Provider, SelectOpts};
@@ -23,20 +21,6 @@ suffixes = ["-low", "-medium", "-high"]
 
 fn config() -> Config {
     Config::from_toml(NAMES).unwrap()
-}
-
-/// The `data` of every event of `kind` in the log at `db`, as the `sqlite3` shell sees it.
-fn logged(db: &Path, kind: &str) -> Vec<Value> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut q = conn
-        .prepare("SELECT data FROM events WHERE kind = ?1 ORDER BY seq")
-        .unwrap();
-    let rows = q
-        .query_map([kind], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
-        .collect();
-    rows
 }
 
 #[test]

@@ -2,8 +2,6 @@
 //! importing fresh credentials to cure `needs_reauth`, a 401 reported with no tokio runtime
 //! left to the scheduler, and bad token URLs refused when the engine opens.
 
-use std::path::{Path, PathBuf};
-
 use rotor::event::RefreshWhy;
 use rotor::parse::Headers;
 use rotor::time::ManualClock;
@@ -13,34 +11,11 @@ use serde_json::json;
 use super::common::*;
 use super::fake_oauth::FakeOAuth;
 
-async fn run(db: &Path, conf: &Path, args: &[&str]) -> std::process::Output {
-    let (db, conf) = (db.to_path_buf(), conf.to_path_buf());
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let mut full = vec!["--config".to_owned(), conf.display().to_string()];
-        full.extend(args);
-        let full: Vec<&str> = full.iter().map(String::as_str).collect();
-        rotor(&db, &full)
-    })
-    .await
-    .unwrap()
-}
-
-fn write_config(dir: &Path, fake: &FakeOAuth) -> PathBuf {
-    let p = dir.join("rotor.toml");
-    let text = format!(
-        "[endpoints.claude]\ntoken_url = \"{}\"\n",
-        fake.token_url(Provider::Claude)
-    );
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_refresh_then_needs_reauth_then_import_cures_it() {
     let fake = FakeOAuth::start().await;
     let (dir, db) = temp_db();
-    let conf = write_config(dir.path(), &fake);
+    let conf = fake.write_claude_config(dir.path());
     let s = fake.sign_in(Provider::Claude, "cli@example.com");
     let (a, r) = (
         s.access_token.as_ref().unwrap().expose(),
@@ -60,9 +35,9 @@ async fn cli_refresh_then_needs_reauth_then_import_cures_it() {
         "--expires-at",
         "2030-01-01T00:00:00Z",
     ];
-    assert!(run(&db, &conf, &add).await.status.success());
+    assert!(rotor_with_config(&db, &conf, &add).await.status.success());
     // Not due (expires in 2030): a refresh of all due accounts refreshes nothing, and says so.
-    let o = run(&db, &conf, &["--json", "refresh"]).await;
+    let o = rotor_with_config(&db, &conf, &["--json", "refresh"]).await;
     let out = json(&o);
     assert_eq!(
         (
@@ -74,7 +49,7 @@ async fn cli_refresh_then_needs_reauth_then_import_cures_it() {
     );
     assert_eq!(out[0]["until"], "2029-12-31T23:55:00.000Z");
     // By name it runs anyway.
-    let o = run(&db, &conf, &["--json", "refresh", "cli"]).await;
+    let o = rotor_with_config(&db, &conf, &["--json", "refresh", "cli"]).await;
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     let out = json(&o);
     assert_eq!(
@@ -89,14 +64,14 @@ async fn cli_refresh_then_needs_reauth_then_import_cures_it() {
         .map(|e| e.secrets(e.resolve("cli").unwrap()).unwrap())
         .unwrap();
     fake.revoke(current.refresh_token.as_ref().unwrap().expose());
-    let o = run(&db, &conf, &["--json", "refresh", "cli"]).await;
+    let o = rotor_with_config(&db, &conf, &["--json", "refresh", "cli"]).await;
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     let out = json(&o);
     assert_eq!(
         (out[0]["result"].as_str(), out[0]["needs_reauth"].as_bool()),
         (Some("failed"), Some(true))
     );
-    let list = json(&run(&db, &conf, &["--json", "account", "list"]).await);
+    let list = json(&rotor_with_config(&db, &conf, &["--json", "account", "list"]).await);
     assert_eq!(list[0]["status"], "needs_reauth");
 
     // A fresh sign-in imported from a CLIProxyAPI file updates the account and re-enables it.
@@ -107,19 +82,19 @@ async fn cli_refresh_then_needs_reauth_then_import_cures_it() {
         "refresh_token": fresh.refresh_token.as_ref().unwrap().expose(),
         "expired": "2030-01-01T00:00:00Z"});
     std::fs::write(&file, body.to_string()).unwrap();
-    let o = run(
+    let o = rotor_with_config(
         &db,
         &conf,
         &["--json", "account", "import", file.to_str().unwrap()],
     )
     .await;
     assert_eq!(json(&o)[0]["action"], "updated", "{o:?}");
-    let list = json(&run(&db, &conf, &["--json", "account", "list"]).await);
+    let list = json(&rotor_with_config(&db, &conf, &["--json", "account", "list"]).await);
     assert_eq!(
         (list.as_array().unwrap().len(), &list[0]["status"]),
         (1, &json!("active"))
     );
-    let o = run(&db, &conf, &["--json", "refresh", "cli"]).await;
+    let o = rotor_with_config(&db, &conf, &["--json", "refresh", "cli"]).await;
     assert_eq!(json(&o)[0]["result"], "refreshed", "{o:?}");
     assert_eq!(fake.violations(), Vec::<String>::new());
 }

@@ -3,8 +3,6 @@
 //! switched off, account updates) is verified by `rotor replay --verify` with no configuration
 //! at all: everything a decision depended on is on its events.
 
-use std::path::Path;
-
 use serde_json::Value;
 
 use super::common::*;
@@ -28,19 +26,6 @@ wait = "10m"
 /// A 400 the parser alone calls the request's fault (it would block nothing).
 const BUSY: &str =
     r#"{"error":{"message":"The gateway busy signal was raised","type":"invalid_request_error"}}"#;
-
-fn logged(db: &Path, kind: &str) -> Vec<Value> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut q = conn
-        .prepare("SELECT data FROM events WHERE kind = ?1 ORDER BY seq")
-        .unwrap();
-    let rows = q
-        .query_map([kind], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
-        .collect();
-    rows
-}
 
 #[test]
 fn a_log_with_aliases_rules_cooldowns_off_and_updates_verifies_without_its_config() {

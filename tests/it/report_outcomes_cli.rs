@@ -10,19 +10,6 @@ use super::common::*;
 
 const M: &str = "gpt-4o";
 
-fn logged(db: &Path, kind: &str) -> Vec<Value> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut q = conn
-        .prepare("SELECT data FROM events WHERE kind = ?1 ORDER BY seq")
-        .unwrap();
-    let rows = q
-        .query_map([kind], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
-        .collect();
-    rows
-}
-
 fn select(db: &Path) -> Value {
     let o = rotor(
         db,

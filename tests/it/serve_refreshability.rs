@@ -25,48 +25,8 @@ fn by_label(rows: &Value) -> BTreeMap<String, Value> {
 fn serve_names_the_accounts_that_can_never_be_refreshed_as_the_cli_does() {
     // Given a Claude token without a refresh token, a Claude token with one, an Antigravity
     // token with one but no Antigravity client configured, and an API key
-    let (dir, db) = temp_db();
-    let add = |args: &[&str]| {
-        let mut full = vec!["account", "add"];
-        full.extend_from_slice(args);
-        let o = rotor(&db, &full);
-        assert_eq!(o.status.code(), Some(0), "{o:?}");
-    };
-    let claude = |label: &str, refresh: Option<&str>| {
-        let token = format!("sk-ant-oat01-test-{label}-0123456789");
-        let mut args = vec![
-            "--provider",
-            "claude",
-            "--label",
-            label,
-            "--access-token",
-            &token,
-            "--expires-at",
-            "2030-01-01T00:00:00Z",
-        ];
-        if let Some(rt) = refresh {
-            args.extend(["--refresh-token", rt]);
-        }
-        add(&args);
-    };
-    claude("stuck", None);
-    claude("fine", Some("rt-test-fine-0123456789"));
-    add(&[
-        "--provider",
-        "antigravity",
-        "--label",
-        "ag",
-        "--access-token",
-        "ya29.test-ag-0123456789",
-        "--refresh-token",
-        "1//test-ag-0123456789",
-        "--expires-at",
-        "2030-01-01T00:00:00Z",
-    ]);
-    add_key_account(&db, "openai", "key");
-    let conf = dir.path().join("empty.toml");
-    std::fs::write(&conf, "").unwrap();
-    let conf = conf.display().to_string();
+    let (_dir, db) = temp_db();
+    let conf = add_refreshability_mix(&db, "2030-01-01T00:00:00Z");
     // And what the CLI says of them
     let cli_list = by_label(&json(&rotor(
         &db,

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use super::RefreshOutcome;
 use crate::config::Config;
+use crate::error::Result;
 use crate::ids::{AccountId, Provider};
 use crate::refresh::{refresher_for, token_client, RefreshEndpoints, SingleFlight, TokenRefresher};
-use crate::Result;
 
 /// The engine's refreshers, its single-flight gate and scheduler settings.
 pub(crate) struct Refreshers {
@@ -48,7 +48,7 @@ impl Refreshers {
                 Ok(None) => {}
                 // Only a missing antigravity client gets here (URLs were validated above):
                 // not fatal, since most users have no antigravity accounts.
-                Err(crate::Error::Refresh(why)) => {
+                Err(crate::error::Error::Refresh(why)) => {
                     missing.insert(p, why);
                 }
                 Err(e) => {

@@ -1,45 +1,26 @@
 //! One engine's connection to a fleet log: a thread of its own running a small tokio runtime
-//! that owns the [`PgStore`], commits the engine's queued events in batches (group commit, one
-//! `append` per batch), keeps them queued and retries while the server is away (up to a bound),
-//! and runs the follower of the other writers' events (`follow.rs`). The engine calls it from
-//! synchronous code; nothing here knows about projections.
+//! that owns the [`PgStore`], reads the log whole when it opens, queues the engine's events (up
+//! to a bound) for the writer that commits them in batches (`group_commit.rs`), and hosts the
+//! follower of the other writers' events (`follow.rs`). The engine calls it from synchronous
+//! code; nothing here knows about projections.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use parking_lot::Mutex;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Append, AppendOutcome, LogEvent, PgOptions, PgStore, READ_LIMIT};
+use super::group_commit::{commit_loop, Msg, Queued};
+use super::reachable::Reachable;
+use super::{LogEvent, PgOptions, PgStore, READ_LIMIT};
 use crate::error::{Error, Result};
 use crate::event::Event;
-use crate::store::{CredentialWrite, EventRow, StoredCredential, Unknown};
+use crate::store::{CredentialWrite, StoredCredential, Unknown};
 use crate::time::Timestamp;
 
 /// Events queued and not yet committed beyond which new ones are refused: while the server is
 /// away the queue holds what `report` and `select` recorded, and memory must stay bounded.
 pub const MAX_QUEUED: usize = 100_000;
-/// Largest batch committed in one transaction.
-const MAX_BATCH: usize = 4096;
-/// How long a closing instance keeps trying to commit what is queued before it gives up
-/// (nothing it gives up was acknowledged by a flush).
-const CLOSE_GRACE: Duration = Duration::from_secs(10);
-
-/// An event as the engine queues it: serialized into its row on this thread, not under the
-/// engine's lock.
-struct Queued {
-    at: Timestamp,
-    event: Event,
-    seen: u64,
-    credential: Option<CredentialWrite>,
-}
-
-enum Msg {
-    Append(Box<Queued>),
-    Flush(oneshot::Sender<Result<(), String>>),
-    FlushSync(std::sync::mpsc::Sender<Result<(), String>>),
-}
 
 /// The log as it was when the instance opened it: the newest checkpoint, every event after it,
 /// and the newest credential of each account.
@@ -50,31 +31,6 @@ pub struct Opened {
     pub events: Vec<LogEvent>,
     /// Each account's newest stored credential.
     pub credentials: std::collections::HashMap<crate::ids::AccountId, StoredCredential>,
-}
-
-/// Whether the last attempt to reach the server worked, shared by the writer and the follower.
-#[derive(Default)]
-pub struct Reachable {
-    down: AtomicBool,
-}
-
-impl Reachable {
-    pub fn is_up(&self) -> bool {
-        !self.down.load(Ordering::Relaxed)
-    }
-
-    /// Records an attempt's result, warning once per change (and setting the gauge).
-    pub fn set(&self, up: bool, what: &dyn std::fmt::Display) {
-        let was_down = self.down.swap(!up, Ordering::Relaxed);
-        if was_down == up {
-            crate::metrics::record_log_reachable(up);
-            if up {
-                tracing::warn!("the PostgreSQL log is reachable again: {what}");
-            } else {
-                tracing::warn!("the PostgreSQL log is unreachable ({what}); selecting from the last known state, reports queue until it is back");
-            }
-        }
-    }
 }
 
 /// Handle to the instance thread. Dropping it commits what is queued (within a grace period)
@@ -286,107 +242,4 @@ async fn read_all(store: &PgStore, unknown: Unknown) -> Result<Opened> {
         events,
         credentials,
     })
-}
-
-/// Takes batches off the queue and commits them, each until it lands.
-async fn commit_loop(
-    store: &PgStore,
-    mut rx: mpsc::UnboundedReceiver<Msg>,
-    queued: &AtomicUsize,
-    reachable: &Reachable,
-    closing: &AtomicBool,
-) {
-    let mut msgs = Vec::with_capacity(256);
-    while rx.recv_many(&mut msgs, MAX_BATCH).await > 0 {
-        let mut batch = Vec::new();
-        let mut waiters = Vec::new();
-        for m in msgs.drain(..) {
-            match m {
-                Msg::Append(q) => {
-                    let Queued {
-                        at,
-                        event,
-                        seen,
-                        credential,
-                    } = *q;
-                    batch.push(Append {
-                        row: EventRow::new(at, &event),
-                        seen: Some(seen),
-                        credential,
-                    });
-                }
-                other => waiters.push(other),
-            }
-        }
-        let started = std::time::Instant::now();
-        let result = commit_until_landed(store, &batch, reachable, closing).await;
-        queued.fetch_sub(batch.len(), Ordering::Relaxed);
-        let committed = if result.is_ok() {
-            batch.len() as u64
-        } else {
-            0
-        };
-        let still = queued.load(Ordering::Relaxed);
-        crate::metrics::record_commit(committed, still, started.elapsed());
-        for w in waiters {
-            match w {
-                Msg::Flush(done) => {
-                    let _ = done.send(result.clone());
-                }
-                Msg::FlushSync(done) => {
-                    let _ = done.send(result.clone());
-                }
-                Msg::Append(_) => {}
-            }
-        }
-    }
-}
-
-/// Appends `batch`, again and again while the server is away (the same batch, so an in-doubt
-/// commit is settled rather than written twice). Gives up only when the instance is closing
-/// and the grace period has passed.
-async fn commit_until_landed(
-    store: &PgStore,
-    batch: &[Append],
-    reachable: &Reachable,
-    closing: &AtomicBool,
-) -> Result<(), String> {
-    let mut wait = Duration::from_millis(50);
-    let mut gave_up_at = None;
-    loop {
-        match store.append(batch).await {
-            Ok(committed) => {
-                reachable.set(
-                    true,
-                    &format_args!("committed {} queued events", batch.len()),
-                );
-                for o in &committed.outcomes {
-                    if let AppendOutcome::GenerationTaken {
-                        account,
-                        generation,
-                        latest,
-                    } = o
-                    {
-                        tracing::error!(%account, generation, latest, "another instance stored this credential generation first; this instance's refresh result was not logged");
-                    }
-                }
-                return Ok(());
-            }
-            Err(e @ Error::CommitInDoubt { .. }) => {
-                tracing::warn!(%e, "appending the same batch again to settle it");
-            }
-            Err(e) => {
-                reachable.set(false, &e);
-                if closing.load(Ordering::Relaxed) {
-                    let since = *gave_up_at.get_or_insert_with(std::time::Instant::now);
-                    if since.elapsed() >= CLOSE_GRACE {
-                        tracing::error!(events = batch.len(), %e, "closing: these events were never committed (no flush acknowledged them)");
-                        return Err(e.to_string());
-                    }
-                }
-            }
-        }
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(Duration::from_secs(1));
-    }
 }

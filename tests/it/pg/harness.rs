@@ -153,17 +153,7 @@ impl PgServer {
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed)
         );
-        let admin = self.connect("postgres").await;
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create database");
-        self.url(&name)
-    }
-
-    /// A plain client on database `db` (for what the test checks behind the store's back).
-    pub async fn connect(&self, db: &str) -> tokio_postgres::Client {
-        connect_url(&self.url(db)).await
+        recreate_db(&self.url("postgres"), &name).await
     }
 
     /// A client program of this server's version (`pg_dump`, `psql`), run as any user.
@@ -261,6 +251,24 @@ pub async fn connect_url(url: &str) -> tokio_postgres::Client {
         .unwrap_or_else(|e| panic!("connect {url}: {e}"));
     tokio::spawn(conn);
     client
+}
+
+/// Drops database `name` on the server at `server_url` if an earlier run left it, creates it
+/// anew and returns its URL (for benches pointed at a server of the user's).
+pub async fn recreate_db(server_url: &str, name: &str) -> String {
+    let admin = connect_url(server_url).await;
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .expect("drop the database of an earlier run");
+    // Apart: two statements in one call run as one transaction, which CREATE DATABASE refuses.
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("the server URL's user must be allowed to create databases");
+    let mut u = url::Url::parse(server_url).expect("a postgres:// URL");
+    u.set_path(name);
+    u.to_string()
 }
 
 /// Root may not run postgres: use Debian's `postgres` user, else `nobody`.
