@@ -15,6 +15,7 @@ use crate::select::Strategy;
 
 mod defaults;
 mod dur;
+mod endpoints;
 mod load;
 mod models;
 pub(crate) mod rules;

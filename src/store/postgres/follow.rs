@@ -1,7 +1,7 @@
 //! Following the other writers of a fleet log: a task on the instance's runtime tails the log
 //! (`seq > last`, woken by NOTIFY, polling regardless), hands every event another writer made to
 //! the engine in seq order, with the newest credentials when one of them changes a credential,
-//! and publishes how far it has read, so [`PgInstance::catch_up`] can wait for a given seq.
+//! and publishes how far it has read, so `Engine::catch_up` can wait for a given seq.
 
 use std::collections::HashMap;
 use std::sync::Arc;
