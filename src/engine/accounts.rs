@@ -3,10 +3,10 @@
 //! disable, enable, remove, and clearing blocks.
 
 use super::{Engine, NewAccount};
+use crate::error::{Error, Result};
 use crate::event::{AccountAdded, AccountUpdated, CredentialKind, DisableReason, Event};
 use crate::ids::{AccountId, Model};
 use crate::store::CredentialWrite;
-use crate::{Error, Result};
 
 /// Settings a person changes on a live account (`rotor account update`); `None` leaves a
 /// setting as it is. Recorded as `account_updated` with the changed fields only.

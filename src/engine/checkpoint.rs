@@ -7,9 +7,9 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::error::Result;
 use crate::state::State;
 use crate::store::{self, Unknown};
-use crate::Result;
 
 /// A checkpoint is written after every this many events.
 pub const CHECKPOINT_EVERY: u64 = 100_000;

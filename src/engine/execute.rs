@@ -18,11 +18,11 @@ use std::time::Duration;
 use rand::Rng;
 
 use super::{Engine, Lease, NoAccount, Outcome};
+use crate::error::Error;
 use crate::event::Usage;
 use crate::ids::Provider;
 use crate::parse::{ErrorKind, Headers, ParsedError};
 use crate::select::SelectOpts;
-use crate::Error;
 
 /// What one call to the provider came to.
 #[derive(Debug)]

@@ -7,11 +7,11 @@
 use serde::Serialize;
 
 use super::{Engine, NewAccount};
+use crate::error::{Error, Result};
 use crate::event::{AccountUpdated, DisableReason, Identity};
 use crate::ids::AccountId;
 use crate::import::ImportedCredential;
 use crate::state::{Account, AccountStatus, State};
-use crate::{Error, Result};
 
 /// What importing one credential did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -37,12 +37,12 @@ pub use refresh::{DueScan, RefreshOutcome, RefreshSkip, SkippedRefresh};
 pub use report::{ReportFor, Reported};
 
 use crate::config::Config;
+use crate::error::Result;
 use crate::ids::AccountId;
 use crate::secret::Secrets;
 use crate::state::State;
 use crate::store::{self, LogSink, Unknown, WriterLock};
 use crate::time::{Clock, SystemClock, Timestamp};
-use crate::Result;
 
 /// Handle to one open log. Clone it freely; [`Engine::close`] (or dropping every clone) flushes.
 #[derive(Clone)]

@@ -6,10 +6,10 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::{checkpoint, Core, Engine};
+use crate::error::Result;
 use crate::event::Event;
 use crate::store::{self, CredentialWrite, LogSink, StoredCredential};
 use crate::time::Timestamp;
-use crate::Result;
 
 impl Engine {
     /// Applies `event` to the projections and queues it for the log, under the exclusive lock.

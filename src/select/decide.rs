@@ -3,10 +3,8 @@
 //! (`probe.rs`). Cooldowns switched off (for all, or for one account) let a candidate through
 //! its blocks, and the choice names the block it looked past; weight 0 parks an account under
 //! `weighted`. Pure: a function of the projections, the options and `now`.
-
-use std::time::Duration;
-
 use super::probe::{probe_or_refuse, Passed};
+use super::types::{Choice, Policy, Recall, Refusal, SelectOpts};
 use super::Strategy;
 use crate::event::{CooldownOff, IgnoredBlock, Skip};
 use crate::ids::{AccountId, Provider};
@@ -14,53 +12,6 @@ use crate::quota::rank::account_quota_key;
 use crate::state::{Account, KeySelector, State, Unavailable};
 use crate::time::Timestamp;
 use crate::vocab::BlockReason;
-
-/// What the caller adds to a selection.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SelectOpts {
-    /// Keeps a session on its previous account while that account is available.
-    pub session: Option<String>,
-    /// Accounts already tried for this request.
-    pub exclude: Vec<AccountId>,
-    /// Decide as of this time (dry runs, replays); the engine's clock otherwise.
-    pub at: Option<Timestamp>,
-}
-
-/// The rules a decision follows, from configuration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Policy {
-    pub strategy: Strategy,
-    pub probe_after: Duration,
-    /// `cooldown.disabled`: no account is skipped for a block (recorded on each decision, so
-    /// replays need no configuration).
-    pub cooldown_disabled: bool,
-}
-
-/// An account was chosen.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Choice {
-    pub account: AccountId,
-    pub tier: u32,
-    pub probe: bool,
-    pub skipped: Vec<Skip>,
-    /// The block the chosen account would have been skipped for, had cooldowns been on.
-    pub cooldown_ignored: Option<IgnoredBlock>,
-}
-
-/// Every candidate is blocked.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Refusal {
-    pub earliest_at: Option<Timestamp>,
-    pub skipped: Vec<Skip>,
-}
-
-/// What the selector remembers that a decision reads: the key's cursor and weights, and the
-/// account the session (if any) was last served by.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Recall<'a> {
-    pub key: Option<&'a KeySelector>,
-    pub session: Option<AccountId>,
-}
 
 /// Decides which account of `provider` serves `model` at `now`.
 pub fn decide(

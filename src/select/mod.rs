@@ -3,6 +3,8 @@
 
 mod decide;
 mod probe;
+mod types;
 
 pub use crate::vocab::Strategy;
-pub use decide::{decide, decide_with, Choice, Policy, Recall, Refusal, SelectOpts};
+pub use decide::{decide, decide_with};
+pub use types::{Choice, Policy, Recall, Refusal, SelectOpts};

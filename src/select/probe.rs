@@ -3,7 +3,7 @@
 //! refusal, with the earliest time a skipped account frees up. Walking the tiers is
 //! `decide.rs`'s.
 
-use super::decide::{Choice, Policy, Refusal};
+use super::types::{Choice, Policy, Refusal};
 use crate::event::Skip;
 use crate::ids::AccountId;
 use crate::state::State;

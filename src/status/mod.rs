@@ -10,12 +10,12 @@ pub use table::{fit, health, render, time_left};
 
 use serde::Serialize;
 
+use crate::error::{Error, Result};
 use crate::event::{BlockReason, CooldownOff, CredentialKind};
 use crate::ids::{AccountId, Model, Provider};
 use crate::parse::Scope;
 use crate::state::{Account, State};
 use crate::time::{serde_ts, serde_ts_opt, Timestamp};
-use crate::{Error, Result};
 
 /// What `rotor status` shows: every account's state at one moment.
 #[derive(Clone, Debug, Serialize)]

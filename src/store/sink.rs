@@ -8,11 +8,11 @@ use std::sync::Arc;
 #[cfg(feature = "postgres")]
 use super::postgres::PgInstance;
 use super::{CredentialWrite, EncodeCheckpoint, Writer, WriterHold};
+#[cfg(feature = "postgres")]
+use crate::error::Error;
+use crate::error::Result;
 use crate::event::Event;
 use crate::time::Timestamp;
-#[cfg(feature = "postgres")]
-use crate::Error;
-use crate::Result;
 
 /// The log behind an engine.
 #[derive(Clone)]

@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use super::{RefreshOutcome, RefreshSkip};
 use crate::engine::Engine;
+use crate::error::Result;
 use crate::event::RefreshWhy;
 use crate::ids::AccountId;
 use crate::state::AccountStatus;
 use crate::store::postgres::{Claim, PgInstance};
 use crate::time::{Clock, SystemClock};
-use crate::Result;
 
 /// How long a refresh claim holds before another instance may take over (a frozen or killed
 /// holder blocks nobody past it). Longer than a token request may take; real time.

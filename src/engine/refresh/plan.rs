@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use super::{RefreshOutcome, RefreshSkip};
 use crate::engine::Engine;
+use crate::error::{Error, Result};
 use crate::event::{CredentialKind, Event, RefreshErrorClass, RefreshWhy};
 use crate::ids::AccountId;
 use crate::refresh::{due, RefreshFailure, TokenRefresher};
 use crate::state::AccountStatus;
-use crate::{Error, Result};
 
 /// What `refresh_once` read under the lock before calling the endpoint.
 pub(super) struct Plan {

@@ -7,11 +7,11 @@ use std::future::Future;
 
 use super::skips::{standing, Standing};
 use crate::engine::Engine;
+use crate::error::Result;
 use crate::event::RefreshWhy;
 use crate::ids::AccountId;
 use crate::refresh::due;
 use crate::time::Timestamp;
-use crate::Result;
 
 /// One scan of the projections: who is due now, and when the next one will be.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -7,11 +7,11 @@
 use super::plan::Step;
 use super::{RefreshOutcome, RefreshSkip};
 use crate::engine::Engine;
+use crate::error::{Error, Result};
 use crate::event::{DisableReason, Event, RefreshFailed, RefreshSucceeded, RefreshWhy};
 use crate::ids::AccountId;
 use crate::refresh::{backoff, Flight, RefreshFailure};
 use crate::store::CredentialWrite;
-use crate::{Error, Result};
 
 impl Engine {
     /// Refreshes `account` now, at most one refresh per account at a time: a caller arriving

@@ -10,12 +10,12 @@ use rustc_hash::FxHashMap;
 use super::classify::Classified;
 use super::{ReportFor, Reported};
 use crate::config::Config;
+use crate::error::{Error, Result};
 use crate::event::{self, CredentialKind, DisableReason, Event, RefreshWhy};
 use crate::ids::AccountId;
 use crate::parse::ErrorKind;
 use crate::state::State;
 use crate::store::StoredCredential;
-use crate::{Error, Result};
 
 /// What one report records and answers.
 pub(super) struct Planned {

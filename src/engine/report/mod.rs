@@ -9,11 +9,11 @@ mod events;
 use std::time::Duration;
 
 use super::{Engine, Lease, Outcome};
+use crate::error::{Error, Result};
 use crate::event::BlockSet;
 use crate::ids::{AccountId, Model, Provider, RequestId};
 use crate::parse::ParsedError;
 use crate::time::Timestamp;
-use crate::{Error, Result};
 use classify::{classify, Classified};
 
 /// What a report did, for callers that retry (`execute`) or print (`rotor report`).
