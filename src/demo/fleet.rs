@@ -1,6 +1,5 @@
 //! The fleet demo (`rotor demo --db postgres://...`): two engines, two instances of one fleet,
-//! share the run. Here: the check that the database holds no log yet, the fleet's part of the
-//! report (its types and its lines). Reading it out of the log is `fleet_log`'s, driving the
+//! share the run. Here: the fleet's part of the report (its types and its lines). Reading it out of the log is `fleet_log`'s, driving the
 //! requests `run`'s; the counts common to both logs are `summary`'s.
 
 use std::collections::BTreeMap;
@@ -11,9 +10,6 @@ use serde::Serialize;
 use super::run::Tally;
 use crate::ids::RequestId;
 use crate::status::fit;
-
-/// How many engines the fleet demo runs on the one database.
-pub const INSTANCES: usize = 2;
 
 /// What the fleet's log says about each instance and what they shared.
 #[derive(Debug, Serialize)]
@@ -73,24 +69,6 @@ pub struct AccountRefreshes {
     pub due_on_several: usize,
     /// Who refreshed: instance name and generation written, in log order.
     pub refreshed_by: Vec<(String, u64)>,
-}
-
-/// Checks that `url` holds no rotor log yet (making its schema when empty): the demo writes
-/// into a new database only, never over a log someone keeps.
-#[cfg(feature = "postgres")]
-pub async fn prepare_log(url: &str) -> crate::Result<()> {
-    use crate::store::postgres::{PgOptions, PgStore};
-    let store = PgStore::open(url, PgOptions::default()).await?;
-    let events = store.last_seq().await?;
-    if events > 0 {
-        return Err(crate::Error::InvalidInput(format!(
-            "{}: already holds a rotor log ({events} events); the demo writes only into a \
-             database with no log yet. Create an empty one (e.g. `createdb rotor_demo`) and \
-             pass its URL",
-            store.describe()
-        )));
-    }
-    Ok(())
 }
 
 /// `url` as the report shows it in commands to try: as given, with a password masked.

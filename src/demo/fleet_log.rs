@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::fleet::{AccountRefreshes, FleetSummary, InstanceSummary, SharedSkip};
+use super::log::label_of;
 use super::run::DemoRun;
 use crate::event::{Event, RequestFailed, Skip};
 use crate::ids::{AccountId, Model};
@@ -66,7 +67,7 @@ pub fn summarize(events: &[LogEvent], state: &State, run: &DemoRun) -> FleetSumm
                         .is_none_or(|x: &SharedSkip| rate_limit && x.reason != "rate_limit")
                     {
                         example = Some(SharedSkip {
-                            account: super::summary::label_of(state, skip.account),
+                            account: label_of(state, skip.account),
                             reason: skip.reason.as_str().to_string(),
                             failed_on: instances[other].name.clone(),
                             failure_seq,
@@ -178,7 +179,7 @@ fn refreshes_of<'a>(
     refreshes
         .entry(account)
         .or_insert_with(|| AccountRefreshes {
-            account: super::summary::label_of(state, account),
+            account: label_of(state, account),
             token_requests: 0,
             succeeded: 0,
             failed: 0,

@@ -6,6 +6,7 @@
 pub mod fleet;
 #[cfg(feature = "postgres")]
 mod fleet_log;
+mod log;
 pub mod run;
 pub mod summary;
 mod traffic;

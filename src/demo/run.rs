@@ -1,7 +1,7 @@
 //! The `rotor demo` driver: starts the fake world, opens a fresh demo log (never over a file
 //! that is not a previous demo's; on PostgreSQL only a database with no log yet) with every fake
 //! account, and drives N requests through the engine from concurrent workers on simulated time,
-//! with a progress bar; on `postgres://`, over two instances of one fleet (`fleet`). What each
+//! with a progress bar; on `postgres://`, over two instances of one fleet (`log`). What each
 //! request is lives in `traffic`; summarizing the log afterwards in `summary`.
 
 use std::path::PathBuf;
@@ -12,6 +12,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use parking_lot::Mutex;
 
+use super::log::prepare_log;
 use super::traffic::{models, one_request, route, MIX};
 use crate::config::{Config, Dur, EndpointSettings};
 use crate::fake::{FakeStats, FakeWorld, FakeWorldConfig};
@@ -72,7 +73,7 @@ pub struct DemoRun {
 /// Runs the demo; returns the engines (still open: one, or a fleet's instances in the order
 /// they joined) and the raw results.
 pub async fn run(opts: &DemoOptions) -> Result<(Vec<Engine>, DemoRun)> {
-    let instances = prepare_log(opts).await?;
+    let instances = prepare_log(&opts.db).await?;
     let clock = ManualClock::new(SystemClock.now());
     let world = FakeWorld::start(FakeWorldConfig {
         clock: Arc::new(clock.clone()),
@@ -228,19 +229,4 @@ pub async fn run(opts: &DemoOptions) -> Result<(Vec<Engine>, DemoRun)> {
     run.fakes = world.stats();
     run.ended_at = Some(clock.now());
     Ok((engines, run))
-}
-
-/// Makes the fresh log the demo writes; returns how many engines share it.
-async fn prepare_log(opts: &DemoOptions) -> Result<usize> {
-    #[cfg(feature = "postgres")]
-    if let Some(url) = opts
-        .db
-        .to_str()
-        .filter(|s| crate::store::postgres::is_postgres_url(s))
-    {
-        super::fleet::prepare_log(url).await?;
-        return Ok(super::fleet::INSTANCES);
-    }
-    crate::store::create_demo_log(&opts.db)?;
-    Ok(1)
 }

@@ -9,9 +9,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::log::label_of;
 use super::run::DemoRun;
 use crate::event::{Event, EventRecord};
-use crate::ids::{AccountId, RequestId};
+use crate::ids::RequestId;
 use crate::state::State;
 use crate::status::fit;
 use crate::store::{self, Unknown};
@@ -132,14 +133,6 @@ pub fn summarize(records: &[EventRecord], state: &State, run: &DemoRun, db: Stri
     }
     s.interesting_request = best.1;
     s
-}
-
-/// An account's label, or its id when the log does not know it.
-pub(super) fn label_of(state: &State, account: AccountId) -> String {
-    state
-        .accounts
-        .get(&account)
-        .map_or_else(|| account.to_string(), |a| a.label.clone())
 }
 
 fn percentile(sorted: &[u64], q: f64) -> f64 {
