@@ -35,6 +35,40 @@ const READ_FACTOR: usize = 8;
 /// itself. A cut never splits a run of key characters (it would leave a stub the rules no
 /// longer recognise): the partial run is dropped and `…` marks the cut.
 pub fn scrub(text: &str, max_chars: usize) -> String {
+    if text.len() > RECENT_MAX_LEN {
+        return scrub_uncached(text, max_chars);
+    }
+    RECENT.with_borrow_mut(|clean| {
+        if clean.get(text) == Some(&max_chars) {
+            return text.to_owned();
+        }
+        let done = scrub_uncached(text, max_chars);
+        if done == text {
+            if clean.len() >= RECENT_ENTRIES {
+                clean.clear();
+            }
+            clean.insert(text.into(), max_chars);
+        }
+        done
+    })
+}
+
+/// Texts up to this many bytes are remembered by [`scrub`] (longer ones are rare and unlike).
+const RECENT_MAX_LEN: usize = 1024;
+/// How many texts a thread remembers before it starts afresh.
+const RECENT_ENTRIES: usize = 512;
+
+thread_local! {
+    /// Texts this thread scrubbed lately that came out unchanged, with the limit they were
+    /// scrubbed under. Events repeat a few messages, codes and quota names, and a log is
+    /// scrubbed again as it is read, so folding a log asks about the same texts over and
+    /// over; `scrub` is a pure function of (text, limit), so a remembered answer is the answer.
+    /// Only clean texts are kept: nothing with a token in it stays in memory for this.
+    static RECENT: std::cell::RefCell<std::collections::HashMap<Box<str>, usize>> =
+        Default::default();
+}
+
+fn scrub_uncached(text: &str, max_chars: usize) -> String {
     let read = cut(text, max_chars.saturating_mul(READ_FACTOR));
     if !has_run_of(&read, shapes::SHORTEST_TOKEN) {
         return cut(&read, max_chars);

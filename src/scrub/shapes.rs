@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use regex::{Captures, Regex};
+use regex::{Captures, Regex, RegexSet, SetMatches};
 
 use super::runs::looks_random;
 
@@ -17,43 +17,47 @@ pub const SHORTEST_TOKEN: usize = 6;
 pub const REDACTED: &str = "[redacted]";
 
 /// `Bearer ` (also `Bearer: `, `bearer=`): a credential follows, whatever its length.
-static BEARER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)bearer(?:\s*[:=]\s*|\s+)").unwrap());
+const BEARER_PATTERN: &str = r"(?i)(?-u:\b)bearer(?:\s*[:=]\s*|\s+)";
+static BEARER: LazyLock<Regex> = LazyLock::new(|| Regex::new(BEARER_PATTERN).unwrap());
 
 /// A name ending in key / token / secret / password and its separator: `key=`, `api_key:`,
 /// `x-goog-api-key: `, `"access_token": "`, `token：`.
-static KEYED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?i)(?-u:\b)[a-z0-9_\-]*(?:key|token|secret|password|passwd|credential|signature)s?",
-        r#"["'`]?\s*(?:[:=：]|%3a|%3d)\s*["'`“‘]?\s*"#,
-    ))
-    .unwrap()
-});
+const KEYED_PATTERN: &str = concat!(
+    r"(?i)(?-u:\b)[a-z0-9_\-]*(?:key|token|secret|password|passwd|credential|signature)s?",
+    r#"["'`]?\s*(?:[:=：]|%3a|%3d)\s*["'`“‘]?\s*"#,
+);
+static KEYED: LazyLock<Regex> = LazyLock::new(|| Regex::new(KEYED_PATTERN).unwrap());
 
 /// Shapes that are tokens wherever they stand, anchored at an ASCII word boundary.
-static SHAPES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?-u:\b)(?:",
-        // OpenAI, Anthropic (sk-ant-api03 / oat01 / ort01), OpenRouter, DeepSeek, ...
-        r"sk-[A-Za-z0-9_\-]{8,}",
-        // Other vendors' prefixed keys and OpenAI session / refresh tokens.
-        r"|(?:sess-|rt_|xai-|gsk_|hf_|gh[opsu]_|github_pat_|pplx-|GOCSPX-)[A-Za-z0-9_\-]{12,}",
-        // Google API keys, OAuth access tokens, refresh tokens.
-        r"|AIza[A-Za-z0-9_\-]{10,}",
-        r"|ya29\.[A-Za-z0-9_\-.]{8,}",
-        r"|1//[A-Za-z0-9_\-]{8,}",
-        // JWTs and JWEs: base64url JSON (`{"` encodes as `eyJ`), up to four more dot parts.
-        r"|eyJ[A-Za-z0-9_\-]{6,}(?:\.[A-Za-z0-9_\-]+){0,4}",
-        // GLM / Zhipu keys: a 32-hex id, a dot, the secret.
-        r"|[0-9a-fA-F]{32}\.[A-Za-z0-9]{8,}",
-        r")",
-    ))
-    .unwrap()
-});
+const SHAPES_PATTERN: &str = concat!(
+    r"(?-u:\b)(?:",
+    // OpenAI, Anthropic (sk-ant-api03 / oat01 / ort01), OpenRouter, DeepSeek, ...
+    r"sk-[A-Za-z0-9_\-]{8,}",
+    // Other vendors' prefixed keys and OpenAI session / refresh tokens.
+    r"|(?:sess-|rt_|xai-|gsk_|hf_|gh[opsu]_|github_pat_|pplx-|GOCSPX-)[A-Za-z0-9_\-]{12,}",
+    // Google API keys, OAuth access tokens, refresh tokens.
+    r"|AIza[A-Za-z0-9_\-]{10,}",
+    r"|ya29\.[A-Za-z0-9_\-.]{8,}",
+    r"|1//[A-Za-z0-9_\-]{8,}",
+    // JWTs and JWEs: base64url JSON (`{"` encodes as `eyJ`), up to four more dot parts.
+    r"|eyJ[A-Za-z0-9_\-]{6,}(?:\.[A-Za-z0-9_\-]+){0,4}",
+    // GLM / Zhipu keys: a 32-hex id, a dot, the secret.
+    r"|[0-9a-fA-F]{32}\.[A-Za-z0-9]{8,}",
+    r")",
+);
+static SHAPES: LazyLock<Regex> = LazyLock::new(|| Regex::new(SHAPES_PATTERN).unwrap());
 
 /// Maximal runs of base64 / base64url / hex key characters (dots excluded: they split words,
 /// hosts and versions; the dotted shapes above are caught first).
-static RUN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z0-9_\-+/=~]{16,}").unwrap());
+const RUN_PATTERN: &str = r"[A-Za-z0-9_\-+/=~]{16,}";
+static RUN: LazyLock<Regex> = LazyLock::new(|| Regex::new(RUN_PATTERN).unwrap());
+
+/// All four markers at once: most text (a provider's message, a code) matches none of them,
+/// and one scan that says so spares the four rewriting passes (this runs on every string an
+/// event carries, when it is made and again when the log is read).
+static ANY: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([BEARER_PATTERN, KEYED_PATTERN, SHAPES_PATTERN, RUN_PATTERN]).unwrap()
+});
 
 /// Words that follow "Bearer" in prose or in a `WWW-Authenticate` header, not credentials.
 const BEARER_PROSE: [&str; 13] = [
@@ -74,23 +78,43 @@ const BEARER_PROSE: [&str; 13] = [
 
 /// Every token in `text` replaced with [`REDACTED`]; everything else as it was.
 pub fn redact(text: &str) -> String {
-    let text = redact_after(&BEARER, text, |value| {
-        let word = value.trim_end_matches('=');
-        value.len() >= 6
-            && !BEARER_PROSE.contains(&word.to_ascii_lowercase().as_str())
-            && !is_placeholder(word)
-            && !is_masked(value)
+    let mut text = text.to_string();
+    // A pass whose marker the text does not hold would change nothing: skip it. After a pass
+    // that ran, ask again of the text it left, so skipping never differs from running.
+    let mut hits = ANY.matches(&text);
+    let mut pass =
+        |hits: &mut SetMatches, i: usize, text: &mut String, f: &dyn Fn(&str) -> String| {
+            if hits.matched(i) {
+                *text = f(text);
+                *hits = ANY.matches(text);
+            }
+        };
+    pass(&mut hits, 0, &mut text, &|t| {
+        redact_after(&BEARER, t, |value| {
+            let word = value.trim_end_matches('=');
+            value.len() >= 6
+                && !BEARER_PROSE.contains(&word.to_ascii_lowercase().as_str())
+                && !is_placeholder(word)
+                && !is_masked(value)
+        })
     });
-    let text = redact_after(&KEYED, &text, is_keyed_secret);
-    let text = SHAPES.replace_all(&text, REDACTED);
-    RUN.replace_all(&text, |c: &Captures| {
-        if looks_random(&c[0]) {
-            REDACTED.to_string()
-        } else {
-            c[0].to_string()
-        }
-    })
-    .into_owned()
+    pass(&mut hits, 1, &mut text, &|t| {
+        redact_after(&KEYED, t, is_keyed_secret)
+    });
+    pass(&mut hits, 2, &mut text, &|t| {
+        SHAPES.replace_all(t, REDACTED).into_owned()
+    });
+    pass(&mut hits, 3, &mut text, &|t| {
+        RUN.replace_all(t, |c: &Captures| {
+            if looks_random(&c[0]) {
+                REDACTED.to_string()
+            } else {
+                c[0].to_string()
+            }
+        })
+        .into_owned()
+    });
+    text
 }
 
 /// The value after each `marker` (a run of b64token characters, up to the next marker: in
