@@ -82,13 +82,12 @@ pub fn redact(text: &str) -> String {
     // A pass whose marker the text does not hold would change nothing: skip it. After a pass
     // that ran, ask again of the text it left, so skipping never differs from running.
     let mut hits = ANY.matches(&text);
-    let pass =
-        |hits: &mut SetMatches, i: usize, text: &mut String, f: &dyn Fn(&str) -> String| {
-            if hits.matched(i) {
-                *text = f(text);
-                *hits = ANY.matches(text);
-            }
-        };
+    let pass = |hits: &mut SetMatches, i: usize, text: &mut String, f: &dyn Fn(&str) -> String| {
+        if hits.matched(i) {
+            *text = f(text);
+            *hits = ANY.matches(text);
+        }
+    };
     pass(&mut hits, 0, &mut text, &|t| {
         redact_after(&BEARER, t, |value| {
             let word = value.trim_end_matches('=');
