@@ -141,20 +141,8 @@ fn verify_fleet(ctx: &Ctx, events: &[crate::store::postgres::LogEvent]) -> Resul
             Ok(0)
         }
         Err(f) => {
-            let m = f.mismatch;
             let writer = f.writer.map_or("(none)".to_string(), |w| w.to_string());
-            if ctx.json {
-                ctx.print_json(
-                    &json!({"verified": false, "seq": m.seq, "request": m.request, "writer": writer,
-                    "logged": m.logged, "recomputed": m.recomputed}),
-                )?;
-            } else {
-                output::stderr_line(format_args!(
-                    "rotor: decision at seq {} (request {}, writer {writer}) differs: logged {}, recomputed {}",
-                    m.seq, m.request, m.logged, m.recomputed
-                ));
-            }
-            Ok(1)
+            report_mismatch(ctx, &f.mismatch, Some(&writer))
         }
     }
 }
@@ -171,21 +159,28 @@ fn verify(ctx: &Ctx, records: &[EventRecord]) -> Result<i32> {
             }
             Ok(0)
         }
-        Err(m) => {
-            if ctx.json {
-                ctx.print_json(
-                    &json!({"verified": false, "seq": m.seq, "request": m.request,
-                    "logged": m.logged, "recomputed": m.recomputed}),
-                )?;
-            } else {
-                output::stderr_line(format_args!(
-                    "rotor: decision at seq {} (request {}) differs: logged {}, recomputed {}",
-                    m.seq, m.request, m.logged, m.recomputed
-                ));
-            }
-            Ok(1)
-        }
+        Err(m) => report_mismatch(ctx, &m, None),
     }
+}
+
+/// The first decision `replay --verify` could not reproduce, on stdout as JSON or on stderr
+/// in words, naming its writer on a fleet's log; exit 1.
+fn report_mismatch(ctx: &Ctx, m: &replay::Mismatch, writer: Option<&str>) -> Result<i32> {
+    if ctx.json {
+        let mut doc = json!({"verified": false, "seq": m.seq, "request": m.request,
+            "logged": m.logged, "recomputed": m.recomputed});
+        if let Some(w) = writer {
+            doc["writer"] = json!(w);
+        }
+        ctx.print_json(&doc)?;
+    } else {
+        let by = writer.map(|w| format!(", writer {w}")).unwrap_or_default();
+        output::stderr_line(format_args!(
+            "rotor: decision at seq {} (request {}{by}) differs: logged {}, recomputed {}",
+            m.seq, m.request, m.logged, m.recomputed
+        ));
+    }
+    Ok(1)
 }
 
 /// The human form of an explanation.
