@@ -22,7 +22,15 @@ pub const MAX_MS: i64 = 253_402_300_799_999;
 /// milliseconds. Every time rotor computes or reads from outside passes through here before it
 /// enters an event, so what the projections keep is exactly what the log keeps.
 pub fn clamp(t: Timestamp) -> Timestamp {
-    from_millis(t.timestamp_millis())
+    let ms = t.timestamp_millis();
+    // Most times are already whole milliseconds in range (every `select` clamps its `at`):
+    // returned as they are, without rebuilding the date.
+    let nanos = t.timestamp_subsec_nanos();
+    // (A leap second's nanos run past 10^9: rebuilt like any other.)
+    if nanos < 1_000_000_000 && nanos % 1_000_000 == 0 && (MIN_MS..=MAX_MS).contains(&ms) {
+        return t;
+    }
+    from_millis(ms)
 }
 
 /// Milliseconds since the epoch, saturating at the ends of the range an event can hold.

@@ -116,29 +116,22 @@ impl Engine {
         };
         let p = ask.provider;
         let decision = decide_with(&core.state, recall, p, model, ask.opts, ask.at, ask.policy);
+        let mut slot = None;
         if let Ok(c) = &decision {
             // A probe marks a block, a first lease creates the (account, model) health: both
             // change structure, which only the exclusive path may.
-            let state = &core.state;
-            let health = state
-                .accounts
-                .get(&c.account)
-                .and_then(|a| a.health.get(model));
-            if c.probe || health.is_none() {
+            let account = core.state.accounts.get(&c.account);
+            if c.probe || account.and_then(|a| a.health.get(model)).is_none() {
                 return None;
             }
+            slot = account.map(|a| a.slot);
         }
         let (event, out, expired) = self.decided(&core, ask, model.clone(), decision);
         if let Event::Selected(e) = &event {
             let weighted =
                 selected::weighted_candidates(&core.state.accounts, &core.state.order, e);
-            selected::commit(
-                &mut key,
-                shard.as_deref_mut(),
-                ask.at,
-                e,
-                weighted.as_deref(),
-            );
+            let shard = shard.as_deref_mut();
+            selected::commit(&mut key, shard, ask.at, e, slot, weighted.as_deref());
         }
         if let Err(e) = self.record_shared(&core, ask.at, event) {
             tracing::error!(%e, "recording a selection failed");

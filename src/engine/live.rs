@@ -135,11 +135,12 @@ impl LiveSelector {
         &self.sessions[Sessions::shard_index(session)]
     }
 
-    /// Leases of `account` for (provider, model) so far (`rotor serve` lists them).
+    /// Leases of the account in `slot` for (provider, model) so far (`rotor serve` lists
+    /// them).
     #[cfg(feature = "server")]
-    pub fn leased(&self, provider: Provider, model: &str, account: AccountId) -> u64 {
+    pub fn leased(&self, provider: Provider, model: &str, slot: u32) -> u64 {
         self.key(provider, model)
-            .map_or(0, |(_, k)| k.lock().leased(account))
+            .map_or(0, |(_, k)| k.lock().leased(slot))
     }
 }
 
@@ -162,12 +163,12 @@ impl SelectorCells for LiveSelector {
         (key, shard)
     }
 
-    fn forget_account(&mut self, account: AccountId) {
+    fn forget_account(&mut self, account: AccountId, slot: u32) {
         for shard in &mut self.sessions {
             shard.get_mut().forget(account);
         }
         for key in self.keys.values_mut().flat_map(|m| m.values_mut()) {
-            key.get_mut().forget(account);
+            key.get_mut().forget(account, slot);
         }
     }
 

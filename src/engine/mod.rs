@@ -137,7 +137,11 @@ impl Engine {
         f: impl FnOnce(&State, &dyn Fn(crate::ids::Provider, &str, AccountId) -> u64) -> R,
     ) -> R {
         let core = self.inner.core.read();
-        f(&core.state, &|p, m, a| core.selector.leased(p, m, a))
+        let state = &core.state;
+        f(state, &|p, m, a| {
+            let slot = state.accounts.get(&a).map(|acc| acc.slot);
+            slot.map_or(0, |slot| core.selector.leased(p, m, slot))
+        })
     }
 
     /// The seq of the last event recorded.

@@ -160,7 +160,7 @@ pub fn decide_with(
                             // Requests served in the quota window first, then every lease so
                             // far, so concurrent picks spread before any report comes back.
                             let served = a.quota.requests_in_window(now, model).min(1 << 30) as i64;
-                            let leased = key.map_or(0, |k| k.leased(a.id)).min(1 << 30) as i64;
+                            let leased = key.map_or(0, |k| k.leased(a.slot)).min(1 << 30) as i64;
                             -((served << 31) + leased)
                         }
                     };

@@ -104,6 +104,9 @@ pub struct Account {
     pub status: AccountStatus,
     /// Order of addition; ties in priority keep it, so rotation order is stable.
     pub added_seq: u64,
+    /// Index among its provider's accounts in order of addition (from 0, never reused): where
+    /// the selector keeps this account's lease counts.
+    pub slot: u32,
     /// A block on every model of the account.
     pub account_block: Option<Block>,
     /// Account-wide quota backoff level n of `base × 2^(n-1)`; 0 after a success.

@@ -46,6 +46,8 @@ pub struct State {
     /// The seq of the last event applied.
     pub last_seq: u64,
     added: u64,
+    /// Per provider, the slot its next account takes.
+    next_slot: HashMap<Provider, u32>,
 }
 
 impl State {
@@ -75,8 +77,11 @@ impl State {
         match event {
             Event::Selected(e) => selected::apply(&mut self.accounts, &self.order, cells, at, e),
             Event::AccountRemoved { account } => {
+                let slot = self.accounts.get(account).map(|a| a.slot);
                 self.apply_event(at, event);
-                cells.forget_account(*account);
+                if let Some(slot) = slot {
+                    cells.forget_account(*account, slot);
+                }
             }
             // A new weight starts the account's smooth weighted round robin afresh: credit
             // earned (or owed) under the old weight would skew the new split.
@@ -122,6 +127,14 @@ impl State {
             .into_iter()
             .flatten()
             .filter_map(|id| self.accounts.get(id))
+    }
+
+    /// Leases of `account` for (provider, model) so far, as the selector memory here counts
+    /// them (a live engine keeps its own: read them from [`Engine::state`](crate::Engine::state)).
+    pub fn leased(&self, provider: Provider, model: &str, account: AccountId) -> u64 {
+        let slot = self.accounts.get(&account).map(|a| a.slot);
+        let key = self.selector.key(provider, model);
+        key.zip(slot).map_or(0, |(k, slot)| k.leased(slot))
     }
 
     /// Applies one event at time `at`. Events naming unknown accounts change nothing.

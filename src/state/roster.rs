@@ -11,6 +11,9 @@ impl State {
     /// `account_added`: a new account at the end of its priority tier.
     pub(super) fn add_account(&mut self, e: &AccountAdded) {
         self.added += 1;
+        let next = self.next_slot.entry(e.provider).or_insert(0);
+        let slot = *next;
+        *next += 1;
         let account = Account {
             id: e.account,
             provider: e.provider,
@@ -25,6 +28,7 @@ impl State {
             identity: e.identity.clone(),
             status: AccountStatus::Active,
             added_seq: self.added,
+            slot,
             account_block: None,
             account_stretches: Default::default(),
             quota_level: 0,
@@ -84,7 +88,7 @@ impl State {
             }
             self.position.remove(account);
             self.reorder(a.provider);
-            SelectorCells::forget_account(&mut self.selector, *account);
+            SelectorCells::forget_account(&mut self.selector, *account, a.slot);
         }
     }
 

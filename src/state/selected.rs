@@ -23,11 +23,12 @@ pub(crate) fn apply(
     e: &Selected,
 ) {
     let weighted = weighted_candidates(accounts, order, e);
-    if let Some(a) = accounts.get_mut(&e.account) {
+    let slot = accounts.get_mut(&e.account).map(|a| {
         a.health.entry(e.model.clone()).or_default();
-    }
+        a.slot
+    });
     let (key, shard) = cells.cells_mut(e.provider, &e.model, e.session.as_deref());
-    commit(key, shard, at, e, weighted.as_deref());
+    commit(key, shard, at, e, slot, weighted.as_deref());
     if e.probe {
         if let Some(a) = accounts.get_mut(&e.account) {
             mark_probe(a, at, e);
@@ -44,25 +45,28 @@ pub(crate) fn apply_foreign(
     at: Timestamp,
     e: &Selected,
 ) {
-    if let Some(a) = accounts.get_mut(&e.account) {
-        a.health.entry(e.model.clone()).or_default();
-        if e.probe {
-            mark_probe(a, at, e);
-        }
+    let Some(a) = accounts.get_mut(&e.account) else {
+        return;
+    };
+    a.health.entry(e.model.clone()).or_default();
+    if e.probe {
+        mark_probe(a, at, e);
     }
     let (key, _) = cells.cells_mut(e.provider, &e.model, None);
-    *key.leased.entry(e.account).or_insert(0) += 1;
+    key.leased.bump(a.slot);
 }
 
 /// What every selection changes once its key exists: the cursor and weights advance (unless a
 /// session stayed on its account), the account's lease count grows, and the session (if any)
-/// moves to the account. `shard` is the session's shard; `weighted` the candidates of a
-/// weighted choice ([`weighted_candidates`]).
+/// moves to the account. `shard` is the session's shard; `slot` the account's
+/// ([`Account::slot`]; `None` for an account the projections do not hold, whose lease is not
+/// counted); `weighted` the candidates of a weighted choice ([`weighted_candidates`]).
 pub fn commit(
     key: &mut KeySelector,
     shard: Option<&mut SessionShard>,
     at: Timestamp,
     e: &Selected,
+    slot: Option<u32>,
     weighted: Option<&[(AccountId, u32)]>,
 ) {
     let session = e.session.as_deref().zip(shard);
@@ -77,7 +81,9 @@ pub fn commit(
     if !sticky {
         key.advance(e.account, weighted);
     }
-    *key.leased.entry(e.account).or_insert(0) += 1;
+    if let Some(slot) = slot {
+        key.leased.bump(slot);
+    }
     // Every request of a session keeps it alive.
     if let Some((s, shard)) = session {
         shard.remember(s, e.account, at);
@@ -217,10 +223,69 @@ mod tests {
             apart.selector = cells;
             assert!(apart == folded, "{strategy:?}");
             let key = folded.selector.key(Provider::Openai, "gpt-4o").unwrap();
-            assert_eq!(key.leased.values().sum::<u64>(), 9, "{strategy:?}");
+            assert_eq!(key.leased.total(), 9, "{strategy:?}");
             picks.sort();
             picks.dedup();
             assert!(picks.len() > 1, "{strategy:?}: {picks:?}");
         }
+    }
+
+    #[test]
+    fn lease_counts_follow_the_account_not_its_place_and_go_with_it() {
+        // Given two accounts, the first leased twice and the second once
+        let mut s = with_accounts(&[1, 1]);
+        let (first, second) = (
+            AccountId(uuid::Uuid::from_u128(1)),
+            AccountId(uuid::Uuid::from_u128(2)),
+        );
+        let lease = |account| {
+            Event::Selected(Selected {
+                request: RequestId::new_v7(),
+                provider: Provider::Openai,
+                model: "m".into(),
+                asked_model: None,
+                account,
+                generation: Some(1),
+                strategy: Strategy::RoundRobin,
+                tier: 0,
+                probe: false,
+                session: None,
+                excluded: vec![],
+                skipped: vec![],
+                cooldown_disabled: false,
+                cooldown_ignored: None,
+            })
+        };
+        let at = Timestamp::default();
+        for a in [first, first, second] {
+            s.apply_event(at, &lease(a));
+        }
+        assert_eq!(s.leased(Provider::Openai, "m", first), 2);
+        assert_eq!(s.leased(Provider::Openai, "m", second), 1);
+        // When the first is removed and a third added
+        s.apply_event(at, &Event::AccountRemoved { account: first });
+        let third = with_accounts(&[1, 1, 1]).order[&Provider::Openai][2];
+        let added = with_accounts(&[1, 1, 1]).accounts[&third].clone();
+        assert_eq!(s.leased(Provider::Openai, "m", first), 0);
+        s.apply_event(
+            at,
+            &Event::AccountAdded(AccountAdded {
+                account: third,
+                provider: Provider::Openai,
+                label: added.label,
+                priority: 0,
+                weight: 1,
+                models: None,
+                credential: CredentialKind::ApiKey,
+                fingerprint: "000000000000".into(),
+                expires_at: None,
+                identity: Default::default(),
+                quota_window_s: None,
+            }),
+        );
+        // Then the second keeps its count and the newcomer starts from none, in a slot of its own
+        assert_eq!(s.leased(Provider::Openai, "m", second), 1);
+        assert_eq!(s.leased(Provider::Openai, "m", third), 0);
+        assert_eq!(s.accounts[&third].slot, 2);
     }
 }

@@ -20,7 +20,43 @@ pub struct KeySelector {
     /// Smooth weighted round robin: current weight per candidate.
     pub weights: HashMap<AccountId, i64>,
     /// Leases so far per account (`least_used` spreads concurrent picks by it).
-    pub leased: HashMap<AccountId, u64>,
+    pub leased: LeaseCounts,
+}
+
+/// Leases so far per account of one (provider, model), indexed by the account's
+/// [`slot`](super::Account::slot). A dense array rather than a map: every selection bumps one
+/// count, and round robin bumps them in rotation order, so the next count is usually on the
+/// cache line the last one was (a hashed map took a cache miss per `select`).
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LeaseCounts(Vec<u64>);
+
+impl LeaseCounts {
+    /// Leases of the account in `slot` (0 when never leased).
+    pub fn get(&self, slot: u32) -> u64 {
+        self.0.get(slot as usize).copied().unwrap_or(0)
+    }
+
+    /// Counts one more lease of the account in `slot`.
+    pub fn bump(&mut self, slot: u32) {
+        let i = slot as usize;
+        if i >= self.0.len() {
+            self.0.resize(i + 1, 0);
+        }
+        self.0[i] += 1;
+    }
+
+    /// Forgets the account in `slot` (removed; its slot is never reused).
+    pub fn clear(&mut self, slot: u32) {
+        if let Some(n) = self.0.get_mut(slot as usize) {
+            *n = 0;
+        }
+    }
+
+    /// Leases of every account.
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
 }
 
 impl KeySelector {
@@ -29,9 +65,9 @@ impl KeySelector {
         self.weights.get(&account).copied().unwrap_or(0)
     }
 
-    /// How many times the account was leased for this key.
-    pub fn leased(&self, account: AccountId) -> u64 {
-        self.leased.get(&account).copied().unwrap_or(0)
+    /// How many times the account in `slot` was leased for this key.
+    pub fn leased(&self, slot: u32) -> u64 {
+        self.leased.get(slot)
     }
 
     /// Moves the cursor to `chosen`; with `weighted` candidates, also takes one smooth
@@ -48,10 +84,10 @@ impl KeySelector {
         }
     }
 
-    /// Drops what the key remembers about a removed account.
-    pub fn forget(&mut self, account: AccountId) {
+    /// Drops what the key remembers about a removed account (in `slot`).
+    pub fn forget(&mut self, account: AccountId, slot: u32) {
         self.weights.remove(&account);
-        self.leased.remove(&account);
+        self.leased.clear(slot);
     }
 
     /// Drops `account`'s weighted-round-robin credit: a new weight starts afresh.
@@ -72,8 +108,8 @@ pub trait SelectorCells {
         session: Option<&str>,
     ) -> (&mut KeySelector, Option<&mut SessionShard>);
 
-    /// Forgets a removed account everywhere.
-    fn forget_account(&mut self, account: AccountId);
+    /// Forgets a removed account (in `slot`) everywhere.
+    fn forget_account(&mut self, account: AccountId, slot: u32);
 
     /// Forgets an account's weighted-round-robin credit on every key (its weight changed).
     fn forget_credit(&mut self, account: AccountId);
@@ -103,11 +139,6 @@ impl SelectorState {
     pub fn current_weight(&self, provider: Provider, model: &str, account: AccountId) -> i64 {
         self.key(provider, model).map_or(0, |k| k.weight(account))
     }
-
-    /// Leases of `account` for (provider, model) so far.
-    pub fn leased(&self, provider: Provider, model: &str, account: AccountId) -> u64 {
-        self.key(provider, model).map_or(0, |k| k.leased(account))
-    }
 }
 
 impl SelectorCells for SelectorState {
@@ -126,10 +157,10 @@ impl SelectorCells for SelectorState {
         (key, session.map(|s| self.sessions.shard_mut(s)))
     }
 
-    fn forget_account(&mut self, account: AccountId) {
+    fn forget_account(&mut self, account: AccountId, slot: u32) {
         self.sessions.forget(account);
         for key in self.keys.values_mut().flat_map(|m| m.values_mut()) {
-            key.forget(account);
+            key.forget(account, slot);
         }
     }
 

@@ -195,11 +195,7 @@ async fn a_dropped_execute_reports_its_request_cancelled() {
     let st = e.state();
     let h = &st.accounts[&ids[0]].health[M];
     assert_eq!(
-        (
-            st.selector.leased(P, M, ids[0]),
-            h.failures,
-            h.block.clone()
-        ),
+        (st.leased(P, M, ids[0]), h.failures, h.block.clone()),
         (1, 0, None)
     );
     assert_eq!(st.last_seq, 3, "account_added, selected, request_cancelled");

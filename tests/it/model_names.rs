@@ -48,7 +48,7 @@ fn variants_and_aliases_rotate_on_the_canonical_models_cursor() {
     }
     // And the lease counters are the canonical model's only
     let s = e.state();
-    assert_eq!(s.selector.leased(P, "gpt-5-codex", a), 2);
+    assert_eq!(s.leased(P, "gpt-5-codex", a), 2);
     let h = &s.accounts[&a].health;
     assert_eq!(h.keys().map(|m| &**m).collect::<Vec<_>>(), ["gpt-5-codex"]);
     // And a suffix that is not listed is another model, with its own cursor

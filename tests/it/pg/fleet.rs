@@ -241,7 +241,7 @@ async fn writers_committing_concurrently_never_make_a_follower_miss_an_event() {
         let mut served = 0;
         for a in s.accounts.values() {
             for model in a.health.keys() {
-                leases += s.selector.leased(Provider::Openai, model, a.id);
+                leases += s.leased(Provider::Openai, model, a.id);
                 served += a.quota.requests_in_window(now, model);
             }
         }

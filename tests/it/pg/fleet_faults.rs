@@ -121,7 +121,7 @@ async fn a_server_stopped_under_load_loses_nothing_acknowledged_and_queued_repor
         let leases: u64 = s
             .accounts
             .keys()
-            .map(|a| s.selector.leased(Provider::Openai, "gpt-4o", *a))
+            .map(|a| s.leased(Provider::Openai, "gpt-4o", *a))
             .sum();
         assert_eq!(leases, total);
     }
