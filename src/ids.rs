@@ -171,3 +171,94 @@ impl FromStr for Provider {
 
 /// A model name as the caller asks for it. Cheap to clone (shared string).
 pub type Model = Arc<str>;
+
+/// Model names a thread keeps shared before it starts afresh (a log names a handful).
+const INTERNED_MODELS: usize = 4_096;
+
+thread_local! {
+    /// Model names this thread decoded lately, one shared string per name. Folding a log
+    /// decodes the same few names millions of times: shared, they cost no allocation each, and
+    /// the projections' maps keyed by them compare against strings already in cache.
+    static MODELS: std::cell::RefCell<rustc_hash::FxHashSet<Model>> = Default::default();
+}
+
+/// `name` as a [`Model`], shared with every other use of the name on this thread lately.
+pub fn intern_model(name: &str) -> Model {
+    MODELS.with_borrow_mut(|kept| {
+        if let Some(m) = kept.get(name) {
+            return m.clone();
+        }
+        if kept.len() >= INTERNED_MODELS {
+            kept.clear();
+        }
+        let m = Model::from(name);
+        kept.insert(m.clone());
+        m
+    })
+}
+
+/// Deserializes a [`Model`] through [`intern_model`] (`#[serde(deserialize_with)]`), without
+/// an allocation when the name was seen.
+pub fn deserialize_model<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Model, D::Error> {
+    struct Name;
+    impl serde::de::Visitor<'_> for Name {
+        type Value = Model;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a model name")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Model, E> {
+            Ok(intern_model(v))
+        }
+    }
+    d.deserialize_str(Name)
+}
+
+/// Deserializes a map keyed by model names with every key through [`intern_model`] (the
+/// projections' per-model maps, as a checkpoint restores them).
+pub fn deserialize_model_keys<'de, D, V, S>(
+    d: D,
+) -> Result<std::collections::HashMap<Model, V, S>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+    S: std::hash::BuildHasher + Default,
+{
+    #[derive(Deserialize, PartialEq, Eq, Hash)]
+    struct Named(#[serde(deserialize_with = "deserialize_model")] Model);
+    let named = std::collections::HashMap::<Named, V, S>::deserialize(d)?;
+    Ok(named.into_iter().map(|(k, v)| (k.0, v)).collect())
+}
+
+/// [`deserialize_model`] for an optional name (with `#[serde(default)]`).
+pub fn deserialize_model_opt<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Model>, D::Error> {
+    #[derive(Deserialize)]
+    struct Named(#[serde(deserialize_with = "deserialize_model")] Model);
+    Ok(Option::<Named>::deserialize(d)?.map(|n| n.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::RequestSucceeded;
+
+    #[test]
+    fn decoded_model_names_share_one_string_and_keep_their_text() {
+        // Given two outcomes of one model decoded from the log, one with an escaped name
+        let json = |model: &str| {
+            format!(
+                r#"{{"account":"00000000-0000-0000-0000-000000000001","model":"{model}","quota":[{{"window":"5h","model":"{model}","source":"headers"}}]}}"#
+            )
+        };
+        let decode = |s: String| serde_json::from_str::<RequestSucceeded>(&s).unwrap();
+        let (a, b) = (decode(json("gpt-4o")), decode(json(r"gpt-\u0034o")));
+        // Then each names the model as written, and every copy is the same shared string
+        assert_eq!(&*a.model, "gpt-4o");
+        assert!(Arc::ptr_eq(&a.model, &b.model));
+        assert!(Arc::ptr_eq(&a.model, a.quota[0].model.as_ref().unwrap()));
+        // And an interned name is no other name
+        assert_eq!(&*intern_model("gpt-4o-mini"), "gpt-4o-mini");
+        assert!(!Arc::ptr_eq(&intern_model("gpt-4o-mini"), &a.model));
+    }
+}

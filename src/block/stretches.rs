@@ -100,7 +100,9 @@ impl Stretches {
     /// that request could not have known: it stays.
     pub fn lift_before(&mut self, t: Timestamp, request: Option<RequestId>) {
         let mark = (t, request);
-        self.items.retain(|s| s.began() >= mark);
+        // The items begin in ascending order: those lifted are a prefix.
+        let lifted = self.items.partition_point(|s| s.began() < mark);
+        self.items.drain(..lifted);
         if self.lifted_before.is_none_or(|l| l < mark) {
             self.lifted_before = Some(mark);
         }
@@ -117,7 +119,9 @@ impl Stretches {
 
     /// Drops the blocks that ended by `at` (a success at `at`), now and later.
     pub fn drop_ended(&mut self, at: Timestamp) {
-        self.items.retain(|s| s.until > at);
+        // The items end in descending order: those over are a suffix.
+        let holding = self.items.partition_point(|s| s.until > at);
+        self.items.truncate(holding);
         if self.ended_by.is_none_or(|e| e < at) {
             self.ended_by = Some(at);
         }

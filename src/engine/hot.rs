@@ -144,7 +144,7 @@ impl Engine {
         // Reuse the interned model name when this (provider, model) was seen before.
         let model: Model = match core.selector.key(ask.provider, model) {
             Some((m, _)) => m.clone(),
-            None => Model::from(model),
+            None => crate::ids::intern_model(model),
         };
         let decision = {
             // Uncontended under the exclusive lock; let go before the fold writes through them.

@@ -20,6 +20,7 @@ pub struct Selected {
     /// The provider asked for.
     pub provider: Provider,
     /// The model the request is rotated, blocked and counted as.
+    #[serde(deserialize_with = "crate::ids::deserialize_model")]
     pub model: Model,
     /// The name asked for when it differs from `model` (a variant or an alias of it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,6 +62,7 @@ pub struct NoAccount {
     /// The provider asked for.
     pub provider: Provider,
     /// The model the request is rotated, blocked and counted as.
+    #[serde(deserialize_with = "crate::ids::deserialize_model")]
     pub model: Model,
     /// The name asked for when it differs from `model` (a variant or an alias of it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -94,6 +96,7 @@ pub struct RequestSucceeded {
     /// The account that served it.
     pub account: AccountId,
     /// The model it was for.
+    #[serde(deserialize_with = "crate::ids::deserialize_model")]
     pub model: Model,
     /// How long the provider call took, in milliseconds, when the caller measured it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,6 +119,7 @@ pub struct RequestFailed {
     /// The account that failed.
     pub account: AccountId,
     /// The model it was for.
+    #[serde(deserialize_with = "crate::ids::deserialize_model")]
     pub model: Model,
     /// How long the provider call took, in milliseconds, when the caller measured it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -23,6 +23,7 @@ pub struct AccountQuota {
     /// observations that name no model.
     pub account: QuotaTracker,
     /// Per model; read on every `select`, so Fx-hashed (`views` sorts by name for `status`).
+    #[serde(deserialize_with = "crate::ids::deserialize_model_keys")]
     pub models: rustc_hash::FxHashMap<Model, QuotaTracker>,
 }
 

@@ -64,7 +64,8 @@ thread_local! {
     /// scrubbed again as it is read, so folding a log asks about the same texts over and
     /// over; `scrub` is a pure function of (text, limit), so a remembered answer is the answer.
     /// Only clean texts are kept: nothing with a token in it stays in memory for this.
-    static RECENT: std::cell::RefCell<std::collections::HashMap<Box<str>, usize>> =
+    // Fx hashing: at most `RECENT_ENTRIES` entries, so colliding texts cannot cost much.
+    static RECENT: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, usize>> =
         Default::default();
 }
 

@@ -116,6 +116,7 @@ pub struct Account {
     #[serde(default)]
     pub account_stretches: Stretches,
     /// Per model; read on every `select`, so Fx-hashed like the selector's keys.
+    #[serde(deserialize_with = "crate::ids::deserialize_model_keys")]
     pub health: rustc_hash::FxHashMap<Model, ModelHealth>,
     /// Token refresh progress.
     pub refresh: RefreshState,

@@ -38,7 +38,11 @@ pub struct QuotaObservation {
     /// `requests`, `tokens`, `input-tokens`, ...
     pub window: ScrubbedCode,
     /// The model the window applies to; `None` when it is the whole account's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::ids::deserialize_model_opt"
+    )]
     pub model: Option<Model>,
     /// Share of the window used, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -52,7 +52,7 @@ impl ReportFor {
     pub fn new(account: AccountId, model: &str, at: Timestamp) -> Self {
         ReportFor {
             account,
-            model: Model::from(model),
+            model: crate::ids::intern_model(model),
             request: None,
             generation: None,
             at,
@@ -106,7 +106,7 @@ impl Engine {
         r.at = crate::time::clamp(r.at);
         let canonical = self.inner.config.canonical_model(&r.model);
         if canonical != &*r.model {
-            r.model = Model::from(canonical);
+            r.model = crate::ids::intern_model(canonical);
         }
         // The parser is the provider's: looked up first, as classifying happens outside the lock.
         let provider = self
