@@ -27,7 +27,7 @@ pub fn clamp(t: Timestamp) -> Timestamp {
     // returned as they are, without rebuilding the date.
     let nanos = t.timestamp_subsec_nanos();
     // (A leap second's nanos run past 10^9: rebuilt like any other.)
-    if nanos < 1_000_000_000 && nanos % 1_000_000 == 0 && (MIN_MS..=MAX_MS).contains(&ms) {
+    if nanos < 1_000_000_000 && nanos.is_multiple_of(1_000_000) && (MIN_MS..=MAX_MS).contains(&ms) {
         return t;
     }
     from_millis(ms)
