@@ -169,9 +169,9 @@ fn clear_lifts_a_block_and_unknown_accounts_are_usage_errors() {
             T0,
         ],
     );
-    assert!(rotor(&db, &["clear", "solo", "--model", "glm-4.6"])
-        .status
-        .success());
+    let o = rotor(&db, &["clear", "solo", "--model", "glm-4.6"]);
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(stdout(&o).trim(), "cleared glm-4.6 of solo");
     let code = |m: &str| {
         rotor(
             &db,
