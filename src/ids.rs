@@ -223,9 +223,7 @@ where
     V: Deserialize<'de>,
     S: std::hash::BuildHasher + Default,
 {
-    #[derive(Deserialize, PartialEq, Eq, Hash)]
-    struct Named(#[serde(deserialize_with = "deserialize_model")] Model);
-    let named = std::collections::HashMap::<Named, V, S>::deserialize(d)?;
+    let named = std::collections::HashMap::<Interned, V, S>::deserialize(d)?;
     Ok(named.into_iter().map(|(k, v)| (k.0, v)).collect())
 }
 
@@ -233,10 +231,13 @@ where
 pub fn deserialize_model_opt<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Model>, D::Error> {
-    #[derive(Deserialize)]
-    struct Named(#[serde(deserialize_with = "deserialize_model")] Model);
-    Ok(Option::<Named>::deserialize(d)?.map(|n| n.0))
+    Ok(Option::<Interned>::deserialize(d)?.map(|n| n.0))
 }
+
+/// A model name decoded through [`intern_model`], where serde needs a type (a map key, an
+/// option).
+#[derive(Deserialize, PartialEq, Eq, Hash)]
+struct Interned(#[serde(deserialize_with = "deserialize_model")] Model);
 
 #[cfg(test)]
 mod tests {

@@ -139,8 +139,8 @@ impl Engine {
         let core = self.inner.core.read();
         let state = &core.state;
         f(state, &|p, m, a| {
-            let slot = state.accounts.get(&a).map(|acc| acc.slot);
-            slot.map_or(0, |slot| core.selector.leased(p, m, slot))
+            let account = state.accounts.get(&a);
+            account.map_or(0, |acc| core.selector.leased(p, m, acc.slot))
         })
     }
 

@@ -148,23 +148,51 @@ mod tests {
     use crate::select::{decide, Policy, SelectOpts, Strategy};
     use crate::state::{SelectorState, State};
 
+    fn id(n: u128) -> AccountId {
+        AccountId(uuid::Uuid::from_u128(n))
+    }
+
+    /// `account_added` for account `id(n)` of OpenAI.
+    fn added(n: u128, weight: u32) -> Event {
+        Event::AccountAdded(AccountAdded {
+            account: id(n),
+            provider: Provider::Openai,
+            label: format!("a{n}"),
+            priority: 0,
+            weight,
+            models: None,
+            credential: CredentialKind::ApiKey,
+            fingerprint: "000000000000".into(),
+            expires_at: None,
+            identity: Default::default(),
+            quota_window_s: None,
+        })
+    }
+
+    /// A plain (no session, nothing skipped) selection of `account` for `gpt-4o`.
+    fn selected(account: AccountId, strategy: Strategy) -> Selected {
+        Selected {
+            request: RequestId::new_v7(),
+            provider: Provider::Openai,
+            model: "gpt-4o".into(),
+            asked_model: None,
+            account,
+            generation: Some(1),
+            strategy,
+            tier: 0,
+            probe: false,
+            session: None,
+            excluded: vec![],
+            skipped: vec![],
+            cooldown_disabled: false,
+            cooldown_ignored: None,
+        }
+    }
+
     fn with_accounts(weights: &[u32]) -> State {
         let mut s = State::default();
         for (i, w) in weights.iter().enumerate() {
-            let added = Event::AccountAdded(AccountAdded {
-                account: AccountId(uuid::Uuid::from_u128(i as u128 + 1)),
-                provider: Provider::Openai,
-                label: format!("a{i}"),
-                priority: 0,
-                weight: *w,
-                models: None,
-                credential: CredentialKind::ApiKey,
-                fingerprint: "000000000000".into(),
-                expires_at: None,
-                identity: Default::default(),
-                quota_window_s: None,
-            });
-            s.apply_event(Timestamp::default(), &added);
+            s.apply_event(Timestamp::default(), &added(i as u128 + 1, *w));
         }
         s
     }
@@ -199,20 +227,10 @@ mod tests {
                 let c = decide(&folded, Provider::Openai, &model, &opts, at, policy)
                     .expect("an account is free");
                 let e = Event::Selected(Selected {
-                    request: RequestId::new_v7(),
-                    provider: Provider::Openai,
-                    model: model.clone(),
-                    asked_model: None,
-                    account: c.account,
-                    generation: Some(1),
-                    strategy,
                     tier: c.tier,
-                    probe: false,
                     session: opts.session.clone(),
-                    excluded: vec![],
                     skipped: c.skipped,
-                    cooldown_disabled: false,
-                    cooldown_ignored: None,
+                    ..selected(c.account, strategy)
                 });
                 picks.push(c.account);
                 folded.apply_event(at, &e);
@@ -234,58 +252,21 @@ mod tests {
     fn lease_counts_follow_the_account_not_its_place_and_go_with_it() {
         // Given two accounts, the first leased twice and the second once
         let mut s = with_accounts(&[1, 1]);
-        let (first, second) = (
-            AccountId(uuid::Uuid::from_u128(1)),
-            AccountId(uuid::Uuid::from_u128(2)),
-        );
-        let lease = |account| {
-            Event::Selected(Selected {
-                request: RequestId::new_v7(),
-                provider: Provider::Openai,
-                model: "m".into(),
-                asked_model: None,
-                account,
-                generation: Some(1),
-                strategy: Strategy::RoundRobin,
-                tier: 0,
-                probe: false,
-                session: None,
-                excluded: vec![],
-                skipped: vec![],
-                cooldown_disabled: false,
-                cooldown_ignored: None,
-            })
-        };
+        let (first, second, third) = (id(1), id(2), id(3));
         let at = Timestamp::default();
         for a in [first, first, second] {
-            s.apply_event(at, &lease(a));
+            s.apply_event(at, &Event::Selected(selected(a, Strategy::RoundRobin)));
         }
-        assert_eq!(s.leased(Provider::Openai, "m", first), 2);
-        assert_eq!(s.leased(Provider::Openai, "m", second), 1);
+        let leased = |s: &State, a| s.leased(Provider::Openai, "gpt-4o", a);
+        assert_eq!(leased(&s, first), 2);
+        assert_eq!(leased(&s, second), 1);
         // When the first is removed and a third added
         s.apply_event(at, &Event::AccountRemoved { account: first });
-        let third = with_accounts(&[1, 1, 1]).order[&Provider::Openai][2];
-        let added = with_accounts(&[1, 1, 1]).accounts[&third].clone();
-        assert_eq!(s.leased(Provider::Openai, "m", first), 0);
-        s.apply_event(
-            at,
-            &Event::AccountAdded(AccountAdded {
-                account: third,
-                provider: Provider::Openai,
-                label: added.label,
-                priority: 0,
-                weight: 1,
-                models: None,
-                credential: CredentialKind::ApiKey,
-                fingerprint: "000000000000".into(),
-                expires_at: None,
-                identity: Default::default(),
-                quota_window_s: None,
-            }),
-        );
+        assert_eq!(leased(&s, first), 0);
+        s.apply_event(at, &added(3, 1));
         // Then the second keeps its count and the newcomer starts from none, in a slot of its own
-        assert_eq!(s.leased(Provider::Openai, "m", second), 1);
-        assert_eq!(s.leased(Provider::Openai, "m", third), 0);
+        assert_eq!(leased(&s, second), 1);
+        assert_eq!(leased(&s, third), 0);
         assert_eq!(s.accounts[&third].slot, 2);
     }
 }
