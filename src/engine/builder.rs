@@ -89,10 +89,7 @@ impl EngineBuilder {
             folded = loaded.folded,
             "projections loaded"
         );
-        let creds = store::read::credentials(&log.conn)?
-            .into_iter()
-            .map(|(k, v)| (k, Arc::new(v)))
-            .collect();
+        let creds = store::read::credentials(&log.conn)?.into_iter().collect();
         let thread = Writer::spawn(log.conn)?;
         Ok(Engine {
             inner: Arc::new(Inner {

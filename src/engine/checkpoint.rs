@@ -18,7 +18,7 @@ pub const CHECKPOINT_EVERY: u64 = 100_000;
 pub const CLOSE_MIN_TAIL: u64 = 10_000;
 /// Bump whenever `State`'s fields or their meaning change: older checkpoints are then ignored
 /// (a field added with `#[serde(default)]` would otherwise decode into a wrong projection).
-pub const PROJECTION_VERSION: u32 = 6;
+pub const PROJECTION_VERSION: u32 = 7;
 
 #[derive(Serialize)]
 struct Out<'a> {

@@ -33,11 +33,7 @@ pub(super) fn open(b: EngineBuilder, url: &str) -> Result<Engine> {
         .last()
         .map_or(state.last_seq, |e| e.record.seq);
     tracing::debug!(writer = %pg.writer(), seen, log = pg.describe(), "joined the fleet");
-    let creds = opened
-        .credentials
-        .into_iter()
-        .map(|(k, v)| (k, Arc::new(v)))
-        .collect();
+    let creds = opened.credentials.into_iter().collect();
     let mut core = Core::new(state, creds, 0);
     core.seen = seen;
     let core = Arc::new(RwLock::new(core));
@@ -129,7 +125,7 @@ fn apply_foreign(core: &mut Core, foreign: Foreign) {
                     .get(&account)
                     .is_none_or(|mine| mine.generation <= c.generation) =>
             {
-                core.creds.insert(account, Arc::new(c.clone()));
+                core.creds.insert(account, c.clone());
             }
             None if !core.state.accounts.contains_key(&account) => {
                 core.creds.remove(&account);

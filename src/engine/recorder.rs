@@ -32,11 +32,11 @@ impl Engine {
         {
             core.creds.insert(
                 *account,
-                Arc::new(StoredCredential {
+                StoredCredential {
                     generation: *generation,
                     secrets: Arc::new(secrets.clone()),
                     expires_at: *expires_at,
-                }),
+                },
             );
         }
         self.inner.sink.append(at, event, core.seen, cred)?;

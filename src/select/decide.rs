@@ -182,9 +182,10 @@ pub fn decide_with(
 /// Index in the tier `[start, end)` just after the last account chosen for the key.
 fn cursor_start(state: &State, key: Option<&KeySelector>, start: usize, end: usize) -> usize {
     key.and_then(|k| k.cursor)
-        .and_then(|c| state.position.get(&c))
-        .filter(|&&p| p >= start && p < end)
-        .map_or(0, |&p| p - start + 1)
+        .and_then(|c| state.accounts.get(&c))
+        .map(|a| a.position)
+        .filter(|&p| p >= start && p < end)
+        .map_or(0, |p| p - start + 1)
 }
 
 /// Walks the tier as a ring from `first`, returning the first available account that

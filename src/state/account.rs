@@ -107,6 +107,10 @@ pub struct Account {
     /// Index among its provider's accounts in order of addition (from 0, never reused): where
     /// the selector keeps this account's lease counts.
     pub slot: u32,
+    /// Index in its provider's rotation order (by priority, then order of addition), kept by
+    /// the roster. Here rather than in a map by id: round robin reads it for the account a
+    /// key chose last, whose entry the previous selection just touched.
+    pub position: usize,
     /// A block on every model of the account.
     pub account_block: Option<Block>,
     /// Account-wide quota backoff level n of `base × 2^(n-1)`; 0 after a success.

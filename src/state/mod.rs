@@ -39,8 +39,6 @@ pub struct State {
     pub order: HashMap<Provider, Vec<AccountId>>,
     /// Per provider, the priority tiers as `(priority, start, end)` ranges of `order`.
     pub tiers: HashMap<Provider, Vec<(u32, usize, usize)>>,
-    /// Each account's index in its provider's `order`.
-    pub position: HashMap<AccountId, usize>,
     /// What the strategies and sessions remember between selections.
     pub selector: SelectorState,
     /// The seq of the last event applied.

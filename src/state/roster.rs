@@ -29,6 +29,7 @@ impl State {
             status: AccountStatus::Active,
             added_seq: self.added,
             slot,
+            position: 0,
             account_block: None,
             account_stretches: Default::default(),
             quota_level: 0,
@@ -86,7 +87,6 @@ impl State {
             if let Some(o) = self.order.get_mut(&a.provider) {
                 o.retain(|id| id != account);
             }
-            self.position.remove(account);
             self.reorder(a.provider);
             SelectorCells::forget_account(&mut self.selector, *account, a.slot);
         }
@@ -108,17 +108,19 @@ impl State {
     }
 
     /// Sorts `provider`'s accounts by (priority, order of addition) and recomputes its tiers and
-    /// every position.
+    /// every account's position.
     fn reorder(&mut self, provider: Provider) {
-        let accounts = &self.accounts;
+        let accounts = &mut self.accounts;
         let Some(o) = self.order.get_mut(&provider) else {
             return;
         };
         o.sort_by_key(|id| accounts.get(id).map(|a| (a.priority, a.added_seq)));
         let mut tiers: Vec<(u32, usize, usize)> = Vec::new();
         for (i, id) in o.iter().enumerate() {
-            self.position.insert(*id, i);
-            let p = accounts.get(id).map_or(u32::MAX, |a| a.priority);
+            let p = accounts.get_mut(id).map_or(u32::MAX, |a| {
+                a.position = i;
+                a.priority
+            });
             match tiers.last_mut() {
                 Some(t) if t.0 == p => t.2 = i + 1,
                 _ => tiers.push((p, i, i + 1)),

@@ -3,8 +3,6 @@
 //! configuration's `[[rules]]`; the block it puts in force is decided by `block::decide`;
 //! nothing here takes a lock or records anything.
 
-use std::sync::Arc;
-
 use rustc_hash::FxHashMap;
 
 use super::classify::Classified;
@@ -29,7 +27,7 @@ pub(super) struct Planned {
 /// credentials (a 401 asks for a refresh only when there is a refresh token to use).
 pub(super) fn plan(
     state: &State,
-    creds: &FxHashMap<AccountId, Arc<StoredCredential>>,
+    creds: &FxHashMap<AccountId, StoredCredential>,
     config: &Config,
     r: &ReportFor,
     classified: Classified,
